@@ -1,0 +1,18 @@
+// The port every chat adapter implements (Telegram, Slack, console); the core only talks to this.
+import type { ChatRef, Inbound, MessageRef, Outbound, Platform, UserRef } from "./message.ts";
+
+/** Where an adapter hands each event; it resolves once the core has handled it. */
+export type InboundSink = (event: Inbound) => Promise<void>;
+
+export interface ChatAdapter {
+  readonly platform: Platform;
+  /** Starts receiving events; resolves once the adapter is ready (not when it stops). */
+  start(sink: InboundSink): Promise<void>;
+  stop(): Promise<void>;
+  /** Sends to a group or a person's direct chat. */
+  send(to: ChatRef, message: Outbound): Promise<MessageRef>;
+  /** Replaces a sent message (live counters); unchanged content is not an error. */
+  edit(ref: MessageRef, message: Outbound): Promise<void>;
+  /** The direct chat with a user, opened if the platform needs that. */
+  openDirect(user: UserRef): Promise<ChatRef>;
+}

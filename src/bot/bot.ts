@@ -1,0 +1,84 @@
+// The bot: adapters in, router in the middle, adapters out. Knows no platform and no database.
+import type { Logger } from "pino";
+import type { ChatAdapter } from "./adapter.ts";
+import type { Locale } from "./i18n/index.ts";
+import { toLocale } from "./i18n/index.ts";
+import type { Member } from "./member.ts";
+import type { ChatRef, Inbound, MessageRef, Outbound, Platform, UserRef } from "./message.ts";
+import { Router } from "./router.ts";
+
+export interface BotDeps {
+  log: Logger;
+  defaultLocale: Locale;
+  /** Finds the roster person for a platform user (null if unknown). */
+  identify(user: UserRef): Promise<Member | null>;
+}
+
+export class Bot {
+  readonly router: Router;
+  private readonly adapters = new Map<Platform, ChatAdapter>();
+
+  constructor(private readonly deps: BotDeps) {
+    this.router = new Router({
+      log: deps.log,
+      identify: deps.identify,
+      defaultLocale: deps.defaultLocale,
+      localeOf: (member, inbound) => localeOf(member, inbound, deps.defaultLocale),
+      reply: (chat, message) => this.send(chat, message),
+    });
+  }
+
+  addAdapter(adapter: ChatAdapter): this {
+    this.adapters.set(adapter.platform, adapter);
+    return this;
+  }
+
+  platforms(): Platform[] {
+    return [...this.adapters.keys()];
+  }
+
+  has(platform: Platform): boolean {
+    return this.adapters.has(platform);
+  }
+
+  /** Starts every adapter; each hands its events to the router. */
+  async start(): Promise<void> {
+    for (const adapter of this.adapters.values()) await adapter.start((event) => this.handle(event));
+  }
+
+  async stop(): Promise<void> {
+    for (const adapter of this.adapters.values()) {
+      await adapter.stop().catch((err: unknown) => this.deps.log.warn({ err, platform: adapter.platform }, "adapter did not stop cleanly"));
+    }
+  }
+
+  /** The sink adapters call; never throws. */
+  handle(event: Inbound): Promise<void> {
+    return this.router.dispatch(event);
+  }
+
+  async send(chat: ChatRef, message: Outbound): Promise<MessageRef> {
+    return this.adapter(chat.platform).send(chat, message);
+  }
+
+  async edit(ref: MessageRef, message: Outbound): Promise<void> {
+    return this.adapter(ref.platform).edit(ref, message);
+  }
+
+  /** Sends to a user's direct chat. */
+  async sendDirect(user: UserRef, message: Outbound): Promise<MessageRef> {
+    const adapter = this.adapter(user.platform);
+    return adapter.send(await adapter.openDirect(user), message);
+  }
+
+  private adapter(platform: Platform): ChatAdapter {
+    const adapter = this.adapters.get(platform);
+    if (!adapter) throw new Error(`no ${platform} adapter is running`);
+    return adapter;
+  }
+}
+
+/** The person's chosen language, else what their app says, else the office default. */
+function localeOf(member: Member | null, inbound: Inbound, fallback: Locale): Locale {
+  return toLocale(member?.locale) ?? toLocale(inbound.locale) ?? fallback;
+}

@@ -1,0 +1,24 @@
+// Message catalogues. zh-CN is the reference: every key must exist in en too (the type checks it).
+import { en } from "./en.ts";
+import { zhCN } from "./zh-CN.ts";
+
+export type Locale = "zh-CN" | "en";
+export type MessageKey = keyof typeof zhCN;
+export type Params = Record<string, string | number>;
+
+const catalogues: Record<Locale, Record<MessageKey, string>> = { "zh-CN": zhCN, en };
+
+/** The message `key` in `locale`, with `{name}` placeholders filled from `params`. */
+export function t(locale: Locale, key: MessageKey, params: Params = {}): string {
+  const template = catalogues[locale][key];
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** Maps whatever a platform or a user says ("zh", "zh-Hans", "中文", "en-US", "English") to a locale we have. */
+export function toLocale(value: string | undefined | null): Locale | undefined {
+  if (!value) return undefined;
+  const v = value.trim().toLowerCase();
+  if (v.startsWith("zh") || v === "中文" || v === "chinese" || v === "汉语" || v === "简体中文") return "zh-CN";
+  if (v.startsWith("en") || v === "英文" || v === "英语" || v === "english") return "en";
+  return undefined;
+}

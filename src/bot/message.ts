@@ -1,0 +1,64 @@
+// The platform-neutral message model. Adapters turn platform events into `Inbound` and render
+// `Outbound`; the core never sees a Telegram update or a Slack payload.
+
+export type Platform = "telegram" | "slack" | "console";
+
+/** Someone on a chat platform, before we know who they are on the roster. */
+export interface UserRef {
+  platform: Platform;
+  id: string;
+  /** Display name the platform gave us, for /setup and logs. */
+  name?: string;
+}
+
+/** A conversation: a person's direct chat with the bot, or a group. */
+export interface ChatRef {
+  platform: Platform;
+  id: string;
+  kind: "direct" | "group";
+  title?: string;
+}
+
+/** A sent message, so it can be edited later (live counters). */
+export interface MessageRef {
+  platform: Platform;
+  chatId: string;
+  messageId: string;
+}
+
+interface InboundBase {
+  user: UserRef;
+  chat: ChatRef;
+  /** The language the platform reports for the user (e.g. Telegram's language_code). */
+  locale?: string;
+}
+
+export type Inbound =
+  | (InboundBase & { kind: "command"; name: string; args: string })
+  | (InboundBase & { kind: "text"; text: string })
+  | (InboundBase & { kind: "action"; action: string; value: string; messageRef?: MessageRef });
+
+/** A button press carries an action name and a short id, never user text (Telegram allows 64 bytes). */
+export interface Button {
+  label: string;
+  action: string;
+  value: string;
+}
+
+/** A piece of formatted text; each adapter escapes it for its platform. */
+export type Span = string | { bold: string } | { link: string; url: string } | { mention: UserRef; label: string };
+
+export type RichText = string | Span[];
+
+export interface Outbound {
+  text: RichText;
+  buttons?: Button[][];
+}
+
+/** The text without marks: for the console, logs and tests. */
+export function plainText(text: RichText): string {
+  if (typeof text === "string") return text;
+  return text
+    .map((s) => (typeof s === "string" ? s : "bold" in s ? s.bold : "link" in s ? s.link : `@${s.label}`))
+    .join("");
+}

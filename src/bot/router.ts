@@ -1,0 +1,209 @@
+// Commands and button actions: a registry, dispatch, permission checks and the one error boundary.
+// A command is reachable as "/name args", "/别名 args" or, as plain text, "别名 args".
+import type { Logger } from "pino";
+import { UserError } from "./errors.ts";
+import type { Locale, MessageKey, Params } from "./i18n/index.ts";
+import { t } from "./i18n/index.ts";
+import type { ChatRef, Inbound, MessageRef, Outbound, UserRef } from "./message.ts";
+import type { Role } from "./roles.ts";
+import type { Member } from "./member.ts";
+
+/** Who may use a command: anyone (even people not on the roster), anyone on the roster, or some roles. */
+export type Audience = "anyone" | "roster" | readonly Role[];
+
+export interface Context {
+  inbound: Inbound;
+  user: UserRef;
+  chat: ChatRef;
+  /** The roster person behind `user`; null for someone who has not joined. */
+  member: Member | null;
+  locale: Locale;
+  t(key: MessageKey, params?: Params): string;
+  reply(message: Outbound | string): Promise<MessageRef | undefined>;
+}
+
+export interface CommandContext extends Context {
+  command: CommandSpec;
+  args: string;
+}
+
+export interface ActionContext extends Context {
+  value: string;
+  messageRef?: MessageRef;
+}
+
+export interface CommandSpec {
+  /** Canonical name, typed as /name. */
+  name: string;
+  /** Other names, Chinese first: "帮助", "提醒". */
+  aliases: readonly string[];
+  audience: Audience;
+  /** One line for /help. */
+  summary: MessageKey;
+  /** Shown when the arguments are wrong. */
+  usage: MessageKey;
+  run(ctx: CommandContext): Promise<void>;
+}
+
+export interface ActionSpec {
+  action: string;
+  audience: Audience;
+  run(ctx: ActionContext): Promise<void>;
+}
+
+export interface RouterDeps {
+  log: Logger;
+  /** Finds the roster person for a platform user (null if unknown). */
+  identify(user: UserRef): Promise<Member | null>;
+  defaultLocale: Locale;
+  localeOf(member: Member | null, inbound: Inbound): Locale;
+  reply(chat: ChatRef, message: Outbound): Promise<MessageRef | undefined>;
+}
+
+/** A user-typed command name: case-insensitive for Latin names. */
+function key(name: string): string {
+  return name.toLowerCase();
+}
+
+export class Router {
+  private readonly commands = new Map<string, CommandSpec>();
+  private readonly actions = new Map<string, ActionSpec>();
+  private readonly ordered: CommandSpec[] = [];
+  /** Text aliases, longest first, so "提醒列表" wins over "提醒". */
+  private textAliases: [string, CommandSpec][] = [];
+
+  constructor(private readonly deps: RouterDeps) {}
+
+  command(spec: CommandSpec): this {
+    for (const name of [spec.name, ...spec.aliases]) {
+      if (this.commands.has(key(name))) throw new Error(`command name "${name}" registered twice`);
+      this.commands.set(key(name), spec);
+    }
+    this.ordered.push(spec);
+    this.textAliases = [...this.commands.entries()].sort((a, b) => b[0].length - a[0].length);
+    return this;
+  }
+
+  action(spec: ActionSpec): this {
+    if (this.actions.has(spec.action)) throw new Error(`action "${spec.action}" registered twice`);
+    this.actions.set(spec.action, spec);
+    return this;
+  }
+
+  /** Every command, in registration order (for /help). */
+  list(): readonly CommandSpec[] {
+    return this.ordered;
+  }
+
+  findCommand(name: string): CommandSpec | undefined {
+    return this.commands.get(key(name.replace(/^\//, "")));
+  }
+
+  /** Handles one inbound event. Never throws: a failing handler is logged and the user gets an apology. */
+  async dispatch(inbound: Inbound): Promise<void> {
+    let ctx: Context | undefined;
+    try {
+      const member = await this.deps.identify(inbound.user);
+      ctx = this.context(inbound, member);
+      await this.route(ctx);
+    } catch (error) {
+      if (error instanceof UserError && ctx) {
+        await this.safeReply(ctx, ctx.t(error.key, error.params));
+        return;
+      }
+      this.deps.log.error(
+        { err: error, event: describe(inbound), user: `${inbound.user.platform}:${inbound.user.id}`, person: ctx?.member?.id },
+        "handler failed",
+      );
+      const locale = ctx?.locale ?? this.deps.localeOf(null, inbound);
+      await this.safeReply(ctx, t(locale, "error.internal"), inbound.chat);
+    }
+  }
+
+  private async route(ctx: Context): Promise<void> {
+    const { inbound } = ctx;
+    if (inbound.kind === "action") return this.runAction(ctx, inbound);
+    const parsed = inbound.kind === "command" ? { name: inbound.name, args: inbound.args } : this.matchText(inbound.text, inbound.chat.kind);
+    if (!parsed) {
+      // Groups are conversations between people: only speak there when spoken to.
+      if (inbound.chat.kind === "direct") await ctx.reply(ctx.member ? ctx.t("router.notUnderstood") : ctx.t("org.notOnRoster"));
+      return;
+    }
+    const spec = this.findCommand(parsed.name);
+    if (!spec) {
+      await ctx.reply(ctx.t("router.unknownCommand", { name: parsed.name }));
+      return;
+    }
+    if (!(await this.allowed(ctx, spec.audience))) return;
+    await spec.run({ ...ctx, command: spec, args: parsed.args.trim() });
+  }
+
+  private async runAction(ctx: Context, inbound: Extract<Inbound, { kind: "action" }>): Promise<void> {
+    const spec = this.actions.get(inbound.action);
+    if (!spec) {
+      await ctx.reply(ctx.t("router.staleButton"));
+      return;
+    }
+    if (!(await this.allowed(ctx, spec.audience))) return;
+    await spec.run({ ...ctx, value: inbound.value, messageRef: inbound.messageRef });
+  }
+
+  /** Plain text that starts with a command name or alias ("提醒 10分钟后 喝水", "帮助"). */
+  private matchText(text: string, chat: ChatRef["kind"]): { name: string; args: string } | undefined {
+    const trimmed = text.trim();
+    if (trimmed.startsWith("/")) {
+      const [, name = "", args = ""] = /^\/(\S+)\s*([\s\S]*)$/.exec(trimmed) ?? [];
+      return { name: name.replace(/@\S+$/, ""), args };
+    }
+    const lower = trimmed.toLowerCase();
+    for (const [alias] of this.textAliases) {
+      if (!lower.startsWith(alias)) continue;
+      const next = trimmed.charAt(alias.length);
+      // Latin names need a word boundary ("helpful" is not "help"). In a direct chat Chinese needs none
+      // ("提醒明天交材料"); in a group it does, so "帮助一下" between colleagues does not summon the bot.
+      const boundary = next === "" || /\s/.test(next) || (chat === "direct" && !/^[a-z]/i.test(alias));
+      if (boundary) return { name: alias, args: trimmed.slice(alias.length) };
+    }
+    return undefined;
+  }
+
+  private async allowed(ctx: Context, audience: Audience): Promise<boolean> {
+    if (audience === "anyone") return true;
+    if (!ctx.member) {
+      await ctx.reply(ctx.t("org.notOnRoster"));
+      return false;
+    }
+    if (audience === "roster" || audience.includes(ctx.member.role)) return true;
+    const who = audience.map((r) => ctx.t(`role.${r}` as MessageKey)).join(ctx.t("list.or"));
+    await ctx.reply(ctx.t("router.forbidden", { who }));
+    return false;
+  }
+
+  private context(inbound: Inbound, member: Member | null): Context {
+    const locale = this.deps.localeOf(member, inbound);
+    return {
+      inbound,
+      user: inbound.user,
+      chat: inbound.chat,
+      member,
+      locale,
+      t: (k, p) => t(locale, k, p),
+      reply: (message) => this.deps.reply(inbound.chat, typeof message === "string" ? { text: message } : message),
+    };
+  }
+
+  private async safeReply(ctx: Context | undefined, text: string, chat?: ChatRef): Promise<void> {
+    try {
+      if (ctx) await ctx.reply(text);
+      else if (chat) await this.deps.reply(chat, { text });
+    } catch (error) {
+      this.deps.log.error({ err: error }, "could not send the error reply");
+    }
+  }
+}
+
+function describe(inbound: Inbound): string {
+  if (inbound.kind === "command") return `/${inbound.name}`;
+  if (inbound.kind === "action") return `action ${inbound.action}:${inbound.value}`;
+  return `text (${inbound.text.length} chars)`;
+}

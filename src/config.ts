@@ -1,0 +1,97 @@
+// Environment → typed configuration. A bad value stops start-up with one line naming the variable.
+import { z } from "zod";
+import { StartupError } from "./startup-error.ts";
+
+// An empty variable (FOO= in a .env or compose file) means unset.
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+/** A whole number in [min, max], given as a string. */
+const integer = (min: number, max: number, what: string) =>
+  z.string().regex(/^\d+$/, what).transform(Number).refine((n) => n >= min && n <= max, what);
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const schema = z.object({
+  DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\/\S+$/, "a postgresql:// URL, or unset for the embedded database")),
+  RELAY_DATA_DIR: z.string().min(1).default("./data"),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, "a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/, "letters, digits, _ - and {} (e.g. {relay} for Redis Cluster)").default("relay"),
+  TELEGRAM_BOT_TOKEN: optional(z.string().regex(/^\d+:[\w-]+$/, "a token from @BotFather, like 123456:ABC-DEF")),
+  TELEGRAM_API_ROOT: z.url("a URL such as https://api.telegram.org").default("https://api.telegram.org"),
+  TELEGRAM_WEBHOOK_SECRET: optional(z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, "1-256 characters A-Z a-z 0-9 _ -")),
+  SLACK_BOT_TOKEN: optional(z.string().regex(/^xoxb-/, "a bot token starting with xoxb-")),
+  SLACK_SIGNING_SECRET: optional(z.string().min(8, "the app's signing secret")),
+  SLACK_APP_TOKEN: optional(z.string().regex(/^xapp-/, "an app-level token starting with xapp-")),
+  SLACK_API_URL: optional(z.url("a URL such as https://slack.com/api/")),
+  PORT: optional(integer(1, 65535, "a port number 1-65535")),
+  RELAY_TIMEZONE: z.string().refine(isTimeZone, "an IANA time zone such as Asia/Shanghai").default("Asia/Shanghai"),
+  RELAY_LOCALE: z.enum(["zh-CN", "en"], "zh-CN or en").default("zh-CN"),
+  RELAY_INVITE_HOURS: optional(integer(1, 24 * 90, "a whole number of hours, 1-2160")),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "one of fatal error warn info debug trace silent").optional(),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  databaseUrl?: string;
+  dataDir: string;
+  redisUrl: string;
+  redisPrefix: string;
+  timeZone: string;
+  locale: "zh-CN" | "en";
+  inviteHours: number;
+  port?: number;
+  logLevel?: Env["LOG_LEVEL"];
+  telegram?: { token: string; apiRoot: string; webhookSecret?: string };
+  slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
+}
+
+export class ConfigError extends StartupError {
+  override name = "ConfigError";
+}
+
+/** Reads and checks the configuration; throws ConfigError with one line per bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "configuration");
+      const got = env[name];
+      return `${name} must be ${issue.message}${got === undefined ? "" : ` (got "${redact(name, got)}")`}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${lines.join("; ")}`);
+  }
+  const e = parsed.data;
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    throw new ConfigError("Invalid configuration: SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (HTTP events) or SLACK_APP_TOKEN (Socket Mode)");
+  }
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.RELAY_DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    timeZone: e.RELAY_TIMEZONE,
+    locale: e.RELAY_LOCALE,
+    inviteHours: e.RELAY_INVITE_HOURS ?? 72,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    telegram: e.TELEGRAM_BOT_TOKEN ? { token: e.TELEGRAM_BOT_TOKEN, apiRoot: e.TELEGRAM_API_ROOT, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET } : undefined,
+    slack: e.SLACK_BOT_TOKEN
+      ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL }
+      : undefined,
+  };
+}
+
+/** Secrets never reach a log or a terminal whole. */
+function redact(name: string, value: string): string {
+  if (/TOKEN|SECRET|PASSWORD/.test(name)) return value.length > 6 ? `${value.slice(0, 3)}…` : "…";
+  if (name.endsWith("_URL")) return value.replace(/\/\/([^:/@]+):([^@]+)@/, "//$1:***@");
+  return value;
+}

@@ -1,0 +1,59 @@
+// Looking people up: platform user → roster person, names → people, units by name.
+import type { Member } from "../../bot/member.ts";
+import type { UserRef } from "../../bot/message.ts";
+import { UserError } from "../../bot/errors.ts";
+import type { PrismaClient } from "../../db/database.ts";
+import type { Tx } from "../../db/audit.ts";
+import type { Person, Unit } from "../../generated/prisma/client.ts";
+
+type Db = PrismaClient | Tx;
+
+/** The roster person behind a platform user, or null if they have not joined (or were deactivated). */
+export async function identify(prisma: Db, user: UserRef): Promise<Member | null> {
+  const identity = await prisma.identity.findUnique({
+    where: { platform_externalId: { platform: user.platform, externalId: user.id } },
+    include: { person: { include: { unit: true } } },
+  });
+  if (!identity || !identity.person.active) return null;
+  const p = identity.person;
+  return {
+    id: p.id,
+    name: p.name,
+    role: p.role,
+    locale: p.locale,
+    timeZone: p.timeZone,
+    unitId: p.unitId,
+    unitName: p.unit?.name ?? null,
+    supervisorId: p.supervisorId,
+    identityId: identity.id,
+  };
+}
+
+/** The one active person called `name` (or "#12" by id); a clear error when none or several match. */
+export async function personByName(prisma: Db, name: string): Promise<Person> {
+  const byId = /^#(\d+)$/.exec(name.trim());
+  if (byId) {
+    const person = await prisma.person.findFirst({ where: { id: Number(byId[1]), active: true } });
+    if (!person) throw new UserError("org.noSuchPerson", { name });
+    return person;
+  }
+  const found = await prisma.person.findMany({ where: { name: name.trim(), active: true }, include: { unit: true }, take: 10 });
+  if (found.length === 0) throw new UserError("org.noSuchPerson", { name });
+  if (found.length > 1) {
+    const choices = found.map((p) => `#${p.id} ${p.name}（${p.unit?.name ?? "—"}）`).join("，");
+    throw new UserError("org.ambiguousPerson", { name, choices });
+  }
+  return found[0]!;
+}
+
+export async function unitByName(prisma: Db, name: string): Promise<Unit | null> {
+  return prisma.unit.findUnique({ where: { name: name.trim() } });
+}
+
+/** The unit and every unit below it, for "/people 党政办" to include its sub-units. */
+export async function unitSubtreeIds(prisma: Db, rootId: number): Promise<number[]> {
+  const units = await prisma.unit.findMany({ select: { id: true, parentId: true } });
+  const ids = [rootId];
+  for (let i = 0; i < ids.length; i++) for (const u of units) if (u.parentId === ids[i]) ids.push(u.id);
+  return ids;
+}

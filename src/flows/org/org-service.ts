@@ -1,0 +1,147 @@
+// The roster: bootstrap, invitations, joining, units, languages. Every change writes an AuditEvent.
+import type { App } from "../../app.ts";
+import { UserError } from "../../bot/errors.ts";
+import type { Locale } from "../../bot/i18n/index.ts";
+import type { Member } from "../../bot/member.ts";
+import type { UserRef } from "../../bot/message.ts";
+import type { Role } from "../../bot/roles.ts";
+import { audit, type Tx } from "../../db/audit.ts";
+import type { Invite, Person, Unit } from "../../generated/prisma/client.ts";
+import { personByName, unitByName } from "./directory.ts";
+import { newInviteCode, normalizeInviteCode } from "./invite-code.ts";
+
+// Serialises /setup so two people racing on an empty database cannot both become admin.
+const SETUP_LOCK = 7_265_001;
+
+/** Makes `user` the first admin of an empty roster, optionally creating the office's root unit. */
+export async function setup(app: App, user: UserRef, name: string, officeName: string | undefined, locale: Locale | undefined): Promise<Person> {
+  return app.prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`;
+    if ((await tx.person.count()) > 0) throw new UserError("org.setupDone");
+    const unit = officeName ? await tx.unit.create({ data: { name: officeName } }) : null;
+    const person = await tx.person.create({ data: { name, role: "admin", unitId: unit?.id, locale } });
+    await tx.identity.create({ data: { personId: person.id, platform: user.platform, externalId: user.id, displayName: user.name } });
+    if (unit) await audit(tx, { actorId: person.id, action: "unit.create", entity: "Unit", entityId: unit.id, data: { name: unit.name } });
+    await audit(tx, { actorId: person.id, action: "roster.setup", entity: "Person", entityId: person.id, data: { name, platform: user.platform } });
+    return person;
+  });
+}
+
+export interface InviteRequest {
+  name: string;
+  role: Role;
+  unitName?: string;
+  supervisorName?: string;
+}
+
+export interface CreatedInvite {
+  invite: Invite;
+  unit: Unit | null;
+  unitCreated: boolean;
+  supervisor: Person | null;
+}
+
+/** Creates a one-time invite code for a named person. Only admins may invite admins. */
+export async function createInvite(app: App, inviter: Member, req: InviteRequest): Promise<CreatedInvite> {
+  if (req.role === "admin" && inviter.role !== "admin") throw new UserError("org.onlyAdminInvitesAdmin");
+  return app.prisma.$transaction(async (tx) => {
+    const { unit, created } = req.unitName ? await unitForInvite(tx, inviter, req.unitName) : { unit: null, created: false };
+    const supervisor = req.supervisorName ? await personByName(tx, req.supervisorName) : null;
+    const expiresAt = new Date(app.clock.now().getTime() + app.config.inviteHours * 3600_000);
+    const invite = await tx.invite.create({
+      data: {
+        code: newInviteCode(),
+        name: req.name,
+        role: req.role,
+        unitId: unit?.id,
+        supervisorId: supervisor?.id,
+        createdById: inviter.id,
+        expiresAt,
+      },
+    });
+    await audit(tx, {
+      actorId: inviter.id,
+      action: "invite.create",
+      entity: "Invite",
+      entityId: invite.id,
+      data: { name: req.name, role: req.role, unit: unit?.name ?? null, supervisor: supervisor?.name ?? null },
+    });
+    return { invite, unit, unitCreated: created, supervisor };
+  });
+}
+
+/** An existing unit; admins may name a new one, which is created under the office's root unit. */
+async function unitForInvite(tx: Tx, inviter: Member, name: string): Promise<{ unit: Unit; created: boolean }> {
+  const existing = await unitByName(tx, name);
+  if (existing) return { unit: existing, created: false };
+  if (inviter.role !== "admin") {
+    const known = (await tx.unit.findMany({ orderBy: { id: "asc" }, take: 30 })).map((u) => u.name).join("、");
+    throw new UserError("org.noSuchUnit", { name, known: known || "—" });
+  }
+  return { unit: await createUnit(tx, inviter.id, name, undefined), created: true };
+}
+
+/** Creates a unit under `parentName`, or under the root unit when there is exactly one. */
+export async function addUnit(app: App, actor: Member, name: string, parentName: string | undefined): Promise<Unit> {
+  return app.prisma.$transaction(async (tx) => {
+    if (await unitByName(tx, name)) throw new UserError("org.unitExists", { name });
+    return createUnit(tx, actor.id, name, parentName);
+  });
+}
+
+async function createUnit(tx: Tx, actorId: number, name: string, parentName: string | undefined): Promise<Unit> {
+  let parentId: number | null = null;
+  if (parentName) {
+    const parent = await unitByName(tx, parentName);
+    if (!parent) throw new UserError("org.noSuchUnit", { name: parentName, known: "—" });
+    parentId = parent.id;
+  } else {
+    const roots = await tx.unit.findMany({ where: { parentId: null }, take: 2 });
+    if (roots.length === 1) parentId = roots[0]!.id;
+  }
+  const unit = await tx.unit.create({ data: { name, parentId } });
+  await audit(tx, { actorId, action: "unit.create", entity: "Unit", entityId: unit.id, data: { name, parentId } });
+  return unit;
+}
+
+export interface Joined {
+  person: Person;
+  invite: Invite;
+  unit: Unit | null;
+}
+
+/** Joins the roster with an invite code: creates the person and binds this platform account to them. */
+export async function join(app: App, user: UserRef, typedCode: string, locale: Locale | undefined): Promise<Joined> {
+  const code = normalizeInviteCode(typedCode);
+  return app.prisma.$transaction(async (tx) => {
+    const already = await tx.identity.findUnique({ where: { platform_externalId: { platform: user.platform, externalId: user.id } } });
+    if (already) throw new UserError("org.alreadyJoined");
+    const invite = await tx.invite.findUnique({ where: { code }, include: { unit: true } });
+    if (!invite) throw new UserError("org.inviteUnknown", { code: typedCode.trim() });
+    if (invite.usedAt) throw new UserError("org.inviteUsed");
+    if (invite.expiresAt <= app.clock.now()) throw new UserError("org.inviteExpired");
+    const person = await tx.person.create({
+      data: { name: invite.name, role: invite.role, unitId: invite.unitId, supervisorId: invite.supervisorId, locale },
+    });
+    await tx.identity.create({ data: { personId: person.id, platform: user.platform, externalId: user.id, displayName: user.name } });
+    // Conditional update: of two people racing with one code, exactly one wins.
+    const claimed = await tx.invite.updateMany({ where: { id: invite.id, usedAt: null }, data: { usedAt: app.clock.now(), usedById: person.id } });
+    if (claimed.count !== 1) throw new UserError("org.inviteUsed");
+    await audit(tx, {
+      actorId: person.id,
+      action: "person.join",
+      entity: "Person",
+      entityId: person.id,
+      data: { invite: invite.id, platform: user.platform, role: invite.role, unit: invite.unit?.name ?? null },
+    });
+    return { person, invite, unit: invite.unit };
+  });
+}
+
+/** Remembers the language a person wants Relay to speak to them. */
+export async function setLocale(app: App, member: Member, locale: Locale): Promise<void> {
+  await app.prisma.$transaction(async (tx) => {
+    await tx.person.update({ where: { id: member.id }, data: { locale } });
+    await audit(tx, { actorId: member.id, action: "person.locale", entity: "Person", entityId: member.id, data: { from: member.locale, to: locale } });
+  });
+}

@@ -1,0 +1,152 @@
+// /remind (提醒), /reminders (我的提醒), /unremind (取消提醒) and the buttons on a fired reminder.
+import type { App } from "../../app.ts";
+import type { Button } from "../../bot/message.ts";
+import type { ActionContext, Context } from "../../bot/router.ts";
+import { describeRecurrence, formatLocal, parseWhen } from "../../bot/time-parse.ts";
+import type { Reminder } from "../../generated/prisma/client.ts";
+import { sendToPerson } from "../org/messenger.ts";
+import { t, toLocale } from "../../bot/i18n/index.ts";
+import { usage } from "../org/org-commands.ts";
+import {
+  FIRE,
+  cancelReminder,
+  completeReminder,
+  createReminder,
+  dueOccurrence,
+  markFired,
+  openReminders,
+  reconcileReminders,
+  recurrenceOf,
+  snoozeReminder,
+  zoneOf,
+} from "./reminder-service.ts";
+
+/** Snooze choices on a fired reminder: button value suffix → minutes (0 = tomorrow at the same time). */
+const SNOOZES = { "10m": 10, "1h": 60, "1d": 0 } as const;
+type Snooze = keyof typeof SNOOZES;
+
+export function registerReminders(app: App): void {
+  const { router } = app.bot;
+
+  router.command({
+    name: "remind",
+    aliases: ["提醒"],
+    audience: "roster",
+    summary: "reminder.remind.summary",
+    usage: "reminder.remind.usage",
+    async run(ctx) {
+      // "提醒我明天…" / "/remind me in 2 hours to …": the "me" is implied.
+      const input = ctx.args.replace(/^(我|me\s+)/i, "");
+      if (!input) return usage(ctx);
+      const zone = zoneOf(app, ctx.member!);
+      const when = parseWhen(input, { now: app.clock.now(), timeZone: zone });
+      if (!when) return void (await ctx.reply(`${ctx.t("reminder.noTime", { input })}\n${ctx.t("reminder.remind.usage")}`));
+      const text = when.rest.replace(/^(to\s+|[,，:：;；]\s*)/i, "").trim();
+      if (!text) return void (await ctx.reply(ctx.t("reminder.noText")));
+      const r = await createReminder(app, ctx.member!, when, text);
+      await ctx.reply({ text: describeCreated(app, ctx, r), buttons: [[{ label: ctx.t("reminder.cancelButton", { id: r.id }), action: "reminder.cancel", value: String(r.id) }]] });
+    },
+  });
+
+  router.command({
+    name: "reminders",
+    aliases: ["我的提醒", "提醒列表"],
+    audience: "roster",
+    summary: "reminder.list.summary",
+    usage: "reminder.list.usage",
+    async run(ctx) {
+      const list = await openReminders(app, ctx.member!);
+      if (list.length === 0) return void (await ctx.reply(ctx.t("reminder.none")));
+      const lines = list.map((r) => `#${r.id} ${schedule(app, ctx, r)} ${r.text}${r.status === "fired" ? ctx.t("reminder.awaitingDone") : ""}`);
+      const buttons: Button[][] = list.slice(0, 20).map((r) => [
+        { label: ctx.t("reminder.cancelButton", { id: r.id }), action: "reminder.cancel", value: String(r.id) },
+      ]);
+      await ctx.reply({ text: `${ctx.t("reminder.listHeading", { count: list.length })}\n${lines.join("\n")}`, buttons });
+    },
+  });
+
+  router.command({
+    name: "unremind",
+    aliases: ["取消提醒"],
+    audience: "roster",
+    summary: "reminder.cancel.summary",
+    usage: "reminder.cancel.usage",
+    async run(ctx) {
+      const id = Number(ctx.args.replace(/^#/, ""));
+      if (!Number.isInteger(id) || id <= 0) return usage(ctx);
+      const r = await cancelReminder(app, ctx.member!, id);
+      await ctx.reply(ctx.t("reminder.cancelled", { id: r.id, text: r.text }));
+    },
+  });
+
+  router.action({
+    action: "reminder.cancel",
+    audience: "roster",
+    async run(ctx) {
+      const r = await cancelReminder(app, ctx.member!, Number(ctx.value));
+      await ctx.reply(ctx.t("reminder.cancelled", { id: r.id, text: r.text }));
+    },
+  });
+
+  router.action({
+    action: "reminder.done",
+    audience: "roster",
+    async run(ctx) {
+      const r = await completeReminder(app, ctx.member!, Number(ctx.value));
+      await closeFiredMessage(app, ctx, `${r.text}\n${ctx.t("reminder.doneMark")}`);
+      await ctx.reply(ctx.t("reminder.done", { text: r.text }));
+    },
+  });
+
+  router.action({
+    action: "reminder.snooze",
+    audience: "roster",
+    async run(ctx) {
+      const [id, choice] = ctx.value.split(":") as [string, Snooze];
+      if (!(choice in SNOOZES)) return void (await ctx.reply(ctx.t("router.staleButton")));
+      const now = app.clock.now();
+      const minutes = SNOOZES[choice];
+      const at = new Date(now.getTime() + (minutes === 0 ? 24 * 60 : minutes) * 60_000);
+      const r = await snoozeReminder(app, ctx.member!, Number(id), at);
+      const when = formatLocal(at, r.timeZone, ctx.locale, now);
+      await closeFiredMessage(app, ctx, `${r.text}\n${ctx.t("reminder.snoozedMark", { when })}`);
+      await ctx.reply(ctx.t("reminder.snoozed", { when, text: r.text }));
+    },
+  });
+
+  app.scheduler.handle(FIRE, async (data) => {
+    const due = await dueOccurrence(app, Number(data.reminderId), Number(data.seq));
+    if (!due) return; // cancelled, snoozed or already fired: the row has moved on
+    const { reminder: r, next } = due;
+    const person = await app.prisma.person.findUnique({ where: { id: r.personId } });
+    const locale = toLocale(person?.locale) ?? app.config.locale;
+    const lines = [t(locale, "reminder.fired", { text: r.text })];
+    const rule = recurrenceOf(r);
+    if (rule && next) lines.push(t(locale, "reminder.nextOccurrence", { rule: describeRecurrence(rule, locale), next: formatLocal(next, r.timeZone, locale, app.clock.now()) }));
+    const buttons: Button[][] = [
+      [{ label: t(locale, "reminder.doneButton"), action: "reminder.done", value: String(r.id) }],
+      (Object.keys(SNOOZES) as Snooze[]).map((s) => ({ label: t(locale, `reminder.snooze.${s}`), action: "reminder.snooze", value: `${r.id}:${s}` })),
+    ];
+    const sent = await sendToPerson(app, r.personId, { text: lines.join("\n"), buttons }, r.identityId);
+    if (!sent) app.log.warn({ reminder: r.id, person: r.personId }, "reminder fired but the person has no reachable account");
+    await markFired(app, due);
+  });
+  app.scheduler.reconcileWith(() => reconcileReminders(app));
+}
+
+/** "11月28日(周六) 15:00" or "每个工作日 08:30（下次 …）". */
+function schedule(app: App, ctx: Context, r: Reminder): string {
+  const at = formatLocal(r.fireAt, r.timeZone, ctx.locale, app.clock.now());
+  const rule = recurrenceOf(r);
+  return rule ? `${describeRecurrence(rule, ctx.locale)}${ctx.t("reminder.nextParen", { next: at })}` : at;
+}
+
+function describeCreated(app: App, ctx: Context, r: Reminder): string {
+  return ctx.t("reminder.created", { id: r.id, when: schedule(app, ctx, r), text: r.text });
+}
+
+/** Takes the buttons off the fired message so it cannot be pressed twice. */
+async function closeFiredMessage(app: App, ctx: ActionContext, text: string): Promise<void> {
+  if (!ctx.messageRef) return;
+  await app.bot.edit(ctx.messageRef, { text }).catch((err: unknown) => app.log.warn({ err }, "could not update the reminder message"));
+}

@@ -1,0 +1,151 @@
+// Personal reminders. The row is the truth: `seq` names the occurrence a job is for, so a job that
+// finds the row cancelled, done or rescheduled does nothing, and a flushed Redis is repaired by reconcile().
+import type { App } from "../../app.ts";
+import { UserError } from "../../bot/errors.ts";
+import type { Member } from "../../bot/member.ts";
+import { nextOccurrence, type Recurrence, type When } from "../../bot/time-parse.ts";
+import { audit } from "../../db/audit.ts";
+import type { Prisma, Reminder } from "../../generated/prisma/client.ts";
+
+export const FIRE = "reminder.fire";
+
+/** The job for one occurrence: scheduling it twice is harmless, cancelling is by the same id. */
+export function reminderJobId(r: Pick<Reminder, "id" | "seq">): string {
+  return `reminder-${r.id}-s${r.seq}`;
+}
+
+export function zoneOf(app: App, member: Pick<Member, "timeZone">): string {
+  return member.timeZone ?? app.config.timeZone;
+}
+
+/** Creates a reminder for `member` and schedules its first occurrence. */
+export async function createReminder(app: App, member: Member, when: When, text: string): Promise<Reminder> {
+  const fireAt = when.kind === "once" ? when.at : when.first;
+  if (fireAt.getTime() <= app.clock.now().getTime() - 1000) throw new UserError("reminder.past");
+  const reminder = await app.prisma.$transaction(async (tx) => {
+    const r = await tx.reminder.create({
+      data: {
+        personId: member.id,
+        identityId: member.identityId,
+        text,
+        fireAt,
+        recurrence: when.kind === "recurring" ? (when.rule as unknown as Prisma.InputJsonValue) : undefined,
+        timeZone: zoneOf(app, member),
+      },
+    });
+    await audit(tx, { actorId: member.id, action: "reminder.create", entity: "Reminder", entityId: r.id, data: { text, fireAt: fireAt.toISOString() } });
+    return r;
+  });
+  await schedule(app, reminder);
+  return reminder;
+}
+
+async function schedule(app: App, r: Reminder): Promise<void> {
+  await app.scheduler.schedule(FIRE, reminderJobId(r), { reminderId: r.id, seq: r.seq }, r.fireAt);
+}
+
+export function recurrenceOf(r: Reminder): Recurrence | null {
+  return (r.recurrence as unknown as Recurrence | null) ?? null;
+}
+
+export type Occurrence = { reminder: Reminder; next: Date | null };
+
+/**
+ * The occurrence `seq` of a reminder if it is still due: null when the row has moved on (cancelled,
+ * snoozed, already fired), so a stale or repeated job does nothing. Changes nothing.
+ */
+export async function dueOccurrence(app: App, reminderId: number, seq: number): Promise<Occurrence | null> {
+  const r = await app.prisma.reminder.findUnique({ where: { id: reminderId } });
+  if (!r || r.status !== "pending" || r.seq !== seq) return null;
+  const rule = recurrenceOf(r);
+  const after = new Date(Math.max(app.clock.now().getTime(), r.fireAt.getTime()));
+  return { reminder: r, next: rule ? nextOccurrence(rule, after, r.timeZone) : null };
+}
+
+/**
+ * Records that an occurrence was delivered. Called after sending, so a failed send is retried by the
+ * job (at least once, never silently lost). A recurring reminder advances to its next occurrence.
+ */
+export async function markFired(app: App, { reminder: r, next }: Occurrence): Promise<void> {
+  const now = app.clock.now();
+  const claimed = await app.prisma.reminder.updateMany({
+    where: { id: r.id, seq: r.seq, status: "pending" },
+    data: next
+      ? { fireAt: next, seq: r.seq + 1, firedCount: { increment: 1 }, lastFiredAt: now }
+      : { status: "fired", firedCount: { increment: 1 }, lastFiredAt: now },
+  });
+  if (claimed.count === 1 && next) await schedule(app, { ...r, fireAt: next, seq: r.seq + 1 });
+}
+
+/** The owner's reminder `id`, or a clear error. Callback data can be forged: always check the owner. */
+export async function ownReminder(app: App, member: Member, id: number): Promise<Reminder> {
+  const r = await app.prisma.reminder.findUnique({ where: { id } });
+  if (!r || r.personId !== member.id) throw new UserError("reminder.notFound", { id });
+  return r;
+}
+
+/** Cancels a reminder that has not finished; its job goes too. */
+export async function cancelReminder(app: App, member: Member, id: number): Promise<Reminder> {
+  const r = await ownReminder(app, member, id);
+  if (r.status === "cancelled" || r.status === "done") throw new UserError("reminder.alreadyClosed", { id });
+  const cancelled = await app.prisma.$transaction(async (tx) => {
+    const c = await tx.reminder.update({ where: { id }, data: { status: "cancelled" } });
+    await audit(tx, { actorId: member.id, action: "reminder.cancel", entity: "Reminder", entityId: id });
+    return c;
+  });
+  await app.scheduler.cancel(reminderJobId(r));
+  return cancelled;
+}
+
+/** Marks a fired reminder done. A recurring one stays on for its next occurrence. */
+export async function completeReminder(app: App, member: Member, id: number): Promise<Reminder> {
+  const r = await ownReminder(app, member, id);
+  if (r.status !== "fired") return r;
+  return app.prisma.$transaction(async (tx) => {
+    const done = await tx.reminder.update({ where: { id }, data: { status: "done" } });
+    await audit(tx, { actorId: member.id, action: "reminder.done", entity: "Reminder", entityId: id });
+    return done;
+  });
+}
+
+/**
+ * Reminds again at `at`. A one-off reminder is moved (its seq advances, so the old job is void);
+ * a recurring one keeps its schedule and gets a one-off copy for the snoozed occurrence.
+ */
+export async function snoozeReminder(app: App, member: Member, id: number, at: Date): Promise<Reminder> {
+  const r = await ownReminder(app, member, id);
+  if (r.status === "cancelled" || r.status === "done") throw new UserError("reminder.alreadyClosed", { id });
+  const snoozed = await app.prisma.$transaction(async (tx) => {
+    const s = recurrenceOf(r)
+      ? await tx.reminder.create({ data: { personId: r.personId, identityId: r.identityId, text: r.text, fireAt: at, timeZone: r.timeZone } })
+      : await tx.reminder.update({ where: { id }, data: { status: "pending", fireAt: at, seq: r.seq + 1 } });
+    await audit(tx, { actorId: member.id, action: "reminder.snooze", entity: "Reminder", entityId: id, data: { until: at.toISOString(), as: s.id } });
+    return s;
+  });
+  if (!recurrenceOf(r)) await app.scheduler.cancel(reminderJobId(r));
+  await schedule(app, snoozed);
+  return snoozed;
+}
+
+/** Reminders still to come or waiting for "done". */
+export async function openReminders(app: App, member: Member): Promise<Reminder[]> {
+  return app.prisma.reminder.findMany({
+    where: { personId: member.id, status: { in: ["pending", "fired"] } },
+    orderBy: [{ status: "asc" }, { fireAt: "asc" }],
+    take: 50,
+  });
+}
+
+/** Re-creates the job of every pending reminder whose job is gone (Redis flushed or lost). */
+export async function reconcileReminders(app: App): Promise<number> {
+  let created = 0;
+  let cursor = 0;
+  for (;;) {
+    const batch = await app.prisma.reminder.findMany({ where: { status: "pending", id: { gt: cursor } }, orderBy: { id: "asc" }, take: 500 });
+    if (batch.length === 0) return created;
+    for (const r of batch) {
+      if (await app.scheduler.ensure(FIRE, reminderJobId(r), { reminderId: r.id, seq: r.seq }, r.fireAt)) created++;
+    }
+    cursor = batch.at(-1)!.id;
+  }
+}

@@ -1,0 +1,142 @@
+// The `relay` command line: start | serve | worker | migrate | import | when | help.
+import { userInfo } from "node:os";
+import type { ChatAdapter } from "./bot/adapter.ts";
+import { ConsoleAdapter } from "../adapters/console/console-adapter.ts";
+import { describeRecurrence, parseWhen } from "./bot/time-parse.ts";
+import { formatInstant } from "./bot/time-zone.ts";
+import { loadConfig, type Config } from "./config.ts";
+import { openDatabase } from "./db/database.ts";
+import { migrate, migrationStatus } from "./db/migrator.ts";
+import { importRoster } from "./flows/org/roster-import.ts";
+import { createLogger, createRuntime, type Mode } from "./runtime.ts";
+import { StartupError } from "./startup-error.ts";
+
+const USAGE = `Relay — office coordination in chat
+
+Usage: relay <command>
+  start            run everything in one process (console chat when no chat token is set or stdin is a terminal)
+  serve            receive chat events only (webhooks, polling); needs DATABASE_URL
+  worker           run scheduled jobs only; needs DATABASE_URL
+  migrate          apply pending database migrations   (--status: list them)
+  import FILE.csv  import people and units from a roster CSV
+  when "EXPR"      print the instant a time expression means, e.g. relay when "明天下午3点"
+  help             this text
+
+Configuration comes from the environment; see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = "help", ...rest] = argv;
+  switch (command) {
+    case "start":
+    case "serve":
+    case "worker":
+      return run(command, loadConfig());
+    case "migrate":
+      return runMigrate(loadConfig(), rest.includes("--status"));
+    case "import":
+      if (!rest[0]) return fail("usage: relay import FILE.csv");
+      return runImport(loadConfig(), rest[0]);
+    case "when":
+      return runWhen(loadConfig(), rest.join(" "));
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE + "\n");
+      return 0;
+    default:
+      return fail(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+/** Runs until a signal, or until the console's input ends. */
+async function run(mode: Mode, config: Config): Promise<number> {
+  const hasChatToken = Boolean(config.telegram || config.slack);
+  const useConsole = mode === "start" && (process.stdin.isTTY || !hasChatToken);
+  const console_ = useConsole
+    ? new ConsoleAdapter({
+        input: process.stdin,
+        output: process.stdout,
+        persona: process.env.RELAY_CONSOLE_USER || userInfo().username || "me",
+        interactive: Boolean(process.stdin.isTTY),
+        locale: config.locale,
+      })
+    : undefined;
+  const adapters: ChatAdapter[] = console_ ? [console_] : [];
+  if (adapters.length === 0 && mode !== "worker") return fail("no chat adapter to run: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN, or run `relay start` in a terminal");
+  if (console_ && process.stdin.isTTY) process.stdout.write("Relay console — type 帮助 or /help; /as NAME to switch person; Ctrl-D to quit.\n");
+  const runtime = await createRuntime({ config, mode, adapters, log: createLogger(config, useConsole) });
+
+  let stopping = false;
+  const stop = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    runtime.app.log.info({ why }, "shutting down");
+    await runtime.close();
+  };
+  const done = new Promise<void>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.on(signal, () => {
+        if (stopping) process.exit(130); // a second Ctrl-C does not wait
+        void stop(signal).then(resolve);
+      });
+    }
+    void console_?.ended.then(() => stop("end of input")).then(resolve);
+  });
+  await done;
+  return 0;
+}
+
+async function runMigrate(config: Config, statusOnly: boolean): Promise<number> {
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    if (statusOnly) {
+      const status = await migrationStatus(db.sql);
+      for (const m of status.applied) process.stdout.write(`applied  ${m}\n`);
+      for (const m of status.pending) process.stdout.write(`pending  ${m}\n`);
+      return 0;
+    }
+    const { applied } = await migrate(db.sql, { log: (line) => process.stdout.write(line + "\n") });
+    process.stdout.write(applied.length ? `${db.where}: applied ${applied.length} migration(s)\n` : `${db.where}: up to date\n`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+async function runImport(config: Config, file: string): Promise<number> {
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrate(db.sql);
+    const result = await importRoster(db.prisma, file);
+    process.stdout.write(result.report + "\n");
+    return result.ok ? 0 : 1;
+  } finally {
+    await db.close();
+  }
+}
+
+function runWhen(config: Config, expression: string): number {
+  const when = parseWhen(expression, { now: new Date(), timeZone: config.timeZone });
+  if (!when) return fail(`cannot understand "${expression}" as a time (${config.timeZone})`);
+  const at = when.kind === "once" ? when.at : when.first;
+  let line = formatInstant(at, config.timeZone);
+  if (when.kind === "recurring") line += `  (${describeRecurrence(when.rule, "en")}; first occurrence)`;
+  if (when.rest) line += `  rest: "${when.rest}"`;
+  process.stdout.write(line + "\n");
+  return 0;
+}
+
+function fail(message: string): number {
+  process.stderr.write(`relay: ${message}\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    // Expected start-up problems get one clear line, not a stack trace.
+    if (error instanceof StartupError) process.stderr.write(`relay: ${error.message}\n`);
+    else process.stderr.write(`relay: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,118 @@
+// Scheduled work ("look at row X at time T") on a BullMQ queue. The database row is the truth: a job
+// only says when to look, handlers re-read the row, and job ids are deterministic so scheduling twice
+// is harmless and cancelling is by the same id.
+import { Queue, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Clock } from "../bot/clock.ts";
+
+export type JobData = Record<string, string | number | boolean | null>;
+export type JobHandler = (data: JobData, job: { id: string; attempt: number }) => Promise<void>;
+/** Re-creates jobs for open rows whose job is missing; returns how many it scheduled. */
+export type Reconciler = () => Promise<number>;
+
+const QUEUE = "schedule";
+// A job is alive while it can still run; anything else (gone, completed, failed) needs re-creating.
+const ALIVE = new Set(["delayed", "waiting", "active", "prioritized", "waiting-children"]);
+
+export interface SchedulerOptions {
+  connection: Redis;
+  prefix: string;
+  clock: Clock;
+  log: Logger;
+}
+
+export class Scheduler {
+  private readonly queue: Queue;
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly reconcilers: Reconciler[] = [];
+  private worker?: Worker;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.queue = new Queue(QUEUE, {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      defaultJobOptions: {
+        attempts: 8,
+        backoff: { type: "exponential", delay: 2000 },
+        removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 30 * 24 * 3600 },
+      },
+    });
+    this.queue.on("error", (err) => opts.log.warn({ err }, "schedule queue error"));
+  }
+
+  /** Registers what a job type does when it fires. */
+  handle(type: string, handler: JobHandler): void {
+    this.handlers.set(type, handler);
+  }
+
+  /** Registers a check that re-creates missing jobs (run at worker start). */
+  reconcileWith(reconciler: Reconciler): void {
+    this.reconcilers.push(reconciler);
+  }
+
+  /** Schedules job `id` of `type` to run at `at` (at once if that has passed). An existing id is kept as it is. */
+  async schedule(type: string, id: string, data: JobData, at: Date): Promise<void> {
+    assertJobId(id);
+    const delay = Math.max(0, at.getTime() - this.opts.clock.now().getTime());
+    await this.queue.add(type, data, { jobId: id, delay });
+  }
+
+  /** Cancels a job by id; a job that is not there counts as cancelled. */
+  async cancel(id: string): Promise<void> {
+    await this.queue.remove(id);
+  }
+
+  /** Whether job `id` will still run. */
+  async isScheduled(id: string): Promise<boolean> {
+    return ALIVE.has(await this.queue.getJobState(id));
+  }
+
+  /** Schedules `id` unless it is alive; a finished or failed job of the same id is replaced. */
+  async ensure(type: string, id: string, data: JobData, at: Date): Promise<boolean> {
+    const state = await this.queue.getJobState(id);
+    if (ALIVE.has(state)) return false;
+    if (state !== "unknown") await this.queue.remove(id);
+    await this.schedule(type, id, data, at);
+    return true;
+  }
+
+  /** Runs every reconciler; returns how many jobs were re-created. */
+  async reconcile(): Promise<number> {
+    let total = 0;
+    for (const reconciler of this.reconcilers) total += await reconciler();
+    return total;
+  }
+
+  /** Starts processing jobs in this process. */
+  startWorker(concurrency = 8): void {
+    if (this.worker) return;
+    this.worker = new Worker(QUEUE, (job) => this.run(job), {
+      connection: this.opts.connection,
+      prefix: this.opts.prefix,
+      concurrency,
+    });
+    this.worker.on("error", (err) => this.opts.log.warn({ err }, "schedule worker error"));
+    this.worker.on("failed", (job, err) =>
+      this.opts.log.error({ err, job: job?.id, type: job?.name, attempt: job?.attemptsMade }, "scheduled job failed"),
+    );
+  }
+
+  /** Stops the worker (active jobs finish first) and the queue. */
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+  }
+
+  private async run(job: Job): Promise<void> {
+    const handler = this.handlers.get(job.name);
+    if (!handler) throw new Error(`no handler for job type ${job.name}`);
+    await handler(job.data as JobData, { id: String(job.id), attempt: job.attemptsMade + 1 });
+  }
+}
+
+/** BullMQ job ids must not contain ":" nor be all digits (those are its own ids). */
+function assertJobId(id: string): void {
+  if (id.includes(":") || /^\d+$/.test(id)) throw new Error(`invalid job id "${id}"`);
+}

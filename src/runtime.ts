@@ -1,0 +1,111 @@
+// The composition root: config → logger, database, Redis, scheduler, bot, flows, adapters, HTTP.
+// `relay start` runs all of it; `serve` only receives (adapters + HTTP); `worker` only runs jobs.
+import { pino, type Logger } from "pino";
+import type { Redis } from "ioredis";
+import type { App } from "./app.ts";
+import type { ChatAdapter } from "./bot/adapter.ts";
+import { Bot } from "./bot/bot.ts";
+import { systemClock, type Clock } from "./bot/clock.ts";
+import type { Config } from "./config.ts";
+import { lockDataDir } from "./db/data-dir-lock.ts";
+import { openDatabase, type Database } from "./db/database.ts";
+import { migrate } from "./db/migrator.ts";
+import { registerHelp } from "./flows/help/help-command.ts";
+import { identify } from "./flows/org/directory.ts";
+import { registerOrg } from "./flows/org/org-commands.ts";
+import { registerReminders } from "./flows/reminders/reminder-commands.ts";
+import { HttpServer } from "./http/http-server.ts";
+import { checkRedis, connectRedis } from "./queue/redis.ts";
+import { Scheduler } from "./queue/scheduler.ts";
+import { StartupError } from "./startup-error.ts";
+
+export type Mode = "start" | "serve" | "worker";
+
+export interface RuntimeOptions {
+  config: Config;
+  mode: Mode;
+  adapters: ChatAdapter[];
+  log?: Logger;
+  clock?: Clock;
+  /** An already open database (tests); otherwise one is opened from the config. */
+  db?: Database;
+}
+
+export interface Runtime {
+  app: App;
+  redis: Redis;
+  http?: HttpServer;
+  /** The port the HTTP server listens on, when it runs. */
+  port?: number;
+  /** Stops receiving, lets running jobs finish, then closes Redis and the database. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config, quiet = false): Logger {
+  // Logs go to stderr: stdout belongs to the console chat.
+  return pino({ level: config.logLevel ?? (quiet ? "warn" : "info"), base: undefined }, pino.destination(2));
+}
+
+/** Builds and starts everything `mode` needs. */
+export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { config, mode } = opts;
+  const log = opts.log ?? createLogger(config);
+  const clock = opts.clock ?? systemClock;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await Promise.resolve(fn()).catch((err: unknown) => log.warn({ err }, "shutdown step failed"));
+  };
+  try {
+    await checkRedis(config.redisUrl);
+    let db = opts.db;
+    if (!db) {
+      if (!config.databaseUrl && mode !== "start") {
+        throw new StartupError(`relay ${mode} runs beside other Relay processes, which cannot share the embedded database: set DATABASE_URL to a PostgreSQL.`);
+      }
+      if (!config.databaseUrl) cleanups.push(lockDataDir(config.dataDir));
+      db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+      const opened = db;
+      cleanups.push(() => opened.close());
+      const { applied } = await migrate(db.sql, { log: (line) => log.info(line) });
+      if (applied.length) log.info({ applied }, "database migrated");
+    }
+    const redis = connectRedis(config.redisUrl);
+    redis.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
+    cleanups.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
+    const scheduler = new Scheduler({ connection: redis, prefix: config.redisPrefix, clock, log });
+    cleanups.push(() => scheduler.close());
+
+    const bot = new Bot({ log, defaultLocale: config.locale, identify: (user) => identify(db.prisma, user) });
+    for (const adapter of opts.adapters) bot.addAdapter(adapter);
+    const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, bot };
+    registerHelp(app);
+    registerOrg(app);
+    registerReminders(app);
+
+    if (mode !== "serve") {
+      scheduler.startWorker();
+      const recreated = await scheduler.reconcile();
+      if (recreated) log.info({ recreated }, "re-created missing scheduled jobs");
+    }
+    if (mode !== "worker") {
+      await bot.start();
+      cleanups.push(() => bot.stop());
+    }
+    let http: HttpServer | undefined;
+    let port: number | undefined;
+    if (config.port !== undefined) {
+      http = new HttpServer(log, async () => ({
+        database: await db.sql.query("SELECT 1").then(() => "ok", (e: Error) => e.message),
+        redis: await redis.ping().then(() => "ok", (e: Error) => e.message),
+      }));
+      port = await http.listen(config.port);
+      cleanups.push(() => http!.close());
+      log.info({ port }, "http listening");
+    }
+    log.info({ mode, database: db.where, platforms: bot.platforms() }, "relay running");
+    return { app, redis, http, port, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,86 @@
+// The done-means conversation: the real `relay start` with piped stdin, real Redis, PGlite and PostgreSQL.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConsoleSession, runRelay } from "../../support/cli.ts";
+import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../../support/redis.ts";
+
+const PG_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+
+/** Environment for one run: its own database (a PostgreSQL schema or a PGlite directory) and Redis prefix. */
+function environment(kind: "postgres" | "pglite") {
+  const prefix = uniquePrefix(`console-${kind}`);
+  const dir = mkdtempSync(join(tmpdir(), "relay-console-"));
+  const schema = `t_console_${prefix.slice(-8)}`;
+  const env = {
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: prefix,
+    RELAY_CONSOLE_USER: "wang",
+    ...(kind === "postgres" ? { DATABASE_URL: `${PG_URL}?schema=${schema}` } : { RELAY_DATA_DIR: dir }),
+  };
+  const cleanup = async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await flushPrefix(prefix);
+    if (kind === "postgres") {
+      const client = new pg.Client(PG_URL);
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    }
+  };
+  return { env, cleanup };
+}
+
+describe.each(["pglite", "postgres"] as const)("console conversation on %s", (kind) => {
+  const { env, cleanup } = environment(kind);
+  let session: ConsoleSession | undefined;
+  afterAll(async () => {
+    session?.kill();
+    await cleanup();
+  });
+
+  it("sets up, invites, joins, answers whoami and fires a reminder two seconds later", { timeout: 60_000 }, async () => {
+    session = new ConsoleSession(env);
+    const s = session;
+    s.type("/setup 王主任 城关镇");
+    await s.waitFor(/王主任，你是第一位管理员/, 30_000);
+
+    s.type("/invite 李明 member 党政办 王主任");
+    const [, code] = await s.waitFor(/生成邀请码：([A-Z0-9]{4}-[A-Z0-9]{4})/);
+
+    s.type("/as 李明");
+    await s.waitFor(/\(now typing as 李明\)/);
+    s.type(`/join ${code}`);
+    await s.waitFor(/Relay ▸ 欢迎，李明！你已加入名册（成员，党政办）/);
+    await s.waitFor(/Relay → wang ▸ 李明 已通过你的邀请码加入。/);
+
+    s.type("/whoami");
+    await s.waitFor(/Relay ▸ 李明（#2）\n\s+角色：成员\n\s+单位：党政办\n\s+上级：王主任/);
+
+    const mark = s.stdout.length;
+    s.type("/remind 2秒后 测试");
+    await s.waitFor(/Relay ▸ 好的，将在 .+ 提醒你：测试（#1）/, 10_000, mark);
+    const sentAt = Date.now();
+    const [fired] = await s.waitFor(/Relay ▸ ⏰ 提醒：测试\n\s+\[(\d+)\] ✓ 完成/, 10_000, mark);
+    const elapsed = Date.now() - sentAt;
+    expect(elapsed).toBeGreaterThan(1000);
+    expect(elapsed).toBeLessThan(5000);
+
+    // Buttons print as numbers: pressing one is typing it.
+    const button = /\[(\d+)\] ✓ 完成/.exec(fired)![1]!;
+    s.type(button);
+    await s.waitFor(/Relay ▸ 已完成：测试/, 10_000, mark);
+
+    expect(await s.end()).toBe(0);
+    expect(s.stderr).not.toMatch(/"level":(50|60)/); // no error logs
+  });
+
+  it("works with piped input and exits cleanly at its end", { timeout: 60_000 }, async () => {
+    const { code, stdout } = await runRelay(["start"], env, "/help\n帮助\n");
+    expect(code).toBe(0);
+    expect(stdout).toContain("你可以使用这些命令（管理员）"); // the database of the test above
+    expect(stdout.match(/邀请 \(\/invite\)/g)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,407 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  describeRecurrence,
+  formatLocal,
+  nextOccurrence,
+  parseWhen,
+  type Recurrence,
+  type TimeRef,
+  type When,
+} from "../../src/bot/time-parse.ts";
+import { formatInstant, fromZoned, zonedParts } from "../../src/bot/time-zone.ts";
+
+const SHANGHAI = "Asia/Shanghai";
+const NEW_YORK = "America/New_York";
+const ref = (iso: string, timeZone = SHANGHAI): TimeRef => ({ now: new Date(iso), timeZone });
+
+// Friday 2026-11-27 10:00 in Shanghai: an ordinary working Friday.
+const FRIDAY = ref("2026-11-27T10:00:00+08:00");
+// Wednesday before the National Day holiday (10-01 … 10-07; Saturday 10-10 is a 调休 working day).
+const BEFORE_NATIONAL_DAY = ref("2026-09-30T10:00:00+08:00");
+// Friday evening before Qingming (Sat 04-04 … Mon 04-06 off).
+const BEFORE_QINGMING = ref("2026-04-03T17:59:00+08:00");
+// The 调休 Saturday itself.
+const MAKE_UP_SATURDAY = ref("2026-10-10T10:00:00+08:00");
+// Evening of the last day of November.
+const MONTH_END_EVENING = ref("2026-11-30T18:00:00+08:00");
+
+function once(input: string, at: TimeRef = FRIDAY): { at: string; rest: string } {
+  const when = parseWhen(input, at);
+  expect(when, input).toMatchObject({ kind: "once" });
+  const found = when as Extract<When, { kind: "once" }>;
+  return { at: formatInstant(found.at, at.timeZone), rest: found.rest };
+}
+
+function recurring(input: string, at: TimeRef = FRIDAY): { rule: Recurrence; first: string; rest: string } {
+  const when = parseWhen(input, at);
+  expect(when, input).toMatchObject({ kind: "recurring" });
+  const found = when as Extract<When, { kind: "recurring" }>;
+  return { rule: found.rule, first: formatInstant(found.first, at.timeZone), rest: found.rest };
+}
+
+describe("parseWhen, Chinese, at Friday 2026-11-27 10:00", () => {
+  const cases: Array<[input: string, at: string, rest: string]> = [
+    // relative
+    ["10分钟后 喝水", "2026-11-27T10:10:00+08:00", "喝水"],
+    ["半小时后开会", "2026-11-27T10:30:00+08:00", "开会"],
+    ["2小时后", "2026-11-27T12:00:00+08:00", ""],
+    ["一个半小时后 打电话", "2026-11-27T11:30:00+08:00", "打电话"],
+    ["2秒后", "2026-11-27T10:00:02+08:00", ""],
+    ["3天后 交报告", "2026-11-30T10:00:00+08:00", "交报告"],
+    ["3天后下午3点 交报告", "2026-11-30T15:00:00+08:00", "交报告"],
+    ["一周后", "2026-12-04T10:00:00+08:00", ""],
+    ["1个月后 复查", "2026-12-27T10:00:00+08:00", "复查"],
+    // day words, parts of day
+    ["明天下午3点交材料", "2026-11-28T15:00:00+08:00", "交材料"],
+    ["明天下午3点 交材料", "2026-11-28T15:00:00+08:00", "交材料"],
+    ["明天交材料", "2026-11-28T09:00:00+08:00", "交材料"],
+    ["今天下午4点 例会", "2026-11-27T16:00:00+08:00", "例会"],
+    ["今天上午9点", "2026-11-27T09:00:00+08:00", ""], // already past: returned as is
+    ["后天上午9点", "2026-11-29T09:00:00+08:00", ""],
+    ["大后天", "2026-11-30T09:00:00+08:00", ""],
+    ["今晚8点 值班", "2026-11-27T20:00:00+08:00", "值班"],
+    ["明早", "2026-11-28T09:00:00+08:00", ""],
+    ["上午11点", "2026-11-27T11:00:00+08:00", ""],
+    ["中午12点半 吃饭", "2026-11-27T12:30:00+08:00", "吃饭"],
+    ["晚上8点", "2026-11-27T20:00:00+08:00", ""],
+    ["晚上12点", "2026-11-28T00:00:00+08:00", ""],
+    ["凌晨3点", "2026-11-28T03:00:00+08:00", ""], // past today → tomorrow
+    ["下午开会", "2026-11-27T15:00:00+08:00", "开会"],
+    // clock times, Chinese numerals, the office-hours reading of 1–6
+    ["三点开会", "2026-11-27T15:00:00+08:00", "开会"],
+    ["十点半", "2026-11-27T10:30:00+08:00", ""],
+    ["两点一刻", "2026-11-27T14:15:00+08:00", ""],
+    ["九点零五分", "2026-11-28T09:05:00+08:00", ""],
+    ["9点", "2026-11-28T09:00:00+08:00", ""],
+    ["8点半 晨会", "2026-11-28T08:30:00+08:00", "晨会"],
+    ["03:00 备份", "2026-11-28T03:00:00+08:00", "备份"],
+    ["明天９：３０开会", "2026-11-28T09:30:00+08:00", "开会"],
+    ["明天，下午3点，交材料", "2026-11-28T15:00:00+08:00", "交材料"],
+    // dates
+    ["11月30日下午2点半 开会", "2026-11-30T14:30:00+08:00", "开会"],
+    ["12月1日 9:00 例会", "2026-12-01T09:00:00+08:00", "例会"],
+    ["2026-12-01 09:00 提交", "2026-12-01T09:00:00+08:00", "提交"],
+    ["2026年12月1日", "2026-12-01T09:00:00+08:00", ""],
+    ["1月5日 报销", "2027-01-05T09:00:00+08:00", "报销"], // before today → next year
+    ["十二月三十一日晚上八点", "2026-12-31T20:00:00+08:00", ""],
+    // weekdays
+    ["下周一", "2026-11-30T09:00:00+08:00", ""],
+    ["下周五下午3点", "2026-12-04T15:00:00+08:00", ""],
+    ["本周五下午5点", "2026-11-27T17:00:00+08:00", ""],
+    ["本周一", "2026-11-23T09:00:00+08:00", ""], // fixed, already past
+    ["周三", "2026-12-02T09:00:00+08:00", ""],
+    ["星期四 开会", "2026-12-03T09:00:00+08:00", "开会"],
+    ["下个星期二", "2026-12-01T09:00:00+08:00", ""],
+    ["周五", "2026-12-04T09:00:00+08:00", ""], // today's 09:00 has passed
+    ["周五下午5点", "2026-11-27T17:00:00+08:00", ""], // today's 17:00 is still ahead
+    ["礼拜天下午", "2026-11-29T15:00:00+08:00", ""],
+    ["下下周一", "2026-12-07T09:00:00+08:00", ""],
+    // month days and month end
+    ["月底", "2026-11-30T09:00:00+08:00", ""],
+    ["月末 交报表", "2026-11-30T09:00:00+08:00", "交报表"],
+    ["下个月1号", "2026-12-01T09:00:00+08:00", ""],
+    ["下个月底", "2026-12-31T09:00:00+08:00", ""],
+    ["5号", "2026-12-05T09:00:00+08:00", ""],
+    ["30号下午", "2026-11-30T15:00:00+08:00", ""],
+    // working days
+    ["下一个工作日 9点", "2026-11-30T09:00:00+08:00", ""],
+    ["3个工作日后", "2026-12-02T10:00:00+08:00", ""],
+  ];
+
+  it.each(cases)("%s → %s", (input, at, rest) => {
+    expect(once(input)).toEqual({ at, rest });
+  });
+
+  it("gives the matched text", () => {
+    expect(parseWhen("明天下午3点交材料", FRIDAY)).toMatchObject({ matched: "明天下午3点", rest: "交材料" });
+  });
+});
+
+describe("parseWhen, English, at Friday 2026-11-27 10:00", () => {
+  const cases: Array<[input: string, at: string, rest: string]> = [
+    ["in 10 minutes call Li", "2026-11-27T10:10:00+08:00", "call Li"],
+    ["in 2 hours", "2026-11-27T12:00:00+08:00", ""],
+    ["in 3 days", "2026-11-30T10:00:00+08:00", ""],
+    ["in 5 seconds", "2026-11-27T10:00:05+08:00", ""],
+    ["in half an hour", "2026-11-27T10:30:00+08:00", ""],
+    ["in an hour submit the report", "2026-11-27T11:00:00+08:00", "submit the report"],
+    ["in 2 weeks", "2026-12-11T10:00:00+08:00", ""],
+    ["2 days from now", "2026-11-29T10:00:00+08:00", ""],
+    ["tomorrow 3pm", "2026-11-28T15:00:00+08:00", ""],
+    ["tomorrow at 3pm send the draft", "2026-11-28T15:00:00+08:00", "send the draft"],
+    ["the day after tomorrow", "2026-11-29T09:00:00+08:00", ""],
+    ["tomorrow morning", "2026-11-28T09:00:00+08:00", ""],
+    ["tomorrow afternoon", "2026-11-28T15:00:00+08:00", ""],
+    ["tonight at 8", "2026-11-27T20:00:00+08:00", ""],
+    ["3pm tomorrow", "2026-11-28T15:00:00+08:00", ""],
+    ["Dec 1 3pm", "2026-12-01T15:00:00+08:00", ""],
+    ["December 1st at 9:30 budget review", "2026-12-01T09:30:00+08:00", "budget review"],
+    ["1 Dec 2026 10am", "2026-12-01T10:00:00+08:00", ""],
+    ["Jan 5", "2027-01-05T09:00:00+08:00", ""],
+    ["next Monday 9am", "2026-11-30T09:00:00+08:00", ""],
+    ["next Friday", "2026-12-04T09:00:00+08:00", ""],
+    ["Friday 5pm", "2026-11-27T17:00:00+08:00", ""],
+    ["on Monday", "2026-11-30T09:00:00+08:00", ""],
+    ["at 9am on Monday", "2026-11-30T09:00:00+08:00", ""],
+    ["at 3 call the bureau", "2026-11-27T15:00:00+08:00", "call the bureau"],
+    ["9am", "2026-11-28T09:00:00+08:00", ""],
+    ["12:30 lunch", "2026-11-27T12:30:00+08:00", "lunch"],
+    ["3:30 p.m. meeting", "2026-11-27T15:30:00+08:00", "meeting"],
+    ["at noon", "2026-11-27T12:00:00+08:00", ""],
+    ["8 in the evening", "2026-11-27T20:00:00+08:00", ""],
+    ["next working day", "2026-11-30T09:00:00+08:00", ""],
+    ["in 3 working days", "2026-12-02T10:00:00+08:00", ""],
+    ["end of month", "2026-11-30T09:00:00+08:00", ""],
+    ["the 1st of next month", "2026-12-01T09:00:00+08:00", ""],
+    ["the 5th", "2026-12-05T09:00:00+08:00", ""],
+  ];
+
+  it.each(cases)("%s → %s", (input, at, rest) => {
+    expect(once(input)).toEqual({ at, rest });
+  });
+});
+
+describe("parseWhen around holidays and month ends", () => {
+  const cases: Array<[input: string, now: TimeRef, at: string]> = [
+    ["下一个工作日", BEFORE_NATIONAL_DAY, "2026-10-08T09:00:00+08:00"],
+    ["明天", BEFORE_NATIONAL_DAY, "2026-10-01T09:00:00+08:00"], // a holiday, but asked for
+    ["2个工作日后", BEFORE_NATIONAL_DAY, "2026-10-09T10:00:00+08:00"],
+    ["3个工作日后", BEFORE_NATIONAL_DAY, "2026-10-10T10:00:00+08:00"], // the 调休 Saturday
+    ["下一个工作日 9点", BEFORE_QINGMING, "2026-04-07T09:00:00+08:00"],
+    ["next working day 9am", BEFORE_QINGMING, "2026-04-07T09:00:00+08:00"],
+    ["下一个工作日", MAKE_UP_SATURDAY, "2026-10-12T09:00:00+08:00"],
+    ["月底", MONTH_END_EVENING, "2026-12-31T09:00:00+08:00"], // today's has passed → next month's
+    ["月底晚上7点", MONTH_END_EVENING, "2026-11-30T19:00:00+08:00"],
+    ["本月底", MONTH_END_EVENING, "2026-11-30T09:00:00+08:00"], // fixed: past, returned as is
+    ["1个月后", ref("2027-01-31T10:00:00+08:00"), "2027-02-28T10:00:00+08:00"],
+  ];
+
+  it.each(cases)("%s", (input, now, at) => {
+    expect(once(input, now).at).toBe(at);
+  });
+});
+
+describe("parseWhen, recurring", () => {
+  const at9 = { hour: 9, minute: 0 };
+  const cases: Array<[input: string, rule: Recurrence, first: string, rest: string]> = [
+    ["每天 8:00", { every: "day", time: { hour: 8, minute: 0 } }, "2026-11-28T08:00:00+08:00", ""],
+    ["每天早上8点 吃药", { every: "day", time: { hour: 8, minute: 0 } }, "2026-11-28T08:00:00+08:00", "吃药"],
+    ["每天", { every: "day", time: at9 }, "2026-11-28T09:00:00+08:00", ""],
+    ["每个工作日 8:30", { every: "workday", time: { hour: 8, minute: 30 } }, "2026-11-30T08:30:00+08:00", ""],
+    ["每周一 9:00 交周报", { every: "week", weekdays: [1], time: at9 }, "2026-11-30T09:00:00+08:00", "交周报"],
+    ["每周一三五 9点", { every: "week", weekdays: [1, 3, 5], time: at9 }, "2026-11-30T09:00:00+08:00", ""],
+    ["每周一至周五 17:30", { every: "week", weekdays: [1, 2, 3, 4, 5], time: { hour: 17, minute: 30 } },
+      "2026-11-27T17:30:00+08:00", ""],
+    ["每周五五点", { every: "week", weekdays: [5], time: { hour: 17, minute: 0 } }, "2026-11-27T17:00:00+08:00", ""],
+    ["每月1号 10点", { every: "month", day: 1, time: { hour: 10, minute: 0 } }, "2026-12-01T10:00:00+08:00", ""],
+    ["每月底 17:00", { every: "month", day: "last", time: { hour: 17, minute: 0 } }, "2026-11-30T17:00:00+08:00", ""],
+    ["every day 7am", { every: "day", time: { hour: 7, minute: 0 } }, "2026-11-28T07:00:00+08:00", ""],
+    ["daily at 6pm", { every: "day", time: { hour: 18, minute: 0 } }, "2026-11-27T18:00:00+08:00", ""],
+    ["every weekday 8:30", { every: "workday", time: { hour: 8, minute: 30 } }, "2026-11-30T08:30:00+08:00", ""],
+    ["every working day 8:30 stand-up", { every: "workday", time: { hour: 8, minute: 30 } },
+      "2026-11-30T08:30:00+08:00", "stand-up"],
+    ["every Monday 9am", { every: "week", weekdays: [1], time: at9 }, "2026-11-30T09:00:00+08:00", ""],
+    ["every Monday, Wednesday and Friday at 9am", { every: "week", weekdays: [1, 3, 5], time: at9 },
+      "2026-11-30T09:00:00+08:00", ""],
+    ["every month on the 1st at 10am", { every: "month", day: 1, time: { hour: 10, minute: 0 } },
+      "2026-12-01T10:00:00+08:00", ""],
+    ["every month on the last day at 5pm", { every: "month", day: "last", time: { hour: 17, minute: 0 } },
+      "2026-11-30T17:00:00+08:00", ""],
+  ];
+
+  it.each(cases)("%s", (input, rule, first, rest) => {
+    expect(recurring(input)).toEqual({ rule, first, rest });
+  });
+
+  it("starts a workday rule on the 调休 Saturday when that is next", () => {
+    expect(recurring("每个工作日 8:30", ref("2026-10-09T10:00:00+08:00")).first).toBe("2026-10-10T08:30:00+08:00");
+  });
+});
+
+describe("parseWhen, no time", () => {
+  it.each([
+    "喝水",
+    "hello",
+    "",
+    "   ",
+    "交材料",
+    "Please review the draft",
+    "一点点奶茶", // 一点 here is "a little"
+    "3 copies",
+    "tomorrow's meeting",
+    "2月30日",
+    "13月1日",
+    "25:00",
+    "0分钟后",
+    "in 0 minutes",
+    "99999999999天后",
+    "in 1.5 days",
+    "每月32号",
+  ])("%j → null", (input) => {
+    expect(parseWhen(input, FRIDAY)).toBeNull();
+  });
+});
+
+describe("parseWhen never throws", () => {
+  const odd = [
+    "\u0000",
+    "🙂明天",
+    "9".repeat(10_000),
+    "每周",
+    "每月",
+    "下下下下周一",
+    "周周周",
+    "点点点",
+    "at at at",
+    "in in 2 hours",
+    "every every day",
+    "明天".repeat(1000),
+    "9999-99-99 99:99",
+    "0000-01-01",
+    "9999年12月31日 晚上12点",
+  ];
+  it.each(odd)("%j", (input) => {
+    const when = parseWhen(input, FRIDAY);
+    const instant = when && (when.kind === "once" ? when.at : when.first);
+    expect(instant === null || !Number.isNaN(instant.getTime())).toBe(true);
+  });
+
+  it("survives random strings built from its own vocabulary", () => {
+    const alphabet = [..."0123456789:：-/ 年月日号点时分半刻每周下本个后天明今晚上午中凌晨一二三四五六七八九十两工作底"]
+      .concat(["in ", "at ", "every ", "pm", "am", "day", "Monday", "next ", "tomorrow", "hours", "the ", "1st"]);
+    let seed = 42;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    for (let i = 0; i < 3000; i++) {
+      const input = Array.from({ length: 1 + Math.floor(random() * 12) }, () =>
+        alphabet[Math.floor(random() * alphabet.length)],
+      ).join("");
+      const when = parseWhen(input, FRIDAY);
+      const instant = when && (when.kind === "once" ? when.at : when.first);
+      expect(instant === null || !Number.isNaN(instant.getTime()), input).toBe(true);
+    }
+  });
+});
+
+describe("nextOccurrence", () => {
+  const workdayAt9: Recurrence = { every: "workday", time: { hour: 9, minute: 0 } };
+  const cases: Array<[name: string, rule: Recurrence, after: string, next: string]> = [
+    ["workday: over National Day", workdayAt9, "2026-09-30T10:00:00+08:00", "2026-10-08T09:00:00+08:00"],
+    ["workday: Friday → the 调休 Saturday", workdayAt9, "2026-10-09T10:00:00+08:00", "2026-10-10T09:00:00+08:00"],
+    ["workday: 调休 Saturday → Monday", workdayAt9, "2026-10-10T10:00:00+08:00", "2026-10-12T09:00:00+08:00"],
+    ["workday: the 调休 Sunday before", workdayAt9, "2026-09-19T10:00:00+08:00", "2026-09-20T09:00:00+08:00"],
+    ["workday: over Spring Festival", workdayAt9, "2026-02-14T10:00:00+08:00", "2026-02-24T09:00:00+08:00"],
+    ["workday: same day if still ahead", workdayAt9, "2026-11-27T08:59:00+08:00", "2026-11-27T09:00:00+08:00"],
+    ["strictly after: not the instant itself", workdayAt9, "2026-11-27T09:00:00+08:00", "2026-11-30T09:00:00+08:00"],
+    ["month last: November → December", { every: "month", day: "last", time: { hour: 17, minute: 0 } },
+      "2026-11-30T17:00:00+08:00", "2026-12-31T17:00:00+08:00"],
+    ["month last: February", { every: "month", day: "last", time: { hour: 17, minute: 0 } },
+      "2027-02-01T00:00:00+08:00", "2027-02-28T17:00:00+08:00"],
+    ["month last: leap February", { every: "month", day: "last", time: { hour: 17, minute: 0 } },
+      "2028-02-01T00:00:00+08:00", "2028-02-29T17:00:00+08:00"],
+    ["month 31st in a 30-day month", { every: "month", day: 31, time: { hour: 9, minute: 0 } },
+      "2026-11-01T00:00:00+08:00", "2026-11-30T09:00:00+08:00"],
+    ["week: Monday/Wednesday/Friday from Saturday", { every: "week", weekdays: [1, 3, 5], time: { hour: 9, minute: 0 } },
+      "2026-11-28T12:00:00+08:00", "2026-11-30T09:00:00+08:00"],
+    ["day: past today → tomorrow", { every: "day", time: { hour: 7, minute: 30 } },
+      "2026-11-27T10:00:00+08:00", "2026-11-28T07:30:00+08:00"],
+  ];
+
+  it.each(cases)("%s", (_name, rule, after, next) => {
+    expect(formatInstant(nextOccurrence(rule, new Date(after), SHANGHAI), SHANGHAI)).toBe(next);
+  });
+
+  it("keeps the wall-clock time across a DST change in the rule's zone", () => {
+    const daily = { every: "day", time: { hour: 9, minute: 0 } } as const;
+    const before = nextOccurrence(daily, new Date("2026-03-07T12:00:00-05:00"), NEW_YORK);
+    const after = nextOccurrence(daily, before, NEW_YORK);
+    expect(formatInstant(before, NEW_YORK)).toBe("2026-03-08T09:00:00-04:00");
+    expect(formatInstant(after, NEW_YORK)).toBe("2026-03-09T09:00:00-04:00");
+  });
+
+  it("refuses a weekly rule without weekdays", () => {
+    expect(() => nextOccurrence({ every: "week", weekdays: [], time: { hour: 9, minute: 0 } }, new Date(), SHANGHAI))
+      .toThrow(RangeError);
+  });
+});
+
+describe("time zones", () => {
+  const originalTz = process.env.TZ;
+  afterEach(() => {
+    process.env.TZ = originalTz;
+  });
+
+  it("resolves in the reference's zone, not Shanghai", () => {
+    // 2026-11-27 10:00 in Shanghai is Thursday 2026-11-26 21:00 in New York.
+    const newYork = ref("2026-11-27T10:00:00+08:00", NEW_YORK);
+    expect(once("明天上午9点", newYork).at).toBe("2026-11-27T09:00:00-05:00");
+    expect(once("tomorrow 9am", newYork).at).toBe("2026-11-27T09:00:00-05:00");
+    expect(once("in 2 hours", newYork).at).toBe("2026-11-26T23:00:00-05:00");
+    expect(once("Friday 5pm", newYork).at).toBe("2026-11-27T17:00:00-05:00");
+    expect(recurring("每天 8:00", newYork).first).toBe("2026-11-27T08:00:00-05:00");
+  });
+
+  it("gives the same answers whatever the process's TZ is", () => {
+    const inputs = ["明天下午3点", "下周一", "月底", "3个工作日后", "每个工作日 8:30", "Friday 5pm", "Dec 1 3pm"];
+    const answer = () =>
+      inputs.map((input) => {
+        const when = parseWhen(input, FRIDAY);
+        return when && formatInstant(when.kind === "once" ? when.at : when.first, SHANGHAI);
+      });
+    process.env.TZ = "UTC";
+    const inUtc = answer();
+    for (const tz of ["America/New_York", "Pacific/Kiritimati", "Asia/Kolkata"]) {
+      process.env.TZ = tz;
+      expect(new Date(2026, 0, 1).getTimezoneOffset(), `switched to ${tz}`).not.toBe(0);
+      expect(answer(), tz).toEqual(inUtc);
+    }
+  });
+
+  it("reads and builds wall clocks across DST (New York)", () => {
+    // 02:30 on 2026-03-08 does not exist there: it lands just after the gap.
+    expect(formatInstant(fromZoned({ year: 2026, month: 3, day: 8, hour: 2, minute: 30 }, NEW_YORK), NEW_YORK))
+      .toBe("2026-03-08T03:30:00-04:00");
+    // 01:30 on 2026-11-01 happens twice: the first one.
+    expect(formatInstant(fromZoned({ year: 2026, month: 11, day: 1, hour: 1, minute: 30 }, NEW_YORK), NEW_YORK))
+      .toBe("2026-11-01T01:30:00-04:00");
+    expect(zonedParts(new Date("2026-11-27T16:00:00Z"), SHANGHAI)).toEqual({
+      year: 2026, month: 11, day: 28, hour: 0, minute: 0, second: 0, weekday: 6,
+    });
+  });
+});
+
+describe("describeRecurrence", () => {
+  const t = { hour: 8, minute: 30 };
+  it.each<[Recurrence, string, string]>([
+    [{ every: "day", time: t }, "每天 08:30", "every day at 08:30"],
+    [{ every: "workday", time: t }, "每个工作日 08:30", "every working day at 08:30"],
+    [{ every: "week", weekdays: [1], time: t }, "每周一 08:30", "every Monday at 08:30"],
+    [{ every: "week", weekdays: [0, 1, 3, 5], time: t }, "每周一、三、五、日 08:30",
+      "every Monday, Wednesday, Friday and Sunday at 08:30"],
+    [{ every: "month", day: 1, time: t }, "每月1号 08:30", "every month on the 1st at 08:30"],
+    [{ every: "month", day: 22, time: t }, "每月22号 08:30", "every month on the 22nd at 08:30"],
+    [{ every: "month", day: "last", time: t }, "每月最后一天 08:30", "every month on the last day at 08:30"],
+  ])("%j", (rule, zh, en) => {
+    expect(describeRecurrence(rule, "zh-CN")).toBe(zh);
+    expect(describeRecurrence(rule, "en")).toBe(en);
+  });
+});
+
+describe("formatLocal", () => {
+  const now = FRIDAY.now;
+  it("shows weekday and time, and the year only when it differs from now's", () => {
+    const saturday = new Date("2026-11-28T15:00:00+08:00");
+    expect(formatLocal(saturday, SHANGHAI, "zh-CN", now)).toBe("11月28日(周六) 15:00");
+    expect(formatLocal(saturday, SHANGHAI, "en", now)).toBe("Sat 28 Nov 15:00");
+    const nextYear = new Date("2027-01-05T09:00:00+08:00");
+    expect(formatLocal(nextYear, SHANGHAI, "zh-CN", now)).toBe("2027年1月5日(周二) 09:00");
+    expect(formatLocal(nextYear, SHANGHAI, "en", now)).toBe("Tue 5 Jan 2027 09:00");
+  });
+
+  it("shows the year when it does not know now", () => {
+    expect(formatLocal(new Date("2026-11-28T15:00:00+08:00"), SHANGHAI, "zh-CN")).toBe("2026年11月28日(周六) 15:00");
+  });
+
+  it("uses the given zone", () => {
+    expect(formatLocal(new Date("2026-11-28T15:00:00+08:00"), NEW_YORK, "en", now)).toBe("Sat 28 Nov 02:00");
+  });
+});

@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { formatInstant, type PlainDate } from "../../src/bot/time-zone.ts";
+import { addWorkdays, isWorkday, isWorkdayAt, nextWorkday } from "../../src/bot/working-days.ts";
+
+const SHANGHAI = "Asia/Shanghai";
+const day = (iso: string): PlainDate => {
+  const [year = 0, month = 0, date = 0] = iso.split("-").map(Number);
+  return { year, month, day: date };
+};
+
+describe("isWorkday", () => {
+  it.each([
+    ["2026-11-27", true, "an ordinary Friday"],
+    ["2026-11-28", false, "an ordinary Saturday"],
+    ["2026-10-01", false, "National Day"],
+    ["2026-10-07", false, "the last day of the National Day holiday (a Wednesday)"],
+    ["2026-10-08", true, "back to work"],
+    ["2026-10-10", true, "调休 make-up Saturday"],
+    ["2026-09-20", true, "调休 make-up Sunday"],
+    ["2026-09-25", false, "Mid-autumn, a Friday"],
+    ["2026-01-01", false, "New Year's Day"],
+    ["2026-01-04", true, "调休 make-up Sunday after New Year"],
+    ["2026-02-14", true, "调休 make-up Saturday before Spring Festival"],
+    ["2026-02-23", false, "the last day of Spring Festival (a Monday)"],
+  ])("%s is %s (%s)", (iso, expected) => {
+    expect(isWorkday(day(iso))).toBe(expected);
+  });
+
+  describe("whatever the process's TZ", () => {
+    const originalTz = process.env.TZ;
+    afterEach(() => {
+      process.env.TZ = originalTz;
+    });
+
+    // chinese-days' own isWorkday() calls Saturday 2026-11-28 a working day under TZ=America/New_York.
+    it.each(["America/New_York", "Pacific/Kiritimati", "UTC"])("%s", (tz) => {
+      process.env.TZ = tz;
+      expect(isWorkday(day("2026-11-28"))).toBe(false);
+      expect(isWorkday(day("2026-10-10"))).toBe(true);
+      expect(isWorkday(day("2026-10-01"))).toBe(false);
+      expect(isWorkday(day("2026-11-27"))).toBe(true);
+    });
+  });
+});
+
+describe("isWorkdayAt", () => {
+  it("asks about the day in the given zone", () => {
+    // 2026-10-10T18:00Z is Sunday 02:00 on 10-11 in Shanghai but still the 调休 Saturday in UTC.
+    const instant = new Date("2026-10-10T18:00:00Z");
+    expect(isWorkdayAt(instant, SHANGHAI)).toBe(false);
+    expect(isWorkdayAt(instant, "UTC")).toBe(true);
+  });
+});
+
+describe("nextWorkday", () => {
+  it.each([
+    ["2026-11-27", 1, "2026-11-30"],
+    ["2026-09-30", 1, "2026-10-08"],
+    ["2026-10-09", 1, "2026-10-10"],
+    ["2026-10-10", 1, "2026-10-12"],
+    ["2026-10-01", 1, "2026-10-08"],
+    ["2026-02-14", 1, "2026-02-24"],
+    ["2026-11-27", 3, "2026-12-02"],
+    ["2026-09-30", 3, "2026-10-10"],
+  ])("%s + %i → %s", (from, n, expected) => {
+    expect(nextWorkday(day(from), n)).toEqual(day(expected));
+  });
+
+  it("refuses a count below one", () => {
+    expect(() => nextWorkday(day("2026-11-27"), 0)).toThrow(RangeError);
+    expect(() => nextWorkday(day("2026-11-27"), 1.5)).toThrow(RangeError);
+  });
+});
+
+describe("addWorkdays", () => {
+  const friday = new Date("2026-09-30T17:30:00+08:00");
+  it.each([
+    [0, "2026-09-30T17:30:00+08:00"],
+    [1, "2026-10-08T17:30:00+08:00"],
+    [3, "2026-10-10T17:30:00+08:00"],
+    [4, "2026-10-12T17:30:00+08:00"],
+  ])("+%i working days → %s", (n, expected) => {
+    expect(formatInstant(addWorkdays(friday, n, SHANGHAI), SHANGHAI)).toBe(expected);
+  });
+});

@@ -1,0 +1,115 @@
+// The roster, as people use it: /setup, /invite, /join, /whoami, /people, /units, /lang, permissions, audit.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openOffice, type Office } from "../../support/office.ts";
+
+describe.each(["postgres", "pglite"] as const)("org flow on %s", (kind) => {
+  let office: Office;
+  beforeAll(async () => {
+    office = await openOffice(kind);
+  });
+  afterAll(async () => office?.close());
+
+  const say = (who: string, text: string, locale?: string) => office.chat.say(who, text, locale);
+  const codeIn = (text: string) => /([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(text)?.[1] ?? "";
+
+  it("tells an unknown user how to join, politely and once", async () => {
+    expect(await say("stranger", "/whoami")).toEqual(["你还不在本单位名册中。请向办公室索取邀请码，然后发送：/join 邀请码"]);
+    expect(await say("stranger", "hello", "en")).toEqual(["You are not on your office's roster yet. Ask the office for an invite code, then send: /join CODE"]);
+  });
+
+  it("makes the first person to /setup the admin, and nobody after", async () => {
+    const [reply] = await say("wang", "/setup 王主任 城关镇");
+    expect(reply).toContain("王主任，你是第一位管理员");
+    expect(await say("intruder", "/setup 我")).toEqual([expect.stringContaining("已完成初始化")]);
+    const admin = await office.runtime.app.prisma.person.findFirstOrThrow({ include: { unit: true } });
+    expect(admin).toMatchObject({ name: "王主任", role: "admin" });
+    expect(admin.unit?.name).toBe("城关镇");
+  });
+
+  it("invites with a one-time code and lets the invitee join; the inviter hears of it", async () => {
+    const [reply] = await say("wang", "/invite 李明 member 党政办 王主任");
+    expect(reply).toContain("已为 李明（成员，党政办）生成邀请码");
+    expect(reply).toContain("已新建单位：党政办");
+    const code = codeIn(reply!);
+    expect(code).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+
+    const joined = await say("li", `加入 ${code.toLowerCase()}`);
+    expect(joined[0]).toContain("欢迎，李明！你已加入名册（成员，党政办）");
+    expect(office.chat.lastTo("wang")).toBe("李明 已通过你的邀请码加入。");
+
+    expect(await say("li2", `/join ${code}`)).toEqual(["这个邀请码已经用过了。请向办公室索取新的邀请码。"]);
+    expect(await say("li2", "/join ZZZZ-ZZZZ")).toEqual(["邀请码“ZZZZ-ZZZZ”不正确，请核对后重试。"]);
+  });
+
+  it("answers /whoami and its Chinese alias with the roster entry", async () => {
+    const [me] = await say("li", "我是谁");
+    expect(me).toContain("李明（#2）");
+    expect(me).toContain("角色：成员");
+    expect(me).toContain("单位：党政办");
+    expect(me).toContain("上级：王主任");
+    expect(me).toContain("console:li");
+  });
+
+  it("says who may invite when a member tries", async () => {
+    expect(await say("li", "/invite 张三")).toEqual(["只有管理员或秘书可以这样做。"]);
+  });
+
+  it("lists people by unit, including sub-units", async () => {
+    await say("wang", "/invite 赵秘书 秘书 党政办");
+    const all = (await say("wang", "/people"))[0]!;
+    expect(all).toContain("城关镇（1人）");
+    expect(all).toContain("党政办（1人）");
+    expect(all).toContain("· 李明 #2 — 成员，上级 王主任");
+    const town = (await say("wang", "人员 城关镇"))[0]!;
+    expect(town).toContain("李明"); // 党政办 sits under 城关镇
+    expect((await say("wang", "/people 不存在"))[0]).toContain("没有名为“不存在”的单位");
+  });
+
+  it("shows the unit tree and lets only an admin add units", async () => {
+    expect((await say("wang", "单位 添加 综治办"))[0]).toBe("已新建单位：综治办");
+    expect((await say("li", "/units add 某办"))[0]).toBe("只有管理员可以这样做。");
+    expect((await say("li", "/units"))[0]).toBe("· 城关镇（1人）\n  · 党政办（1人）\n  · 综治办（0人）");
+  });
+
+  it("explains an expired code", async () => {
+    const code = codeIn((await say("wang", "/invite 过期 member"))[0]!);
+    await office.runtime.app.prisma.invite.updateMany({ where: { name: "过期" }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(await say("late", `/join ${code}`)).toEqual(["这个邀请码已过期。请向办公室索取新的邀请码。"]);
+  });
+
+  it("switches a person's language and answers in it", async () => {
+    expect(await say("li", "/lang en")).toEqual(["Language set to English."]);
+    expect((await say("li", "/whoami"))[0]).toContain("Role: a member");
+    expect((await say("li", "帮助"))[0]).toContain("/remind (提醒)");
+    expect(await say("li", "语言 中文")).toEqual(["已切换为中文。"]);
+  });
+
+  it("lists in /help only what the role may do", async () => {
+    const member = (await say("li", "/help"))[0]!;
+    expect(member).toContain("你可以使用这些命令（成员）");
+    expect(member).toContain("提醒 (/remind)");
+    expect(member).not.toContain("/invite");
+    expect((await say("wang", "帮助"))[0]).toContain("邀请 (/invite)");
+    const guest = (await say("nobody", "/help"))[0]!;
+    expect(guest).toContain("你还不在本单位名册中");
+    expect(guest).toContain("/join");
+    expect(guest).not.toContain("提醒 (/remind)");
+    expect((await say("li", "帮助 提醒"))[0]).toContain("提醒 10分钟后 喝水");
+  });
+
+  it("gives usage help for a bad command and a hint for unknown ones", async () => {
+    expect((await say("wang", "/invite"))[0]).toContain("用法：\n邀请 姓名");
+    expect((await say("wang", "/frobnicate"))[0]).toBe("没有“frobnicate”这个命令。发送“帮助”或 /help 查看可用命令。");
+    expect((await say("wang", "今天天气不错"))[0]).toContain("没听懂");
+  });
+
+  it("writes an audit event for every change", async () => {
+    const events = await office.runtime.app.prisma.auditEvent.findMany({ orderBy: { id: "asc" } });
+    const actions = events.map((e) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(["roster.setup", "unit.create", "invite.create", "person.join", "person.locale"]),
+    );
+    const join = events.find((e) => e.action === "person.join")!;
+    expect(join).toMatchObject({ entity: "Person", entityId: "2", actorId: 2 });
+  });
+});

@@ -1,0 +1,48 @@
+// A whole Relay on real PostgreSQL or PGlite and real Redis, with an in-memory chat: for conversation tests.
+import { pino } from "pino";
+import type { Clock } from "../../src/bot/clock.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createRuntime, type Runtime } from "../../src/runtime.ts";
+import { testDatabase } from "./db.ts";
+import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.ts";
+import { TestAdapter } from "./test-adapter.ts";
+
+export type DbKind = "postgres" | "pglite";
+
+export interface Office {
+  chat: TestAdapter;
+  runtime: Runtime;
+  prefix: string;
+  close(): Promise<void>;
+}
+
+/** Starts Relay on a fresh database of `kind` with its own Redis prefix. */
+export async function openOffice(kind: DbKind, opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<Office> {
+  const db = await testDatabase(kind);
+  const prefix = uniquePrefix(kind);
+  const chat = new TestAdapter();
+  const config = loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, ...opts.env });
+  const runtime = await createRuntime({ config, mode: "start", adapters: [chat], db, clock: opts.clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  return {
+    chat,
+    runtime,
+    prefix,
+    async close() {
+      await runtime.close();
+      await db.drop();
+      await flushPrefix(prefix);
+    },
+  };
+}
+
+/** A clock tests can move; starts at `start`. */
+export class TestClock implements Clock {
+  private offset = 0;
+  constructor(private readonly start: Date = new Date()) {}
+  now(): Date {
+    return new Date(this.start.getTime() + this.offset);
+  }
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}

@@ -1,0 +1,100 @@
+// An in-memory chat platform for conversation tests: records what the bot sends, lets people speak and press.
+import type { ChatAdapter, InboundSink } from "../../src/bot/adapter.ts";
+import type { Button, ChatRef, Inbound, MessageRef, Outbound, UserRef } from "../../src/bot/message.ts";
+import { plainText } from "../../src/bot/message.ts";
+
+export interface Sent {
+  ref: MessageRef;
+  to: string;
+  text: string;
+  buttons: Button[];
+  edits: number;
+}
+
+export class TestAdapter implements ChatAdapter {
+  readonly platform = "console" as const;
+  readonly sent: Sent[] = [];
+  private sink?: InboundSink;
+  private waiters: (() => void)[] = [];
+
+  async start(sink: InboundSink): Promise<void> {
+    this.sink = sink;
+  }
+
+  async stop(): Promise<void> {
+    this.sink = undefined;
+  }
+
+  async send(to: ChatRef, message: Outbound): Promise<MessageRef> {
+    const ref: MessageRef = { platform: "console", chatId: to.id, messageId: String(this.sent.length + 1) };
+    this.sent.push({ ref, to: to.id, text: plainText(message.text), buttons: (message.buttons ?? []).flat(), edits: 0 });
+    for (const wake of this.waiters.splice(0)) wake();
+    return ref;
+  }
+
+  async edit(ref: MessageRef, message: Outbound): Promise<void> {
+    const sent = this.sent.find((s) => s.ref.messageId === ref.messageId);
+    if (!sent) throw new Error(`no message ${ref.messageId}`);
+    Object.assign(sent, { text: plainText(message.text), buttons: (message.buttons ?? []).flat(), edits: sent.edits + 1 });
+  }
+
+  async openDirect(user: UserRef): Promise<ChatRef> {
+    return { platform: "console", id: user.id, kind: "direct" };
+  }
+
+  /** `who` types `text` in their direct chat; resolves with the texts the bot sent in response. */
+  async say(who: string, text: string, locale?: string): Promise<string[]> {
+    const user: UserRef = { platform: "console", id: who, name: who };
+    const chat: ChatRef = { platform: "console", id: who, kind: "direct" };
+    const command = /^\/(\S+)\s*([\s\S]*)$/.exec(text.trim());
+    const event: Inbound = command
+      ? { kind: "command", name: command[1]!, args: command[2]!, user, chat, locale }
+      : { kind: "text", text, user, chat, locale };
+    return this.deliver(event);
+  }
+
+  /** `who` presses the newest button sent to them whose action (or label) matches. */
+  async press(who: string, actionOrLabel: string): Promise<string[]> {
+    for (const sent of [...this.sent].reverse()) {
+      if (sent.to !== who) continue;
+      const button = sent.buttons.find((b) => b.action === actionOrLabel || b.label === actionOrLabel);
+      if (!button) continue;
+      const user: UserRef = { platform: "console", id: who, name: who };
+      return this.deliver({
+        kind: "action", action: button.action, value: button.value, messageRef: sent.ref, user,
+        chat: { platform: "console", id: who, kind: "direct" },
+      });
+    }
+    throw new Error(`no "${actionOrLabel}" button was sent to ${who}`);
+  }
+
+  inbox(who: string): Sent[] {
+    return this.sent.filter((s) => s.to === who);
+  }
+
+  lastTo(who: string): string {
+    return this.inbox(who).at(-1)?.text ?? "";
+  }
+
+  /** Waits until a message to `who` matches, or fails after `timeoutMs`. */
+  async waitFor(who: string, match: RegExp | string, timeoutMs = 10_000): Promise<Sent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.inbox(who).find((s) => (typeof match === "string" ? s.text.includes(match) : match.test(s.text)));
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no message to ${who} matching ${match} within ${timeoutMs} ms; got:\n${this.inbox(who).map((s) => s.text).join("\n---\n")}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 200));
+        this.waiters.push(() => (clearTimeout(timer), resolve()));
+      });
+    }
+  }
+
+  private async deliver(event: Inbound): Promise<string[]> {
+    if (!this.sink) throw new Error("adapter not started");
+    const before = this.sent.length;
+    await this.sink(event);
+    return this.sent.slice(before).map((s) => s.text);
+  }
+}
