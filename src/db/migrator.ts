@@ -123,8 +123,11 @@ export async function readMigrations(dir: string): Promise<LocalMigration[]> {
   const migrations: LocalMigration[] = [];
   for (const name of names) {
     const file = join(dir, name, "migration.sql");
-    const bytes = await readFile(file).catch(() => undefined);
-    if (bytes) migrations.push({ name, file, script: bytes.toString("utf8"), checksum: sha256(bytes) });
+    // Like Prisma (P3015): a migration folder without its script is a mistake, not something to skip.
+    const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+      throw new MigrationError(`cannot read ${file} (${error.code}): restore it or delete the folder ${name}`, name, { cause: error });
+    });
+    migrations.push({ name, file, script: bytes.toString("utf8"), checksum: sha256(bytes) });
   }
   return migrations;
 }

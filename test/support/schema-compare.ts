@@ -97,7 +97,7 @@ const SCALARS: Record<string, [string, string]> = {
   Bytes: ["bytea", "BYTEA"],
 };
 
-// @db.X(args) → [format_type spelling, Prisma's DDL spelling]. Others fail loudly: extend this table.
+// @db.X(args) → [format_type spelling, Prisma's DDL spelling].
 const NATIVE: Record<string, (a: readonly string[]) => [string, string]> = {
   Text: () => ["text", "TEXT"],
   VarChar: (a) => (a[0] ? [`character varying(${a[0]})`, `VARCHAR(${a[0]})`] : ["character varying", "VARCHAR"]),
@@ -141,9 +141,9 @@ export async function expectedShape(datamodel: string): Promise<SchemaShape> {
     const name = m.dbName ?? m.name;
     const table: Table = { name, label: m.name, columns: [], primaryKey: null, indexes: [], foreignKeys: [] };
     for (const f of m.fields) {
-      if (f.kind === "unsupported") throw new Error(`schema-compare: ${m.name}.${f.name} has an Unsupported type; teach it`);
+      if (f.kind === "unsupported") throw unsupported(`${m.name}.${f.name}: Unsupported(...) type`);
       if (f.kind === "object") {
-        if (isImplicitManyToMany(f, models)) throw new Error(`schema-compare: implicit many-to-many ${m.name}.${f.name} is not handled; teach it`);
+        if (isImplicitManyToMany(f, models)) throw unsupported(`${m.name}.${f.name}: implicit many-to-many relation`);
         if (f.relationFromFields?.length) table.foreignKeys.push(expectedForeignKey(m, f, models.get(f.type) as Model, columnOf));
         continue;
       }
@@ -153,7 +153,7 @@ export async function expectedShape(datamodel: string): Promise<SchemaShape> {
       const columns = ix.fields.map((f) => columnOf(m, f.name));
       const ordered = ix.fields.map((f, i) => `${columns[i]}${f.sortOrder === "desc" ? " DESC" : ""}`);
       if (ix.type === "id") table.primaryKey = { name: ix.dbName ?? defaultName(name, [], "pkey"), columns };
-      else if (ix.type === "fulltext") throw new Error(`schema-compare: full-text index on ${m.name} is not handled; teach it`);
+      else if (ix.type === "fulltext") throw unsupported(`${m.name}: full-text index`);
       else {
         const unique = ix.type === "unique";
         table.indexes.push({ name: ix.dbName ?? defaultName(name, columns, unique ? "key" : "idx"), columns: ordered, unique });
@@ -194,12 +194,17 @@ function scalarType(m: Model, f: Field): [string, string] {
   if (f.nativeType) {
     const [native, args] = f.nativeType;
     const map = NATIVE[native];
-    if (!map) throw new Error(`schema-compare: ${m.name}.${f.name} uses @db.${native}, not in its NATIVE table; add it`);
+    if (!map) throw unsupported(`${m.name}.${f.name}: @db.${native} (add it to NATIVE)`);
     return map(args);
   }
   const scalar = SCALARS[f.type];
-  if (!scalar) throw new Error(`schema-compare: ${m.name}.${f.name} has type ${f.type}, not in its SCALARS table; add it`);
+  if (!scalar) throw unsupported(`${m.name}.${f.name}: type ${f.type} (add it to SCALARS)`);
   return scalar;
+}
+
+// Fails loudly rather than compare something half-understood.
+function unsupported(what: string): Error {
+  return new Error(`schema-compare does not handle ${what} yet; extend test/support/schema-compare.ts`);
 }
 
 function literal(f: Field, v: unknown): string {
@@ -448,22 +453,26 @@ function diffIndexes(want: Table, have: Table, add: Add): void {
   for (const ix of want.indexes) {
     const h = take((i) => i.name === ix.name);
     if (!h) missing.push(ix);
-    else if (h.unique !== ix.unique || h.columns.join() !== ix.columns.join()) {
-      add(Step.CreateIndex, where, `index ${ident(ix.name, true)} is ${describeIndex(ix)} in schema, ${describeIndex(h)} in database`,
+    else if (indexShape(h) !== indexShape(ix)) {
+      add(Step.CreateIndex, where, `index ${ident(ix.name, true)} is ${indexShape(ix)} in schema, ${indexShape(h)} in database`,
         `DROP INDEX ${ident(h.name, true)};\n${createIndex(want.name, ix)}`);
     }
   }
   for (const ix of missing) {
     // The same index under another name: a rename, not a new index.
-    const h = take((i) => i.unique === ix.unique && i.columns.join() === ix.columns.join());
+    const h = take((i) => indexShape(i) === indexShape(ix));
     if (h) add(Step.CreateIndex, where, `index ${ident(ix.name, true)} is called ${ident(h.name, true)} in database`, `ALTER INDEX ${ident(h.name, true)} RENAME TO ${ident(ix.name, true)};`);
-    else add(Step.CreateIndex, where, `${describeIndex(ix)} ${ident(ix.name, true)} missing in database`, createIndex(want.name, ix));
+    else add(Step.CreateIndex, where, `${describeIndex(ix)} missing in database`, createIndex(want.name, ix));
   }
-  for (const h of unmatched) add(Step.DropIndex, where, `${describeIndex(h)} ${ident(h.name, true)} in database, not in schema.prisma`, `DROP INDEX ${ident(h.name, true)};`);
+  for (const h of unmatched) add(Step.DropIndex, where, `${describeIndex(h)} in database, not in schema.prisma`, `DROP INDEX ${ident(h.name, true)};`);
+}
+
+function indexShape(ix: Index): string {
+  return `${ix.unique ? "unique " : ""}on (${ix.columns.join(", ")})`;
 }
 
 function describeIndex(ix: Index): string {
-  return `${ix.unique ? "unique index" : "index"} on (${ix.columns.join(", ")})`;
+  return `${ix.unique ? "unique index" : "index"} ${ident(ix.name, true)} on (${ix.columns.join(", ")})`;
 }
 
 function diffForeignKeys(want: Table, have: Table, add: Add): void {

@@ -186,4 +186,3 @@ ALTER TABLE "Reminder" ADD CONSTRAINT "Reminder_identityId_fkey" FOREIGN KEY ("i
 
 -- AddForeignKey
 ALTER TABLE "AuditEvent" ADD CONSTRAINT "AuditEvent_actorId_fkey" FOREIGN KEY ("actorId") REFERENCES "Person"("id") ON DELETE SET NULL ON UPDATE CASCADE;
-
