@@ -32,11 +32,13 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** PostgreSQL schema to use instead of `public` (tests isolate themselves with one). */
   schema?: string;
+  /** A PGlite data-directory image to start from instead of running initdb (tests, ~4x faster). */
+  loadDataDir?: Blob;
 }
 
 /** Opens the database described by `opts`. */
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  return opts.url ? openPostgres(opts.url, opts.schema) : openPGlite(opts.dataDir);
+  return opts.url ? openPostgres(opts.url, opts.schema) : openPGlite(opts.dataDir, opts.loadDataDir);
 }
 
 async function openPostgres(url: string, schemaParam?: string): Promise<Database> {
@@ -83,9 +85,9 @@ async function openPostgres(url: string, schemaParam?: string): Promise<Database
   };
 }
 
-async function openPGlite(dataDir?: string): Promise<Database> {
+async function openPGlite(dataDir?: string, loadDataDir?: Blob): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const lite = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  const lite = await PGlite.create({ dataDir, loadDataDir });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
   const sql: SqlRunner = {
     async query(text, params) {

@@ -11,10 +11,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { PrismaPGlite } from "pglite-prisma-adapter";
-import { openDatabase, type Database, type SqlRunner } from "../../src/db/database.ts";
+import { openDatabase, type Database } from "../../src/db/database.ts";
 import { migrate } from "../../src/db/migrator.ts";
-import { PrismaClient } from "../../src/generated/prisma/client.ts";
 
 export type TestDatabase = Database & {
   /** Removes everything this database holds (its schema, or the PGlite instance) and closes it. Safe to call twice. */
@@ -49,41 +47,8 @@ async function postgresSchema(): Promise<TestDatabase> {
 }
 
 async function pgliteFromImage(): Promise<TestDatabase> {
-  const lite = await PGlite.create({ loadDataDir: await freshClusterImage() });
-  const db = pgliteDatabase(lite);
+  const db = await openDatabase({ loadDataDir: await freshClusterImage() });
   return withDrop(db, () => db.close());
-}
-
-// The same Database openDatabase() builds for PGlite (src/db/database.ts, openPGlite), over an instance
-// started from an image, which openDatabase cannot do. Keep the two in step.
-function pgliteDatabase(lite: PGlite): Database {
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
-  const sql: SqlRunner = {
-    async query(text, params) {
-      return (await lite.query(text, params as unknown[])).rows as never[];
-    },
-    async execInTransaction(script, after) {
-      await lite.transaction(async (tx) => {
-        await tx.exec(script);
-        if (after) {
-          await after({
-            query: async (t, p) => (await tx.query(t, p as unknown[])).rows as never[],
-            execInTransaction: () => Promise.reject(new Error("nested transactions are not supported")),
-          });
-        }
-      });
-    },
-  };
-  return {
-    kind: "pglite",
-    prisma,
-    sql,
-    where: "PGlite in memory",
-    async close() {
-      await prisma.$disconnect();
-      await lite.close();
-    },
-  };
 }
 
 function withDrop(db: Database, drop: () => Promise<void>): TestDatabase {

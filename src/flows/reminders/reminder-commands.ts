@@ -74,19 +74,15 @@ export function registerReminders(app: App): void {
     async run(ctx) {
       const id = Number(ctx.args.replace(/^#/, ""));
       if (!Number.isInteger(id) || id <= 0) return usage(ctx);
-      const r = await cancelReminder(app, ctx.member!, id);
-      await ctx.reply(ctx.t("reminder.cancelled", { id: r.id, text: r.text }));
+      await cancel(ctx, id);
     },
   });
 
-  router.action({
-    action: "reminder.cancel",
-    audience: "roster",
-    async run(ctx) {
-      const r = await cancelReminder(app, ctx.member!, Number(ctx.value));
-      await ctx.reply(ctx.t("reminder.cancelled", { id: r.id, text: r.text }));
-    },
-  });
+  const cancel = async (ctx: Context, id: number) => {
+    const r = await cancelReminder(app, ctx.member!, id);
+    await ctx.reply(ctx.t("reminder.cancelled", { id: r.id, text: r.text }));
+  };
+  router.action({ action: "reminder.cancel", audience: "roster", run: (ctx) => cancel(ctx, Number(ctx.value)) });
 
   router.action({
     action: "reminder.done",
