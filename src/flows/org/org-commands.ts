@@ -35,7 +35,7 @@ export function registerOrg(app: App): void {
     async run(ctx) {
       const req = parseInvite(ctx.args);
       if (!req) return usage(ctx);
-      const { invite, unit, unitCreated, supervisor } = await createInvite(app, ctx.member!, req);
+      const { invite, existing, unit, unitCreated, supervisor } = await createInvite(app, ctx.member!, req);
       const lines = [
         ctx.t("org.inviteCreated", {
           name: invite.name,
@@ -45,6 +45,7 @@ export function registerOrg(app: App): void {
           expires: formatLocal(invite.expiresAt, app.config.timeZone, ctx.locale, app.clock.now()),
         }),
       ];
+      if (existing) lines.push(ctx.t("org.inviteExisting", { name: existing.name, id: existing.id }));
       if (supervisor) lines.push(ctx.t("org.inviteSupervisor", { supervisor: supervisor.name }));
       if (unitCreated) lines.push(ctx.t("org.unitCreated", { name: unit!.name }));
       lines.push(ctx.t("org.inviteHowTo", { code: displayInviteCode(invite.code), raw: invite.code }));
@@ -188,13 +189,13 @@ function words(args: string): string[] {
 }
 
 /** "李明 member 党政办 王主任": name, then role (optional), unit, supervisor. */
-function parseInvite(args: string): { name: string; role: Role; unitName?: string; supervisorName?: string } | undefined {
+function parseInvite(args: string): { name: string; role?: Role; unitName?: string; supervisorName?: string } | undefined {
   const [name, ...rest] = words(args);
   if (!name || rest.length > 3) return undefined;
   const role = rest[0] ? parseRole(rest[0]) : undefined;
   if (role) rest.shift();
   const [unitName, supervisorName] = rest;
-  return { name, role: role ?? "member", unitName, supervisorName };
+  return { name, role, unitName, supervisorName };
 }
 
 async function knownUnits(app: App): Promise<string> {

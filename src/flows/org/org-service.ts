@@ -28,31 +28,46 @@ export async function setup(app: App, user: UserRef, name: string, officeName: s
 }
 
 export interface InviteRequest {
+  /** A name, or "#12" for a roster person by number. */
   name: string;
-  role: Role;
+  /** Unset: member, or the existing person's role. */
+  role?: Role;
   unitName?: string;
   supervisorName?: string;
 }
 
 export interface CreatedInvite {
   invite: Invite;
+  /** Someone already on the roster (e.g. imported) whom the code binds an account to. */
+  existing: Person | null;
   unit: Unit | null;
   unitCreated: boolean;
   supervisor: Person | null;
 }
 
-/** Creates a one-time invite code for a named person. Only admins may invite admins. */
+/**
+ * Creates a one-time invite code. A name already on the roster (say, imported from a CSV without chat
+ * ids) gets a code that binds an account to that person rather than adding a second one. Only admins
+ * may invite admins.
+ */
 export async function createInvite(app: App, inviter: Member, req: InviteRequest): Promise<CreatedInvite> {
-  if (req.role === "admin" && inviter.role !== "admin") throw new UserError("org.onlyAdminInvitesAdmin");
   return app.prisma.$transaction(async (tx) => {
-    const { unit, created } = req.unitName ? await unitForInvite(tx, inviter, req.unitName) : { unit: null, created: false };
-    const supervisor = req.supervisorName ? await personByName(tx, req.supervisorName) : null;
+    const existing = await existingPerson(tx, req.name);
+    const role = req.role ?? existing?.role ?? "member";
+    if (role === "admin" && inviter.role !== "admin") throw new UserError("org.onlyAdminInvitesAdmin");
+    const { unit, created } = req.unitName
+      ? await unitForInvite(tx, inviter, req.unitName)
+      : { unit: existing?.unitId ? await tx.unit.findUnique({ where: { id: existing.unitId } }) : null, created: false };
+    const supervisor = req.supervisorName
+      ? await personByName(tx, req.supervisorName)
+      : existing?.supervisorId ? await tx.person.findUnique({ where: { id: existing.supervisorId } }) : null;
     const expiresAt = new Date(app.clock.now().getTime() + app.config.inviteHours * 3600_000);
     const invite = await tx.invite.create({
       data: {
         code: newInviteCode(),
-        name: req.name,
-        role: req.role,
+        name: existing?.name ?? req.name,
+        personId: existing?.id,
+        role,
         unitId: unit?.id,
         supervisorId: supervisor?.id,
         createdById: inviter.id,
@@ -64,10 +79,17 @@ export async function createInvite(app: App, inviter: Member, req: InviteRequest
       action: "invite.create",
       entity: "Invite",
       entityId: invite.id,
-      data: { name: req.name, role: req.role, unit: unit?.name ?? null, supervisor: supervisor?.name ?? null },
+      data: { name: invite.name, person: existing?.id ?? null, role, unit: unit?.name ?? null, supervisor: supervisor?.name ?? null },
     });
-    return { invite, unit, unitCreated: created, supervisor };
+    return { invite, existing, unit, unitCreated: created, supervisor };
   });
+}
+
+/** The roster person an invite is for: "#12", or the one active person of that name; none for a new name. */
+async function existingPerson(tx: Tx, name: string): Promise<Person | null> {
+  if (name.startsWith("#")) return personByName(tx, name);
+  const count = await tx.person.count({ where: { name, active: true } });
+  return count === 0 ? null : personByName(tx, name); // several: personByName asks which one
 }
 
 /** An existing unit; admins may name a new one, which is created under the office's root unit. */
@@ -120,9 +142,10 @@ export async function join(app: App, user: UserRef, typedCode: string, locale: L
     if (!invite) throw new UserError("org.inviteUnknown", { code: typedCode.trim() });
     if (invite.usedAt) throw new UserError("org.inviteUsed");
     if (invite.expiresAt <= app.clock.now()) throw new UserError("org.inviteExpired");
-    const person = await tx.person.create({
-      data: { name: invite.name, role: invite.role, unitId: invite.unitId, supervisorId: invite.supervisorId, locale },
-    });
+    const fields = { role: invite.role, unitId: invite.unitId, supervisorId: invite.supervisorId };
+    const person = invite.personId
+      ? await tx.person.update({ where: { id: invite.personId }, data: { ...fields, active: true, locale: locale ?? undefined } })
+      : await tx.person.create({ data: { name: invite.name, ...fields, locale } });
     await tx.identity.create({ data: { personId: person.id, platform: user.platform, externalId: user.id, displayName: user.name } });
     // Conditional update: of two people racing with one code, exactly one wins.
     const claimed = await tx.invite.updateMany({ where: { id: invite.id, usedAt: null }, data: { usedAt: app.clock.now(), usedById: person.id } });

@@ -41,6 +41,17 @@ describe.each(["postgres", "pglite"] as const)("org flow on %s", (kind) => {
     expect(await say("li2", "/join ZZZZ-ZZZZ")).toEqual(["邀请码“ZZZZ-ZZZZ”不正确，请核对后重试。"]);
   });
 
+  it("binds an account to someone already on the roster instead of adding them twice", async () => {
+    const prisma = office.runtime.app.prisma;
+    const imported = await prisma.person.create({ data: { name: "周会计", role: "member" } }); // as a CSV import leaves them
+    const [reply] = await say("wang", "/invite 周会计");
+    expect(reply).toContain(`周会计（#${imported.id}）已在名册中`);
+    await say("zhou", `/join ${codeIn(reply!)}`);
+    expect(await prisma.person.count({ where: { name: "周会计" } })).toBe(1);
+    expect(await prisma.identity.findFirstOrThrow({ where: { externalId: "zhou" } })).toMatchObject({ personId: imported.id });
+    await prisma.person.update({ where: { id: imported.id }, data: { active: false } }); // keep the counts below simple
+  });
+
   it("answers /whoami and its Chinese alias with the roster entry", async () => {
     const [me] = await say("li", "我是谁");
     expect(me).toContain("李明（#2）");
