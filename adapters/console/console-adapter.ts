@@ -84,7 +84,9 @@ export class ConsoleAdapter implements ChatAdapter {
       return this.prompt();
     }
     const event = this.toInbound(line);
-    if (event) await this.sink?.(event);
+    const handled = event && (await this.sink?.(event));
+    // A terminal has no toasts: a button's short answer prints like any message.
+    if (handled?.toast) this.print("", handled.toast, []);
     this.prompt();
   }
 

@@ -1,8 +1,8 @@
 // The port every chat adapter implements (Telegram, Slack, console); the core only talks to this.
-import type { ChatRef, Inbound, MessageRef, Outbound, Platform, UserRef } from "./message.ts";
+import type { ChatRef, Handled, Inbound, MessageRef, Outbound, Platform, UserRef } from "./message.ts";
 
-/** Where an adapter hands each event; it resolves once the core has handled it. */
-export type InboundSink = (event: Inbound) => Promise<void>;
+/** Where an adapter hands each event; it resolves once the core has handled it, and never rejects. */
+export type InboundSink = (event: Inbound) => Promise<Handled>;
 
 export interface ChatAdapter {
   readonly platform: Platform;

@@ -4,7 +4,7 @@ import type { ChatAdapter } from "./adapter.ts";
 import type { Locale } from "./i18n/index.ts";
 import { toLocale } from "./i18n/index.ts";
 import type { Member } from "./member.ts";
-import type { ChatRef, Inbound, MessageRef, Outbound, Platform, UserRef } from "./message.ts";
+import type { ChatRef, Handled, Inbound, MessageRef, Outbound, Platform, UserRef } from "./message.ts";
 import { Router } from "./router.ts";
 
 export interface BotDeps {
@@ -53,7 +53,7 @@ export class Bot {
   }
 
   /** The sink adapters call; never throws. */
-  handle(event: Inbound): Promise<void> {
+  handle(event: Inbound): Promise<Handled> {
     return this.router.dispatch(event);
   }
 

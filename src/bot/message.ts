@@ -9,6 +9,8 @@ export interface UserRef {
   id: string;
   /** Display name the platform gave us, for /setup and logs. */
   name?: string;
+  /** Sent on behalf of a group, not a person (Telegram's anonymous group admins): cannot act on the roster. */
+  anonymous?: boolean;
 }
 
 /** A conversation: a person's direct chat with the bot, or a group. */
@@ -36,7 +38,15 @@ interface InboundBase {
 export type Inbound =
   | (InboundBase & { kind: "command"; name: string; args: string })
   | (InboundBase & { kind: "text"; text: string })
-  | (InboundBase & { kind: "action"; action: string; value: string; messageRef?: MessageRef });
+  | (InboundBase & { kind: "action"; action: string; value: string; messageRef?: MessageRef })
+  /** The bot was added to (joined) or removed from a group by `user`. */
+  | (InboundBase & { kind: "membership"; joined: boolean });
+
+/** What handling an event produced besides messages: a short note for the presser of a button. */
+export interface Handled {
+  /** Shown as a toast where the platform has them (Telegram's answerCallbackQuery), else as a message. */
+  toast?: string;
+}
 
 /** A button press carries an action name and a short id, never user text (Telegram allows 64 bytes). */
 export interface Button {

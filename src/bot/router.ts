@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { UserError } from "./errors.ts";
 import type { Locale, MessageKey, Params } from "./i18n/index.ts";
 import { t } from "./i18n/index.ts";
-import type { ChatRef, Inbound, MessageRef, Outbound, UserRef } from "./message.ts";
+import type { ChatRef, Handled, Inbound, MessageRef, Outbound, UserRef } from "./message.ts";
 import type { Role } from "./roles.ts";
 import type { Member } from "./member.ts";
 
@@ -20,6 +20,11 @@ export interface Context {
   locale: Locale;
   t(key: MessageKey, params?: Params): string;
   reply(message: Outbound | string): Promise<MessageRef | undefined>;
+  /**
+   * A short answer to what the user just did: a toast on a button press (so a refusal in a group does
+   * not spam everyone), a reply to a command or text.
+   */
+  answer(text: string): Promise<void>;
 }
 
 export interface CommandContext extends Context {
@@ -51,6 +56,9 @@ export interface ActionSpec {
   run(ctx: ActionContext): Promise<void>;
 }
 
+/** What happens when the bot is added to or removed from a group. */
+export type MembershipHandler = (ctx: Context, joined: boolean) => Promise<void>;
+
 export interface RouterDeps {
   log: Logger;
   /** Finds the roster person for a platform user (null if unknown). */
@@ -71,6 +79,7 @@ export class Router {
   private readonly ordered: CommandSpec[] = [];
   /** Text aliases, longest first, so "提醒列表" wins over "提醒". */
   private textAliases: [string, CommandSpec][] = [];
+  private membership?: MembershipHandler;
 
   constructor(private readonly deps: RouterDeps) {}
 
@@ -90,6 +99,11 @@ export class Router {
     return this;
   }
 
+  onMembership(handler: MembershipHandler): this {
+    this.membership = handler;
+    return this;
+  }
+
   /** Every command, in registration order (for /help). */
   list(): readonly CommandSpec[] {
     return this.ordered;
@@ -100,28 +114,35 @@ export class Router {
   }
 
   /** Handles one inbound event. Never throws: a failing handler is logged and the user gets an apology. */
-  async dispatch(inbound: Inbound): Promise<void> {
+  async dispatch(inbound: Inbound): Promise<Handled> {
+    const handled: Handled = {};
     let ctx: Context | undefined;
     try {
-      const member = await this.deps.identify(inbound.user);
-      ctx = this.context(inbound, member);
+      const member = inbound.user.anonymous ? null : await this.deps.identify(inbound.user);
+      ctx = this.context(inbound, member, handled);
       await this.route(ctx);
     } catch (error) {
       if (error instanceof UserError && ctx) {
-        await this.safeReply(ctx, ctx.t(error.key, error.params));
-        return;
+        await this.safeAnswer(ctx, ctx.t(error.key, error.params));
+        return handled;
       }
       this.deps.log.error(
         { err: error, event: describe(inbound), user: `${inbound.user.platform}:${inbound.user.id}`, person: ctx?.member?.id },
         "handler failed",
       );
-      const locale = ctx?.locale ?? this.deps.localeOf(null, inbound);
-      await this.safeReply(ctx, t(locale, "error.internal"), inbound.chat);
+      const text = t(ctx?.locale ?? this.deps.localeOf(null, inbound), "error.internal");
+      if (ctx) await this.safeAnswer(ctx, text);
+      else if (inbound.kind === "action") handled.toast = text;
+      else await this.deps.reply(inbound.chat, { text }).catch((err: unknown) => this.deps.log.error({ err }, "could not send the apology"));
     }
+    return handled;
   }
 
   private async route(ctx: Context): Promise<void> {
     const { inbound } = ctx;
+    if (inbound.kind === "membership") return this.membership?.(ctx, inbound.joined);
+    // Anonymous group admins post as the group itself: there is nobody on the roster to act as.
+    if (inbound.user.anonymous) return ctx.answer(ctx.t("router.anonymous"));
     if (inbound.kind === "action") return this.runAction(ctx, inbound);
     const parsed = inbound.kind === "command" ? { name: inbound.name, args: inbound.args } : this.matchText(inbound.text, inbound.chat.kind);
     if (!parsed) {
@@ -141,8 +162,7 @@ export class Router {
   private async runAction(ctx: Context, inbound: Extract<Inbound, { kind: "action" }>): Promise<void> {
     const spec = this.actions.get(inbound.action);
     if (!spec) {
-      await ctx.reply(ctx.t("router.staleButton"));
-      return;
+      return ctx.answer(ctx.t("router.staleButton"));
     }
     if (!(await this.allowed(ctx, spec.audience))) return;
     await spec.run({ ...ctx, value: inbound.value, messageRef: inbound.messageRef });
@@ -170,17 +190,18 @@ export class Router {
   private async allowed(ctx: Context, audience: Audience): Promise<boolean> {
     if (audience === "anyone") return true;
     if (!ctx.member) {
-      await ctx.reply(ctx.t("org.notOnRoster"));
+      await ctx.answer(ctx.t("org.notOnRoster"));
       return false;
     }
     if (audience === "roster" || audience.includes(ctx.member.role)) return true;
     const who = audience.map((r) => ctx.t(`role.${r}` as MessageKey)).join(ctx.t("list.or"));
-    await ctx.reply(ctx.t("router.forbidden", { who }));
+    await ctx.answer(ctx.t("router.forbidden", { who }));
     return false;
   }
 
-  private context(inbound: Inbound, member: Member | null): Context {
+  private context(inbound: Inbound, member: Member | null, handled: Handled): Context {
     const locale = this.deps.localeOf(member, inbound);
+    const reply = (message: Outbound | string) => this.deps.reply(inbound.chat, typeof message === "string" ? { text: message } : message);
     return {
       inbound,
       user: inbound.user,
@@ -188,22 +209,22 @@ export class Router {
       member,
       locale,
       t: (k, p) => t(locale, k, p),
-      reply: (message) => this.deps.reply(inbound.chat, typeof message === "string" ? { text: message } : message),
+      reply,
+      answer: async (text) => {
+        if (inbound.kind === "action") handled.toast = text;
+        else await reply(text);
+      },
     };
   }
 
-  private async safeReply(ctx: Context | undefined, text: string, chat?: ChatRef): Promise<void> {
-    try {
-      if (ctx) await ctx.reply(text);
-      else if (chat) await this.deps.reply(chat, { text });
-    } catch (error) {
-      this.deps.log.error({ err: error }, "could not send the error reply");
-    }
+  private async safeAnswer(ctx: Context, text: string): Promise<void> {
+    await ctx.answer(text).catch((error: unknown) => this.deps.log.error({ err: error }, "could not send the error reply"));
   }
 }
 
 function describe(inbound: Inbound): string {
   if (inbound.kind === "command") return `/${inbound.name}`;
   if (inbound.kind === "action") return `action ${inbound.action}:${inbound.value}`;
+  if (inbound.kind === "membership") return inbound.joined ? "added to group" : "removed from group";
   return `text (${inbound.text.length} chars)`;
 }

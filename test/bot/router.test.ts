@@ -106,7 +106,15 @@ describe("router", () => {
 
   it("answers a button it does not know with a stale-button note", async () => {
     const { bot, chat } = await botWith();
-    await bot.handle({ kind: "action", action: "gone.away", value: "1", user: { platform: "console", id: "wang" }, chat: { platform: "console", id: "wang", kind: "direct" } });
-    expect(chat.lastTo("wang")).toBe("这个按钮已失效，请重新发起。");
+    const handled = await bot.handle({ kind: "action", action: "gone.away", value: "1", user: { platform: "console", id: "wang" }, chat: { platform: "console", id: "wang", kind: "direct" } });
+    expect(handled).toEqual({ toast: "这个按钮已失效，请重新发起。" });
+    expect(chat.inbox("wang")).toEqual([]);
+  });
+
+  it("asks an anonymous group admin to use their own account, without looking them up", async () => {
+    const { bot, chat } = await botWith();
+    const group = { platform: "console" as const, id: "g1", kind: "group" as const };
+    await bot.handle({ kind: "command", name: "echo", args: "hi", user: { platform: "console", id: "wang", anonymous: true }, chat: group });
+    expect(chat.lastTo("g1")).toContain("匿名管理员");
   });
 });

@@ -91,10 +91,16 @@ export class TestAdapter implements ChatAdapter {
     }
   }
 
-  private async deliver(event: Inbound): Promise<string[]> {
+  /** Toasts shown to button pressers, newest last. */
+  readonly toasts: { to: string; text: string }[] = [];
+
+  /** Handles `event`; resolves with the texts sent meanwhile, then the toast if there was one. */
+  async deliver(event: Inbound): Promise<string[]> {
     if (!this.sink) throw new Error("adapter not started");
     const before = this.sent.length;
-    await this.sink(event);
-    return this.sent.slice(before).map((s) => s.text);
+    const { toast } = await this.sink(event);
+    const texts = this.sent.slice(before).map((s) => s.text);
+    if (toast) this.toasts.push({ to: event.user.id, text: toast });
+    return toast ? [...texts, toast] : texts;
   }
 }

@@ -8,6 +8,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   "router.staleButton": "This button is no longer valid; please start again.",
   "router.forbidden": "Only {who} can do that.",
   "router.usage": "Usage:",
+  "router.anonymous": "You are posting as an anonymous group admin, so Relay cannot tell who you are. Please turn anonymity off and send it again from your own account.",
   "list.or": " or ",
 
   "role.admin": "an admin",

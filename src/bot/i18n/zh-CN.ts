@@ -6,6 +6,7 @@ export const zhCN = {
   "router.staleButton": "这个按钮已失效，请重新发起。",
   "router.forbidden": "只有{who}可以这样做。",
   "router.usage": "用法：",
+  "router.anonymous": "你正以匿名管理员身份发言，Relay 无法确认你是谁。请关闭匿名，用自己的账号再发一次。",
   "list.or": "或",
 
   "role.admin": "管理员",
