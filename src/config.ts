@@ -26,6 +26,7 @@ const schema = z.object({
   TELEGRAM_BOT_TOKEN: optional(z.string().regex(/^\d+:[\w-]+$/, "a token from @BotFather, like 123456:ABC-DEF")),
   TELEGRAM_API_ROOT: z.url("a URL such as https://api.telegram.org").default("https://api.telegram.org"),
   TELEGRAM_WEBHOOK_SECRET: optional(z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, "1-256 characters A-Z a-z 0-9 _ -")),
+  TELEGRAM_WEBHOOK_URL: optional(z.url({ protocol: /^https$/ , error: "the public https:// URL of /telegram/webhook" })),
   SLACK_BOT_TOKEN: optional(z.string().regex(/^xoxb-/, "a bot token starting with xoxb-")),
   SLACK_SIGNING_SECRET: optional(z.string().min(8, "the app's signing secret")),
   SLACK_APP_TOKEN: optional(z.string().regex(/^xapp-/, "an app-level token starting with xapp-")),
@@ -49,7 +50,7 @@ export interface Config {
   inviteHours: number;
   port?: number;
   logLevel?: Env["LOG_LEVEL"];
-  telegram?: { token: string; apiRoot: string; webhookSecret?: string };
+  telegram?: { token: string; apiRoot: string; webhookSecret?: string; webhookUrl?: string };
   slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
 }
 
@@ -69,6 +70,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${lines.join("; ")}`);
   }
   const e = parsed.data;
+  if (e.TELEGRAM_WEBHOOK_SECRET && e.PORT === undefined) {
+    throw new ConfigError("Invalid configuration: TELEGRAM_WEBHOOK_SECRET (webhook mode) needs PORT for the HTTP server that receives updates");
+  }
   if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
     throw new ConfigError("Invalid configuration: SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (HTTP events) or SLACK_APP_TOKEN (Socket Mode)");
   }
@@ -82,7 +86,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inviteHours: e.RELAY_INVITE_HOURS ?? 72,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
-    telegram: e.TELEGRAM_BOT_TOKEN ? { token: e.TELEGRAM_BOT_TOKEN, apiRoot: e.TELEGRAM_API_ROOT, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET } : undefined,
+    telegram: e.TELEGRAM_BOT_TOKEN
+      ? { token: e.TELEGRAM_BOT_TOKEN, apiRoot: e.TELEGRAM_API_ROOT, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET, webhookUrl: e.TELEGRAM_WEBHOOK_URL }
+      : undefined,
     slack: e.SLACK_BOT_TOKEN
       ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL }
       : undefined,

@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Runs until a signal, or until the console's input ends. */
 async function run(mode: Mode, config: Config): Promise<number> {
-  const hasChatToken = Boolean(config.telegram || config.slack);
+  const hasChatToken = Boolean(config.telegram); // Slack joins when its adapter lands
   const useConsole = mode === "start" && (process.stdin.isTTY || !hasChatToken);
   const console_ = useConsole
     ? new ConsoleAdapter({
@@ -62,7 +62,7 @@ async function run(mode: Mode, config: Config): Promise<number> {
       })
     : undefined;
   const adapters: ChatAdapter[] = console_ ? [console_] : [];
-  if (adapters.length === 0 && mode !== "worker") return fail("no chat adapter to run: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN, or run `relay start` in a terminal");
+  if (!console_ && !hasChatToken && mode !== "worker") return fail("no chat adapter to run: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN, or run `relay start` in a terminal");
   if (console_ && process.stdin.isTTY) process.stdout.write("Relay console — type 帮助 or /help; /as NAME to switch person; Ctrl-D to quit.\n");
   const runtime = await createRuntime({ config, mode, adapters, log: createLogger(config, useConsole) });
 

@@ -10,8 +10,11 @@ import type { Config } from "./config.ts";
 import { lockDataDir } from "./db/data-dir-lock.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
+import { claimUpdate, pruneClaims } from "./db/update-dedup.ts";
+import { TelegramAdapter } from "../adapters/telegram/telegram-adapter.ts";
 import { registerHelp } from "./flows/help/help-command.ts";
 import { identify } from "./flows/org/directory.ts";
+import { registerChannels } from "./flows/org/channels.ts";
 import { registerOrg } from "./flows/org/org-commands.ts";
 import { registerReminders } from "./flows/reminders/reminder-commands.ts";
 import { HttpServer } from "./http/http-server.ts";
@@ -24,6 +27,7 @@ export type Mode = "start" | "serve" | "worker";
 export interface RuntimeOptions {
   config: Config;
   mode: Mode;
+  /** Adapters besides those the config asks for (the console, a test chat). */
   adapters: ChatAdapter[];
   log?: Logger;
   clock?: Clock;
@@ -39,6 +43,22 @@ export interface Runtime {
   port?: number;
   /** Stops receiving, lets running jobs finish, then closes Redis and the database. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** The chat apps the configuration names (tokens set). */
+function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database }): ChatAdapter[] {
+  const adapters: ChatAdapter[] = [];
+  if (config.telegram) {
+    adapters.push(
+      new TelegramAdapter({
+        ...config.telegram,
+        log: deps.log.child({ platform: "telegram" }),
+        http: deps.http,
+        claimUpdate: (id) => claimUpdate(deps.db.prisma, "telegram", id),
+      }),
+    );
+  }
+  return adapters;
 }
 
 export function createLogger(config: Config, quiet = false): Logger {
@@ -75,12 +95,23 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const scheduler = new Scheduler({ connection: redis, prefix: config.redisPrefix, clock, log });
     cleanups.push(() => scheduler.close());
 
+    // Created before the adapters start, so webhooks can mount on it; it listens once everything is ready.
+    const http =
+      config.port === undefined
+        ? undefined
+        : new HttpServer(log, async () => ({
+            database: await db.sql.query("SELECT 1").then(() => "ok", (e: Error) => e.message),
+            redis: await redis.ping().then(() => "ok", (e: Error) => e.message),
+          }));
+
     const bot = new Bot({ log, defaultLocale: config.locale, identify: (user) => identify(db.prisma, user) });
-    for (const adapter of opts.adapters) bot.addAdapter(adapter);
+    for (const adapter of [...opts.adapters, ...platformAdapters(config, { log, http, db })]) bot.addAdapter(adapter);
     const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, bot };
     registerHelp(app);
     registerOrg(app);
+    registerChannels(app);
     registerReminders(app);
+    await pruneClaims(db.prisma, clock.now());
 
     if (mode !== "serve") {
       scheduler.startWorker();
@@ -91,15 +122,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await bot.start();
       cleanups.push(() => bot.stop());
     }
-    let http: HttpServer | undefined;
     let port: number | undefined;
-    if (config.port !== undefined) {
-      http = new HttpServer(log, async () => ({
-        database: await db.sql.query("SELECT 1").then(() => "ok", (e: Error) => e.message),
-        redis: await redis.ping().then(() => "ok", (e: Error) => e.message),
-      }));
+    if (http && config.port !== undefined) {
       port = await http.listen(config.port);
-      cleanups.push(() => http!.close());
+      cleanups.push(() => http.close());
       log.info({ port }, "http listening");
     }
     log.info({ mode, database: db.where, platforms: bot.platforms() }, "relay running");

@@ -71,6 +71,13 @@ export const en: Record<keyof typeof zhCN, string> = {
   "org.lang.summary": "switch language (English/Chinese)",
   "org.lang.usage": "/lang en|zh",
 
+  "channel.welcome": "Hello, I am Relay, the office coordination bot. An admin or secretary can bind this group to a unit by sending /bind UNIT here.",
+  "channel.welcomeBack": "Hello again: this group is still bound to its unit.",
+  "channel.bind.summary": "bind this group to a unit (send it in the group)",
+  "channel.bind.usage": "/bind UNIT, e.g. /bind General-Office",
+  "channel.onlyInGroup": "Send this in the group you want to bind.",
+  "channel.bound": "This group is now bound to: {unit}",
+
   "reminder.remind.summary": "set a personal reminder (one-off or recurring)",
   "reminder.remind.usage":
     "/remind WHEN WHAT, e.g.\n/remind in 10 minutes drink water\n/remind tomorrow 3pm hand in the forms\n/remind next Monday 9am weekly meeting\n/remind every working day 8:30 clock in",

@@ -69,6 +69,13 @@ export const zhCN = {
   "org.lang.summary": "切换语言（中文/英文）",
   "org.lang.usage": "语言 中文|英文，例如：/lang en",
 
+  "channel.welcome": "大家好，我是 Relay 办公协同助手。请管理员或秘书在本群发送“绑定 单位名称”（如：绑定 党政办），把本群绑定到单位。",
+  "channel.welcomeBack": "大家好，Relay 又回来了，本群仍绑定在原单位。",
+  "channel.bind.summary": "把本群绑定到一个单位（在群里发送）",
+  "channel.bind.usage": "绑定 单位名称，例如：/bind 党政办",
+  "channel.onlyInGroup": "请在要绑定的群里发送这个命令。",
+  "channel.bound": "本群已绑定到：{unit}",
+
   "reminder.remind.summary": "设置个人提醒（可重复）",
   "reminder.remind.usage":
     "提醒 时间 内容，例如：\n提醒 10分钟后 喝水\n提醒 明天下午3点 交材料\n提醒 下周一 9:00 周例会\n提醒 每个工作日 8:30 打卡",

@@ -1,0 +1,175 @@
+// Telegram through grammY: long polling (@grammyjs/runner) or a webhook, updates mapped to Inbound,
+// Outbound rendered as escaped HTML with inline keyboards, each update handled once, one chat in order.
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Bot, GrammyError, type Transformer } from "grammy";
+import { run, type RunnerHandle } from "@grammyjs/runner";
+import type { Update } from "grammy/types";
+import type { Logger } from "pino";
+import type { ChatAdapter, InboundSink } from "../../src/bot/adapter.ts";
+import type { ChatRef, MessageRef, Outbound, UserRef } from "../../src/bot/message.ts";
+import type { HttpServer } from "../../src/http/http-server.ts";
+import { BodyTooLargeError, readBody } from "../../src/http/read-body.ts";
+import { MAX_TEXT, render } from "./render.ts";
+import { toInbound } from "./to-inbound.ts";
+
+/** Where Telegram posts updates in webhook mode (set it with TELEGRAM_WEBHOOK_URL or setWebhook yourself). */
+export const WEBHOOK_PATH = "/telegram/webhook";
+/** Updates Relay asks for; others (edited messages, polls, …) are not even sent. */
+export const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;
+/** Telegram's updates are a few KB; anything near this is not a real update. */
+const MAX_BODY = 1024 * 1024;
+/** Answer the webhook by then even if handling goes on, so Telegram does not time out and redeliver. */
+const WEBHOOK_ANSWER_MS = 2000;
+/** A button press is answered at once; a toast that takes longer than this is not waited for. */
+const CALLBACK_ANSWER_MS = 1500;
+
+export interface TelegramOptions {
+  token: string;
+  apiRoot: string;
+  log: Logger;
+  /** Claims an update id; false means it was handled before (see src/db/update-dedup.ts). */
+  claimUpdate(updateId: string): Promise<boolean>;
+  /** Set: receive by webhook on `http` at WEBHOOK_PATH, checking this secret. Unset: long polling. */
+  webhookSecret?: string;
+  /** The public URL of WEBHOOK_PATH; when set, start() registers it with Telegram. */
+  webhookUrl?: string;
+  http?: HttpServer;
+  /** API transformers: rate limiting and retries (throttle.ts). */
+  transformers?: Transformer[];
+  /** Seconds before a Bot API call counts as timed out (grammY's default is 500). */
+  timeoutSeconds?: number;
+}
+
+export class TelegramAdapter implements ChatAdapter {
+  readonly platform = "telegram" as const;
+  readonly bot: Bot;
+  private sink?: InboundSink;
+  private runner?: RunnerHandle;
+  private readonly chats = new Map<string, Promise<void>>();
+
+  constructor(private readonly opts: TelegramOptions) {
+    this.bot = new Bot(opts.token, { client: { apiRoot: opts.apiRoot.replace(/\/+$/, ""), timeoutSeconds: opts.timeoutSeconds ?? 30 } });
+    for (const transformer of opts.transformers ?? []) this.bot.api.config.use(transformer);
+    this.bot.use((ctx) => this.receive(ctx.update));
+    this.bot.catch((err) => opts.log.error({ err: err.error, update: err.ctx.update.update_id }, "telegram update failed"));
+  }
+
+  async start(sink: InboundSink): Promise<void> {
+    this.sink = sink;
+    await this.bot.init(); // getMe: our @username tells our group commands from other bots'
+    if (this.opts.webhookSecret) {
+      if (!this.opts.http) throw new Error("Telegram webhooks need PORT for the HTTP server");
+      this.opts.http.route("POST", WEBHOOK_PATH, (req, res) => this.onWebhook(req, res));
+      if (this.opts.webhookUrl) {
+        await this.bot.api.setWebhook(this.opts.webhookUrl, { secret_token: this.opts.webhookSecret, allowed_updates: [...ALLOWED_UPDATES] });
+      }
+      return;
+    }
+    await this.bot.api.deleteWebhook(); // polling and a webhook cannot both be active
+    this.runner = run(this.bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] }, silent: true } });
+  }
+
+  async stop(): Promise<void> {
+    if (this.runner?.isRunning()) await this.runner.stop();
+    await Promise.allSettled(this.chats.values());
+  }
+
+  async send(to: ChatRef, message: Outbound): Promise<MessageRef> {
+    let sent: { message_id: number } | undefined;
+    for (const part of render(message)) {
+      const { text, ...rest } = part;
+      sent = await this.bot.api.sendMessage(to.id, text, rest);
+    }
+    return { platform: "telegram", chatId: to.id, messageId: String(sent!.message_id) };
+  }
+
+  async edit(ref: MessageRef, message: Outbound): Promise<void> {
+    // An edited message stays one message: a live counter never needs more than one part.
+    const [first] = render({ ...message, text: typeof message.text === "string" ? message.text.slice(0, MAX_TEXT) : message.text });
+    const { text, ...rest } = first!;
+    try {
+      await this.bot.api.editMessageText(ref.chatId, Number(ref.messageId), text, rest);
+    } catch (error) {
+      if (error instanceof GrammyError && error.description.includes("message is not modified")) return;
+      throw error;
+    }
+  }
+
+  async openDirect(user: UserRef): Promise<ChatRef> {
+    return { platform: "telegram", id: user.id, kind: "direct" }; // a private chat's id is the user's id
+  }
+
+  /** Every update, from polling or the webhook: once per update_id, one chat at a time, never throwing. */
+  receive(update: Update): Promise<void> {
+    const chat = chatKey(update);
+    const previous = this.chats.get(chat) ?? Promise.resolve();
+    const next = previous.then(() => this.handle(update)).catch((err: unknown) => this.opts.log.error({ err, update: update.update_id }, "telegram update failed"));
+    this.chats.set(chat, next);
+    void next.then(() => {
+      if (this.chats.get(chat) === next) this.chats.delete(chat);
+    });
+    return next;
+  }
+
+  private async handle(update: Update): Promise<void> {
+    if (!(await this.opts.claimUpdate(String(update.update_id)))) {
+      this.opts.log.info({ update: update.update_id }, "duplicate telegram update ignored");
+      return;
+    }
+    const event = toInbound(update, this.bot.botInfo.username);
+    const query = update.callback_query;
+    if (!event) {
+      if (query) await this.answerQuery(query.id, undefined);
+      return;
+    }
+    const handled = this.sink!(event);
+    if (!query) return void (await handled);
+    // Telegram shows a spinner on the button until answered: answer at once, with the toast if it is ready.
+    const early = await Promise.race([handled, delay(CALLBACK_ANSWER_MS).then(() => undefined)]);
+    await this.answerQuery(query.id, early?.toast);
+    if (!early) await handled;
+  }
+
+  private async answerQuery(id: string, toast: string | undefined): Promise<void> {
+    await this.bot.api
+      .answerCallbackQuery(id, toast ? { text: toast.slice(0, 200) } : {})
+      .catch((err: unknown) => this.opts.log.warn({ err }, "could not answer a callback query"));
+  }
+
+  private async onWebhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!sameSecret(req.headers["x-telegram-bot-api-secret-token"], this.opts.webhookSecret!)) {
+      res.writeHead(401).end("unauthorized");
+      return;
+    }
+    let update: Update;
+    try {
+      update = JSON.parse(await readBody(req, MAX_BODY)) as Update;
+      if (typeof update?.update_id !== "number") throw new Error("no update_id");
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return void res.writeHead(413).end("too large");
+      // A malformed update will not get better by redelivery: log it and say OK so Telegram moves on.
+      this.opts.log.warn({ err: error }, "malformed telegram update ignored");
+      return void res.writeHead(200).end();
+    }
+    await Promise.race([this.bot.handleUpdate(update), delay(WEBHOOK_ANSWER_MS)]);
+    res.writeHead(200).end();
+  }
+}
+
+/** Updates of one chat are handled in order; different chats in parallel. */
+function chatKey(update: Update): string {
+  const chat = update.message?.chat ?? update.callback_query?.message?.chat ?? update.my_chat_member?.chat;
+  return String(chat?.id ?? update.callback_query?.from.id ?? "other");
+}
+
+function sameSecret(given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== "string") return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
