@@ -4,6 +4,7 @@ import type { Bot } from "./bot/bot.ts";
 import type { Clock } from "./bot/clock.ts";
 import type { Config } from "./config.ts";
 import type { Database, PrismaClient } from "./db/database.ts";
+import type { DeliverQueue } from "./queue/deliver-queue.ts";
 import type { Scheduler } from "./queue/scheduler.ts";
 
 export interface App {
@@ -13,5 +14,7 @@ export interface App {
   prisma: PrismaClient;
   clock: Clock;
   scheduler: Scheduler;
+  /** Rate-limited fan-out: one job per recipient. */
+  deliver: DeliverQueue;
   bot: Bot;
 }

@@ -12,13 +12,17 @@ import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
 import { claimUpdate, pruneClaims } from "./db/update-dedup.ts";
 import { TelegramAdapter } from "../adapters/telegram/telegram-adapter.ts";
+import { throttle } from "../adapters/telegram/throttle.ts";
 import { registerHelp } from "./flows/help/help-command.ts";
 import { identify } from "./flows/org/directory.ts";
+import { registerCirculars } from "./flows/circulars/circular-commands.ts";
 import { registerChannels } from "./flows/org/channels.ts";
 import { registerOrg } from "./flows/org/org-commands.ts";
 import { registerReminders } from "./flows/reminders/reminder-commands.ts";
 import { HttpServer } from "./http/http-server.ts";
 import { checkRedis, connectRedis } from "./queue/redis.ts";
+import { DeliverQueue } from "./queue/deliver-queue.ts";
+import { RateLimiter } from "./queue/rate-limiter.ts";
 import { Scheduler } from "./queue/scheduler.ts";
 import { StartupError } from "./startup-error.ts";
 
@@ -46,7 +50,7 @@ export interface Runtime {
 }
 
 /** The chat apps the configuration names (tokens set). */
-function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database }): ChatAdapter[] {
+function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database; limiter: RateLimiter }): ChatAdapter[] {
   const adapters: ChatAdapter[] = [];
   if (config.telegram) {
     adapters.push(
@@ -55,6 +59,8 @@ function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer
         log: deps.log.child({ platform: "telegram" }),
         http: deps.http,
         claimUpdate: (id) => claimUpdate(deps.db.prisma, "telegram", id),
+        // Every process sending with this token shares one budget in Redis (30/s, 1/s a chat, 20/min a group).
+        transformers: [throttle(deps.limiter)],
       }),
     );
   }
@@ -94,6 +100,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     cleanups.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
     const scheduler = new Scheduler({ connection: redis, prefix: config.redisPrefix, clock, log });
     cleanups.push(() => scheduler.close());
+    const deliver = new DeliverQueue({ connection: redis, prefix: config.redisPrefix, log });
+    cleanups.push(() => deliver.close());
 
     // Created before the adapters start, so webhooks can mount on it; it listens once everything is ready.
     const http =
@@ -105,16 +113,19 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
           }));
 
     const bot = new Bot({ log, defaultLocale: config.locale, identify: (user) => identify(db.prisma, user) });
-    for (const adapter of [...opts.adapters, ...platformAdapters(config, { log, http, db })]) bot.addAdapter(adapter);
-    const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, bot };
+    const limiter = new RateLimiter(redis, config.redisPrefix);
+    for (const adapter of [...opts.adapters, ...platformAdapters(config, { log, http, db, limiter })]) bot.addAdapter(adapter);
+    const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, deliver, bot };
     registerHelp(app);
     registerOrg(app);
     registerChannels(app);
     registerReminders(app);
+    registerCirculars(app);
     await pruneClaims(db.prisma, clock.now());
 
     if (mode !== "serve") {
       scheduler.startWorker();
+      deliver.startWorkers();
       const recreated = await scheduler.reconcile();
       if (recreated) log.info({ recreated }, "re-created missing scheduled jobs");
     }

@@ -58,13 +58,13 @@ describe("relay start with PORT", () => {
     await flushPrefix(prefix);
   });
 
-  it("answers /healthz, refuses a second Relay on the same data directory, and stops cleanly on SIGTERM", { timeout: 60_000 }, async () => {
+  it("answers /healthz, refuses a second Relay on the same data directory, and stops cleanly on SIGTERM", { timeout: 120_000 }, async () => {
     const port = await freePort();
     const env = { RELAY_DATA_DIR: dir, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, PORT: String(port) };
     const relay = new ConsoleSession(env);
     try {
       let health: Response | undefined;
-      for (let i = 0; i < 200 && !health; i++) {
+      for (let i = 0; i < 600 && !health; i++) {
         health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
         if (!health) await new Promise((r) => setTimeout(r, 100));
       }

@@ -56,6 +56,9 @@ export interface ActionSpec {
   run(ctx: ActionContext): Promise<void>;
 }
 
+/** Plain text from a roster person that no command claimed: true if the listener took it. */
+export type TextListener = (ctx: Context, text: string) => Promise<boolean>;
+
 /** What happens when the bot is added to or removed from a group. */
 export type MembershipHandler = (ctx: Context, joined: boolean) => Promise<void>;
 
@@ -80,6 +83,7 @@ export class Router {
   /** Text aliases, longest first, so "提醒列表" wins over "提醒". */
   private textAliases: [string, CommandSpec][] = [];
   private membership?: MembershipHandler;
+  private readonly textListeners: TextListener[] = [];
 
   constructor(private readonly deps: RouterDeps) {}
 
@@ -101,6 +105,12 @@ export class Router {
 
   onMembership(handler: MembershipHandler): this {
     this.membership = handler;
+    return this;
+  }
+
+  /** Listens to plain text that is not a command (a conversation in progress); true means it was taken. */
+  onText(listener: TextListener): this {
+    this.textListeners.push(listener);
     return this;
   }
 
@@ -145,6 +155,9 @@ export class Router {
     if (inbound.user.anonymous) return ctx.answer(ctx.t("router.anonymous"));
     if (inbound.kind === "action") return this.runAction(ctx, inbound);
     const parsed = inbound.kind === "command" ? { name: inbound.name, args: inbound.args } : this.matchText(inbound.text, inbound.chat.kind);
+    if (!parsed && inbound.kind === "text" && ctx.member) {
+      for (const listener of this.textListeners) if (await listener(ctx, inbound.text)) return;
+    }
     if (!parsed) {
       // Groups are conversations between people: only speak there when spoken to.
       if (inbound.chat.kind === "direct") await ctx.reply(ctx.member ? ctx.t("router.notUnderstood") : ctx.t("org.notOnRoster"));

@@ -42,10 +42,10 @@ export class TestAdapter implements ChatAdapter {
     return { platform: "console", id: user.id, kind: "direct" };
   }
 
-  /** `who` types `text` in their direct chat; resolves with the texts the bot sent in response. */
-  async say(who: string, text: string, locale?: string): Promise<string[]> {
+  /** `who` types `text` in their direct chat (or in group `group`); resolves with the texts the bot sent in response. */
+  async say(who: string, text: string, locale?: string, group?: string): Promise<string[]> {
     const user: UserRef = { platform: "console", id: who, name: who };
-    const chat: ChatRef = { platform: "console", id: who, kind: "direct" };
+    const chat: ChatRef = group ? { platform: "console", id: group, kind: "group", title: group } : { platform: "console", id: who, kind: "direct" };
     const command = /^\/(\S+)\s*([\s\S]*)$/.exec(text.trim());
     const event: Inbound = command
       ? { kind: "command", name: command[1]!, args: command[2]!, user, chat, locale }
@@ -53,19 +53,20 @@ export class TestAdapter implements ChatAdapter {
     return this.deliver(event);
   }
 
-  /** `who` presses the newest button sent to them whose action (or label) matches. */
-  async press(who: string, actionOrLabel: string): Promise<string[]> {
+  /** `who` presses the newest button whose action (or label) matches, on a message to them (or in group `group`). */
+  async press(who: string, actionOrLabel: string, group?: string): Promise<string[]> {
+    const where = group ?? who;
     for (const sent of [...this.sent].reverse()) {
-      if (sent.to !== who) continue;
+      if (sent.to !== where) continue;
       const button = sent.buttons.find((b) => b.action === actionOrLabel || b.label === actionOrLabel);
       if (!button) continue;
       const user: UserRef = { platform: "console", id: who, name: who };
       return this.deliver({
         kind: "action", action: button.action, value: button.value, messageRef: sent.ref, user,
-        chat: { platform: "console", id: who, kind: "direct" },
+        chat: group ? { platform: "console", id: group, kind: "group" } : { platform: "console", id: who, kind: "direct" },
       });
     }
-    throw new Error(`no "${actionOrLabel}" button was sent to ${who}`);
+    throw new Error(`no "${actionOrLabel}" button was sent to ${where}`);
   }
 
   inbox(who: string): Sent[] {

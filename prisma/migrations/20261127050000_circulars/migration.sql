@@ -107,3 +107,23 @@ ALTER TABLE "CircularPost" ADD CONSTRAINT "CircularPost_circularId_fkey" FOREIGN
 
 -- AddForeignKey
 ALTER TABLE "CircularPost" ADD CONSTRAINT "CircularPost_channelId_fkey" FOREIGN KEY ("channelId") REFERENCES "Channel"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- CreateTable
+CREATE TABLE "CircularDraft" (
+    "id" SERIAL NOT NULL,
+    "personId" INTEGER NOT NULL,
+    "kind" "CircularKind" NOT NULL,
+    "fields" JSONB NOT NULL,
+    "asking" TEXT,
+    "chatId" TEXT,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "CircularDraft_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "CircularDraft_personId_key" ON "CircularDraft"("personId");
+
+-- AddForeignKey
+ALTER TABLE "CircularDraft" ADD CONSTRAINT "CircularDraft_personId_fkey" FOREIGN KEY ("personId") REFERENCES "Person"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -15,6 +15,8 @@ export async function identify(prisma: Db, user: UserRef): Promise<Member | null
     include: { person: { include: { unit: true } } },
   });
   if (!identity || !identity.person.active) return null;
+  // They are writing to us, so we can write to them again.
+  if (identity.unreachableAt) await prisma.identity.update({ where: { id: identity.id }, data: { unreachableAt: null } });
   const p = identity.person;
   return {
     id: p.id,

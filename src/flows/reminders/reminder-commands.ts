@@ -1,5 +1,6 @@
 // /remind (提醒), /reminders (我的提醒), /unremind (取消提醒) and the buttons on a fired reminder.
 import type { App } from "../../app.ts";
+import { DeliveryUncertainError, RecipientUnreachableError } from "../../bot/delivery-errors.ts";
 import type { Button } from "../../bot/message.ts";
 import type { ActionContext, Context } from "../../bot/router.ts";
 import { describeRecurrence, formatLocal, parseWhen } from "../../bot/time-parse.ts";
@@ -123,8 +124,12 @@ export function registerReminders(app: App): void {
       [{ label: t(locale, "reminder.doneButton"), action: "reminder.done", value: String(r.id) }],
       (Object.keys(SNOOZES) as Snooze[]).map((s) => ({ label: t(locale, `reminder.snooze.${s}`), action: "reminder.snooze", value: `${r.id}:${s}` })),
     ];
-    const sent = await sendToPerson(app, r.personId, { text: lines.join("\n"), buttons }, r.identityId);
-    if (!sent) app.log.warn({ reminder: r.id, person: r.personId }, "reminder fired but the person has no reachable account");
+    const sent = await sendToPerson(app, r.personId, { text: lines.join("\n"), buttons }, r.identityId).catch((error: unknown) => {
+      // Blocked, or sent with no answer: retrying would not help, or might remind twice.
+      if (error instanceof RecipientUnreachableError || error instanceof DeliveryUncertainError) return null;
+      throw error;
+    });
+    if (!sent) app.log.warn({ reminder: r.id, person: r.personId }, "reminder fired but could not be delivered");
     await markFired(app, due);
   });
   app.scheduler.reconcileWith(() => reconcileReminders(app));

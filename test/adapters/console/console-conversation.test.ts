@@ -41,11 +41,11 @@ describe.each(["pglite", "postgres"] as const)("console conversation on %s", (ki
     await cleanup();
   });
 
-  it("sets up, invites, joins, answers whoami and fires a reminder two seconds later", { timeout: 60_000 }, async () => {
+  it("sets up, invites, joins, answers whoami and fires a reminder two seconds later", { timeout: 150_000 }, async () => {
     session = new ConsoleSession(env);
     const s = session;
     s.type("/setup 王主任 城关镇");
-    await s.waitFor(/王主任，你是第一位管理员/, 30_000);
+    await s.waitFor(/王主任，你是第一位管理员/, 90_000); // a cold start: tsx compiles, PGlite runs initdb
 
     s.type("/invite 李明 member 党政办 王主任");
     const [, code] = await s.waitFor(/生成邀请码：([A-Z0-9]{4}-[A-Z0-9]{4})/);

@@ -1,0 +1,250 @@
+// /notice /meeting /document to compose (one line, or Relay asks for what is missing), a preview with a
+// confirm button, then /ack (or the buttons), /status, /pending and /cancel.
+import type { App } from "../../app.ts";
+import { UserError } from "../../bot/errors.ts";
+import type { MessageKey } from "../../bot/i18n/index.ts";
+import type { ActionContext, CommandContext, Context } from "../../bot/router.ts";
+import { formatLocal } from "../../bot/time-parse.ts";
+import type { CircularDraft, CircularKind } from "../../generated/prisma/client.ts";
+import { usage } from "../org/org-commands.ts";
+import { describeAudience } from "./audience.ts";
+import { parseCompose, type Part } from "./compose.ts";
+import {
+  REFRESH_COUNTER, answerDraft, enqueuePending, cancelCircular, refreshPosts, circularStatus, deliverReceipt, discardDraft, draftOf, partAtFault, pendingFor, publishDraft,
+  reaskDraft, resolveDraft, respond, startDraft,
+} from "./circular-service.ts";
+import { parseResponse, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
+
+const PUBLISHERS = ["admin", "leader", "secretary"] as const;
+const CANCEL_WORDS = new Set(["取消", "算了", "不发了", "cancel", "stop"]);
+
+export function registerCirculars(app: App): void {
+  const { router } = app.bot;
+
+  const compose = (kind: CircularKind, name: string, aliases: string[]) =>
+    router.command({
+      name,
+      aliases,
+      audience: PUBLISHERS,
+      summary: `circular.${kind}.summary` as MessageKey,
+      usage: `circular.${kind}.usage` as MessageKey,
+      async run(ctx) {
+        const fields = parseCompose(ctx.args);
+        if (!fields.title) return usage(ctx);
+        const draft = await startDraft(app, ctx.member!, kind, fields, ctx.chat);
+        await nextStep(app, ctx, draft);
+      },
+    });
+  compose("notice", "notice", ["通知", "发通知"]);
+  compose("meeting", "meeting", ["会议", "会议通知", "开会"]);
+  compose("document", "document", ["传阅", "签阅", "文件"]);
+
+  // While a draft is asking a question, the next plain message answers it.
+  router.onText(async (ctx, text) => {
+    const draft = await draftOf(app, ctx.member!);
+    if (!draft?.asking) return false;
+    if (CANCEL_WORDS.has(text.trim().toLowerCase())) {
+      await discardDraft(app, ctx.member!);
+      await ctx.reply(ctx.t("circular.discarded"));
+      return true;
+    }
+    await nextStep(app, ctx, await answerDraft(app, draft, text));
+    return true;
+  });
+
+  router.action({
+    action: "circular.publish",
+    audience: PUBLISHERS,
+    async run(ctx) {
+      const { circular, recipients } = await publishDraft(app, ctx.member!, Number(ctx.value), ctx.chat);
+      await closeButtons(app, ctx);
+      await ctx.reply(ctx.t("circular.published", { serial: serialLabel(circular, ctx.locale), id: circular.id, count: recipients }));
+    },
+  });
+
+  router.action({
+    action: "circular.discard",
+    audience: "roster",
+    async run(ctx) {
+      await discardDraft(app, ctx.member!);
+      await closeButtons(app, ctx);
+      await ctx.reply(ctx.t("circular.discarded"));
+    },
+  });
+
+  // One action per response; the value is the circular id. Refusals come back as toasts.
+  for (const response of new Set(Object.values(RESPONSES).flat())) {
+    router.action({
+      action: `circular.${response}`,
+      audience: "roster",
+      async run(ctx) {
+        const { circular, first } = await respond(app, ctx.member!, Number(ctx.value), response);
+        const text = ctx.t(first ? "circular.recorded" : "circular.updated", { response: responseLabel(response, ctx.locale), serial: serialLabel(circular, ctx.locale) });
+        if (ctx.chat.kind === "group") await ctx.answer(text);
+        else await ctx.reply(text);
+      },
+    });
+  }
+
+  router.command({
+    name: "ack",
+    aliases: ["回复", "确认", "回执"],
+    audience: "roster",
+    summary: "circular.ack.summary",
+    usage: "circular.ack.usage",
+    async run(ctx) {
+      const [idText, word, ...rest] = ctx.args.split(/\s+/).filter(Boolean);
+      const id = Number(idText?.replace(/^#/, ""));
+      if (!Number.isInteger(id) || id <= 0) return usage(ctx);
+      const circular = await app.prisma.circular.findUnique({ where: { id } });
+      if (!circular) return void (await ctx.reply(ctx.t("circular.notFound", { id })));
+      let response = parseResponse(circular.kind, word);
+      let comment = rest.join(" ");
+      if (!response) {
+        // "/ack 12 已安排专人负责": no response word, so it is the default response with a comment.
+        response = RESPONSES[circular.kind][0]!;
+        comment = [word, ...rest].filter(Boolean).join(" ");
+      }
+      const delegate = response === "delegate" ? rest[0] : undefined;
+      if (delegate) comment = rest.slice(1).join(" ");
+      const result = await respond(app, ctx.member!, id, response, comment, delegate);
+      await ctx.reply(ctx.t(result.first ? "circular.recorded" : "circular.updated", { response: responseLabel(response, ctx.locale), serial: serialLabel(result.circular, ctx.locale) }));
+    },
+  });
+
+  router.command({
+    name: "status",
+    aliases: ["状态", "回执情况", "进度"],
+    audience: "roster",
+    summary: "circular.status.summary",
+    usage: "circular.status.usage",
+    async run(ctx) {
+      const id = idArg(ctx);
+      if (!id) return usage(ctx);
+      await ctx.reply(await statusText(app, ctx, id));
+    },
+  });
+
+  router.command({
+    name: "pending",
+    aliases: ["待办", "待回复", "我的待办"],
+    audience: "roster",
+    summary: "circular.pending.summary",
+    usage: "circular.pending.usage",
+    async run(ctx) {
+      const receipts = await pendingFor(app, ctx.member!);
+      if (receipts.length === 0) return void (await ctx.reply(ctx.t("circular.nothingPending")));
+      const lines = receipts.map(({ circular: c }) => {
+        const due = c.deadline ? ctx.t("circular.dueShort", { when: formatLocal(c.deadline, app.config.timeZone, ctx.locale, app.clock.now()) }) : "";
+        return `#${c.id} ${serialLabel(c, ctx.locale)} ${c.title}${due}`;
+      });
+      const buttons = receipts.slice(0, 10).map(({ circular: c }) => [
+        { label: `${responseLabel(RESPONSES[c.kind][0]!, ctx.locale)} #${c.id}`, action: `circular.${RESPONSES[c.kind][0]}`, value: String(c.id) },
+      ]);
+      await ctx.reply({ text: `${ctx.t("circular.pendingHeading", { count: receipts.length })}\n${lines.join("\n")}`, buttons });
+    },
+  });
+
+  router.command({
+    name: "cancel",
+    aliases: ["撤回", "撤销"],
+    audience: PUBLISHERS,
+    summary: "circular.cancel.summary",
+    usage: "circular.cancel.usage",
+    async run(ctx) {
+      const id = idArg(ctx);
+      if (!id) return usage(ctx);
+      const c = await cancelCircular(app, ctx.member!, id);
+      await ctx.reply(ctx.t("circular.cancelled", { serial: serialLabel(c, ctx.locale), id }));
+    },
+  });
+
+  app.deliver.handle(({ receiptId }) => deliverReceipt(app, receiptId));
+  app.scheduler.reconcileWith(() => enqueuePending(app));
+  app.scheduler.handle(REFRESH_COUNTER, async ({ circularId }) => {
+    const circular = await app.prisma.circular.findUnique({ where: { id: Number(circularId) } });
+    if (circular) await refreshPosts(app, circular);
+  });
+}
+
+function idArg(ctx: CommandContext): number | undefined {
+  const id = Number(ctx.args.trim().replace(/^#/, ""));
+  return Number.isInteger(id) && id > 0 ? id : undefined;
+}
+
+/** Asks for the next missing part, or shows the preview with the confirm button. */
+async function nextStep(app: App, ctx: Context, draft: CircularDraft): Promise<void> {
+  if (draft.asking) return void (await ctx.reply(ctx.t(`circular.ask.${draft.asking as Part}` as MessageKey)));
+  let r;
+  try {
+    r = await resolveDraft(app, draft, ctx.chat);
+  } catch (error) {
+    // A time or a name that cannot be used: say why and ask for that part again, keeping the rest.
+    const part = error instanceof UserError ? partAtFault(error) : undefined;
+    if (!part) throw error;
+    await reaskDraft(app, draft, part);
+    const e = error as UserError;
+    return void (await ctx.reply(`${ctx.t(e.key, e.params)}
+${ctx.t(`circular.ask.${part}` as MessageKey)}`));
+  }
+  const when = (d: Date) => formatLocal(d, app.config.timeZone, ctx.locale, app.clock.now());
+  const lines = [ctx.t("circular.preview", { kind: ctx.t(`circular.kind.${r.kind}`) }), ctx.t("circular.previewTitle", { title: r.title })];
+  if (r.body) lines.push(ctx.t("circular.previewBody", { body: r.body }));
+  if (r.startsAt) lines.push(ctx.t("circular.startsAt", { when: when(r.startsAt) }));
+  if (r.place) lines.push(ctx.t("circular.place", { place: r.place }));
+  if (r.attachment) lines.push(ctx.t("circular.attachment", { attachment: r.attachment }));
+  lines.push(ctx.t("circular.previewTo", { to: await describeAudience(app.prisma, r.audience, ctx.t("circular.everyone")), count: r.recipients }));
+  lines.push(r.deadline ? ctx.t("circular.deadline", { when: when(r.deadline) }) : ctx.t("circular.noDeadline"));
+  await ctx.reply({
+    text: lines.join("\n"),
+    buttons: [[
+      { label: ctx.t("circular.publishButton"), action: "circular.publish", value: String(draft.id) },
+      { label: ctx.t("circular.discardButton"), action: "circular.discard", value: String(draft.id) },
+    ]],
+  });
+}
+
+/** Counts, then who has responded and who has not, by unit. */
+async function statusText(app: App, ctx: Context, id: number): Promise<string> {
+  const { circular, receipts } = await circularStatus(app, ctx.member!, id);
+  const done = receipts.filter((r) => r.respondedAt);
+  const lines = [`${serialLabel(circular, ctx.locale)}（#${circular.id}）${circular.title}`];
+  lines.push(ctx.t("circular.statusCounts", { done: done.length, total: receipts.length }));
+  if (circular.status === "cancelled") lines.push(ctx.t("circular.cancelledMark"));
+  const byUnit = (list: typeof receipts, show: (r: (typeof receipts)[number]) => string) => {
+    const groups = new Map<string, string[]>();
+    for (const r of list) {
+      const unit = r.person.unit?.name ?? ctx.t("org.noUnit");
+      groups.set(unit, [...(groups.get(unit) ?? []), show(r)]);
+    }
+    return [...groups].map(([unit, names]) => `  ${unit}：${names.join("、")}`);
+  };
+  if (done.length) {
+    lines.push(ctx.t("circular.statusDone"));
+    lines.push(...byUnit(done, (r) => {
+      const answer = RESPONSES[circular.kind].length > 1 || r.response !== RESPONSES[circular.kind][0] ? `（${responseLabel(r.response!, ctx.locale)}${r.delegate ? ` ${r.delegate.name}` : ""}）` : "";
+      return `${r.person.name}${answer}${r.comment ? `：${r.comment}` : ""}`;
+    }));
+  }
+  const missing = receipts.filter((r) => !r.respondedAt);
+  if (missing.length) {
+    lines.push(ctx.t("circular.statusMissing"));
+    lines.push(...byUnit(missing, (r) => `${r.person.name}${deliveryNote(ctx, r.delivery, r.person.identities.some((i) => i.unreachableAt))}`));
+  }
+  return lines.join("\n");
+}
+
+function deliveryNote(ctx: Context, delivery: string, unreachable: boolean): string {
+  if (unreachable || delivery === "unreachable") return ctx.t("circular.note.unreachable");
+  if (delivery === "failed") return ctx.t("circular.note.failed");
+  if (delivery === "uncertain") return ctx.t("circular.note.uncertain");
+  if (delivery === "pending") return ctx.t("circular.note.pending");
+  return "";
+}
+
+/** The preview's buttons go once pressed, so it cannot be published twice. */
+async function closeButtons(app: App, ctx: ActionContext): Promise<void> {
+  if (!ctx.messageRef) return;
+  const sent = ctx.t("circular.previewClosed");
+  await app.bot.edit(ctx.messageRef, { text: sent }).catch((err: unknown) => app.log.warn({ err }, "could not close the preview"));
+}

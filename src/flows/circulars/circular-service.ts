@@ -1,0 +1,370 @@
+// Circulars: drafts, publishing (serial number, receipts, group posts, fan-out), responses, the live
+// counter, status, pending lists and cancelling. Every change writes an AuditEvent.
+import type { App } from "../../app.ts";
+import { UserError } from "../../bot/errors.ts";
+import type { Locale } from "../../bot/i18n/index.ts";
+import type { Member } from "../../bot/member.ts";
+import type { ChatRef, Platform } from "../../bot/message.ts";
+import { DeliveryUncertainError, RecipientUnreachableError } from "../../bot/delivery-errors.ts";
+import { parseWhen } from "../../bot/time-parse.ts";
+import { zonedParts, fromZoned } from "../../bot/time-zone.ts";
+import { audit } from "../../db/audit.ts";
+import type { Circular, CircularDraft, CircularKind, Prisma } from "../../generated/prisma/client.ts";
+import { personByName } from "../org/directory.ts";
+import { sendToPerson } from "../org/messenger.ts";
+import { expandAudience, resolveAudience, type Audience } from "./audience.ts";
+import { missingPart, type DraftFields, type Part } from "./compose.ts";
+import { circularMessage, RESPONSES } from "./circular-text.ts";
+
+const SERIAL_LOCK = 7_265_100;
+const NO_DEADLINE = new Set(["不限", "无", "没有", "none", "no"]);
+
+/** Starts (or replaces) the person's draft; returns it with the part still missing, if any. */
+export async function startDraft(app: App, member: Member, kind: CircularKind, fields: DraftFields, chat: ChatRef): Promise<CircularDraft> {
+  const data = { kind, fields: fields as Prisma.InputJsonValue, asking: missingPart(kind, fields) ?? null, chatId: chat.kind === "group" ? chat.id : null };
+  return app.prisma.circularDraft.upsert({ where: { personId: member.id }, create: { personId: member.id, ...data }, update: data });
+}
+
+export async function draftOf(app: App, member: Member): Promise<CircularDraft | null> {
+  return app.prisma.circularDraft.findUnique({ where: { personId: member.id } });
+}
+
+/** Fills the part the draft was asking for with what the person wrote. */
+export async function answerDraft(app: App, draft: CircularDraft, text: string): Promise<CircularDraft> {
+  const fields = { ...(draft.fields as DraftFields) };
+  const part = draft.asking as Part;
+  if (part === "audience") fields.audience = text.split(/[\s,，、;；]+/).filter(Boolean);
+  else fields[part] = text.trim();
+  return app.prisma.circularDraft.update({
+    where: { id: draft.id },
+    data: { fields: fields as Prisma.InputJsonValue, asking: missingPart(draft.kind, fields) ?? null },
+  });
+}
+
+/** Asks for `part` again (what was given could not be used), forgetting the bad answer. */
+export async function reaskDraft(app: App, draft: CircularDraft, part: Part): Promise<CircularDraft> {
+  const fields = { ...(draft.fields as DraftFields) };
+  delete fields[part];
+  return app.prisma.circularDraft.update({ where: { id: draft.id }, data: { fields: fields as Prisma.InputJsonValue, asking: part } });
+}
+
+/** Which part of a draft a resolving error is about, so Relay can ask for it again. */
+export function partAtFault(error: UserError): Part | undefined {
+  if (error.key === "circular.badTime" || error.key === "circular.pastTime") return error.params.part as Part;
+  if (["org.noSuchPerson", "org.ambiguousPerson", "circular.nobody", "circular.thisGroupOutside", "circular.groupNotBound"].includes(error.key)) return "audience";
+  return undefined;
+}
+
+export async function discardDraft(app: App, member: Member): Promise<boolean> {
+  const { count } = await app.prisma.circularDraft.deleteMany({ where: { personId: member.id } });
+  return count > 0;
+}
+
+/** Everything a draft says, checked: times understood and ahead, audience resolved and not empty. */
+export interface Resolved {
+  kind: CircularKind;
+  title: string;
+  body: string;
+  audience: Audience;
+  recipients: number;
+  deadline: Date | null;
+  startsAt: Date | null;
+  place: string | null;
+  attachment: string | null;
+}
+
+export async function resolveDraft(app: App, draft: CircularDraft, chat: ChatRef): Promise<Resolved> {
+  const f = draft.fields as DraftFields;
+  const now = app.clock.now();
+  const startsAt = f.startsAt ? resolveTime(app, f.startsAt, now, "startsAt") : null;
+  // A meeting's replies are due when it starts unless the author says otherwise.
+  const deadline = f.deadline && !NO_DEADLINE.has(f.deadline.toLowerCase()) ? resolveTime(app, f.deadline, now, "deadline") : startsAt;
+  const groupChat: ChatRef = draft.chatId ? { platform: chat.platform, id: draft.chatId, kind: "group" } : chat;
+  const audience = await resolveAudience(app.prisma, f.audience ?? [], groupChat);
+  const { all } = await expandAudience(app.prisma, audience);
+  if (all.length === 0) throw new UserError("circular.nobody");
+  return {
+    kind: draft.kind,
+    title: f.title ?? "",
+    body: f.body ?? "",
+    audience,
+    recipients: all.length,
+    deadline,
+    startsAt,
+    place: f.place ?? null,
+    attachment: f.attachment ?? null,
+  };
+}
+
+/** "周五17:00前", "3个工作日内", "明天" → an instant; a bare day means the end of that working day. */
+function resolveTime(app: App, typed: string, now: Date, part: "deadline" | "startsAt"): Date {
+  const cleaned = typed
+    .trim()
+    .replace(/(个工作日|天|小时|分钟)(内|以内|之内)$/, "$1后")
+    .replace(/(之前|以前|前)$/, "");
+  const when = parseWhen(cleaned, { now, timeZone: app.config.timeZone });
+  if (!when || when.kind !== "once" || when.rest) throw new UserError("circular.badTime", { text: typed, part });
+  let at = when.at;
+  if (part === "deadline" && !/[点时:：]|am|pm|小时|分钟/i.test(when.matched)) {
+    const day = zonedParts(at, app.config.timeZone);
+    at = fromZoned({ year: day.year, month: day.month, day: day.day, hour: 18, minute: 0 }, app.config.timeZone);
+  }
+  if (at.getTime() <= now.getTime()) throw new UserError("circular.pastTime", { text: typed, part });
+  return at;
+}
+
+export interface Published {
+  circular: Circular;
+  /** Receipts to deliver by direct message, by platform. */
+  direct: Map<Platform, number[]>;
+  /** Group posts to send: channel id → post id. */
+  posts: { postId: number; channelId: number }[];
+  recipients: number;
+}
+
+/** Publishes the person's draft: numbers it, stores a receipt per recipient, then sends it out. */
+export async function publishDraft(app: App, member: Member, draftId: number, chat: ChatRef): Promise<Published> {
+  const draft = await app.prisma.circularDraft.findUnique({ where: { id: draftId } });
+  if (!draft || draft.personId !== member.id) throw new UserError("circular.noDraft");
+  const r = await resolveDraft(app, draft, chat);
+  const now = app.clock.now();
+  const year = zonedParts(now, app.config.timeZone).year;
+  const published = await app.prisma.$transaction(
+    async (tx) => {
+      // Serial numbers are per kind and year with no gaps: take them one publisher at a time.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SERIAL_LOCK})`;
+      const last = await tx.circular.aggregate({ where: { kind: r.kind, year }, _max: { serial: true } });
+      const circular = await tx.circular.create({
+        data: {
+          kind: r.kind, year, serial: (last._max.serial ?? 0) + 1, title: r.title, body: r.body, authorId: member.id,
+          deadline: r.deadline, startsAt: r.startsAt, place: r.place, attachment: r.attachment,
+          audience: r.audience as unknown as Prisma.InputJsonValue, publishedAt: now,
+        },
+      });
+      const { all, viaChannel } = await expandAudience(tx, r.audience);
+      const channels = new Map((await tx.channel.findMany({ where: { id: { in: r.audience.channels } } })).map((c) => [c.id, c]));
+      // People who see it in a group get no direct message: their copy is the group post.
+      await tx.receipt.createMany({
+        data: all.map((personId) => {
+          const channel = channels.get(viaChannel.get(personId) ?? -1);
+          return channel ? { circularId: circular.id, personId, delivery: "sent" as const, platform: channel.platform, chatId: channel.externalId } : { circularId: circular.id, personId };
+        }),
+      });
+      const posts = [];
+      for (const channelId of r.audience.channels) {
+        posts.push({ postId: (await tx.circularPost.create({ data: { circularId: circular.id, channelId } })).id, channelId });
+      }
+      const receipts = await tx.receipt.findMany({ where: { circularId: circular.id }, select: { id: true, personId: true } });
+      const identities = await tx.identity.findMany({ where: { personId: { in: all } }, orderBy: { createdAt: "desc" } });
+      const direct = new Map<Platform, number[]>();
+      for (const receipt of receipts) {
+        if (viaChannel.has(receipt.personId)) continue; // they see it in the group
+        const identity = identities.find((i) => i.personId === receipt.personId && app.bot.has(i.platform as Platform));
+        if (!identity) continue; // no reachable account: stays pending, visible in /status
+        direct.set(identity.platform as Platform, [...(direct.get(identity.platform as Platform) ?? []), receipt.id]);
+      }
+      await tx.circularDraft.delete({ where: { id: draft.id } });
+      await audit(tx, {
+        actorId: member.id, action: "circular.publish", entity: "Circular", entityId: circular.id,
+        data: { kind: r.kind, serial: circular.serial, recipients: all.length, title: r.title },
+      });
+      return { circular, direct, posts, recipients: all.length };
+    },
+    { timeout: 60_000 },
+  );
+  for (const post of published.posts) await sendPost(app, published.circular, post.postId);
+  for (const [platform, receiptIds] of published.direct) {
+    await app.deliver.enqueue(platform, receiptIds.map((receiptId) => ({ receiptId, round: 0 })));
+  }
+  return published;
+}
+
+/** Posts a circular in a bound group, with buttons and the counter; everyone it covers counts as delivered. */
+async function sendPost(app: App, circular: Circular, postId: number): Promise<void> {
+  const post = await app.prisma.circularPost.findUniqueOrThrow({ where: { id: postId }, include: { channel: true } });
+  if (post.messageId) return;
+  const chat: ChatRef = { platform: post.channel.platform as Platform, id: post.channel.externalId, kind: "group", title: post.channel.title ?? undefined };
+  const view = await viewOf(app, circular);
+  const ref = await app.bot.send(chat, circularMessage(view, app.config.locale, await counter(app, circular.id)));
+  await app.prisma.circularPost.update({ where: { id: postId }, data: { messageId: ref.messageId } });
+  const { viaChannel } = await expandAudience(app.prisma, circular.audience as unknown as Audience);
+  const covered = [...viaChannel].filter(([, channelId]) => channelId === post.channelId).map(([personId]) => personId);
+  await app.prisma.receipt.updateMany({
+    where: { circularId: circular.id, personId: { in: covered }, chatId: chat.id },
+    data: { messageId: ref.messageId, deliveredAt: app.clock.now() },
+  });
+}
+
+async function viewOf(app: App, circular: Circular) {
+  const author = await app.prisma.person.findUniqueOrThrow({ where: { id: circular.authorId }, include: { unit: true } });
+  return { circular, authorName: author.unit ? `${author.name}（${author.unit.name}）` : author.name, timeZone: app.config.timeZone, now: app.clock.now() };
+}
+
+/** How many of a circular's recipients have responded. */
+export async function counter(app: App, circularId: number): Promise<{ done: number; total: number }> {
+  const [total, done] = await Promise.all([
+    app.prisma.receipt.count({ where: { circularId } }),
+    app.prisma.receipt.count({ where: { circularId, respondedAt: { not: null } } }),
+  ]);
+  return { done, total };
+}
+
+/** Re-renders the circular's group posts with the current counter (live counters). */
+export async function refreshPosts(app: App, circular: Circular): Promise<void> {
+  const posts = await app.prisma.circularPost.findMany({ where: { circularId: circular.id, messageId: { not: null } }, include: { channel: true } });
+  if (posts.length === 0) return;
+  const view = await viewOf(app, circular);
+  const message = circularMessage(view, app.config.locale, await counter(app, circular.id));
+  for (const post of posts) {
+    await app.bot
+      .edit({ platform: post.channel.platform as Platform, chatId: post.channel.externalId, messageId: post.messageId! }, message)
+      .catch((err: unknown) => app.log.warn({ err, post: post.id }, "could not update a live counter"));
+  }
+}
+
+/**
+ * Sends one recipient their copy. Idempotent: a receipt that already records a sent message is skipped,
+ * so a retried job never sends twice; a send whose outcome is unknown is marked uncertain, not resent.
+ */
+export async function deliverReceipt(app: App, receiptId: number): Promise<"sent" | "skipped" | "failed" | "uncertain" | "unreachable"> {
+  const receipt = await app.prisma.receipt.findUnique({ where: { id: receiptId }, include: { circular: true } });
+  if (!receipt || receipt.messageId || receipt.delivery !== "pending" || receipt.circular.status !== "published") return "skipped";
+  const person = await app.prisma.person.findUniqueOrThrow({ where: { id: receipt.personId } });
+  const locale = (person.locale as Locale | null) ?? app.config.locale;
+  let ref;
+  try {
+    ref = await sendToPerson(app, receipt.personId, circularMessage(await viewOf(app, receipt.circular), locale));
+  } catch (error) {
+    const state = error instanceof RecipientUnreachableError ? "unreachable" : error instanceof DeliveryUncertainError ? "uncertain" : undefined;
+    if (!state) throw error; // anything else: the queue retries with backoff
+    await app.prisma.receipt.update({ where: { id: receiptId }, data: { delivery: state, deliveryError: (error as Error).message } });
+    return state;
+  }
+  if (!ref) {
+    await app.prisma.receipt.update({ where: { id: receiptId }, data: { delivery: "failed", deliveryError: "no reachable account" } });
+    return "failed";
+  }
+  await app.prisma.receipt.update({
+    where: { id: receiptId },
+    data: { delivery: "sent", platform: ref.platform, chatId: ref.chatId, messageId: ref.messageId, deliveredAt: app.clock.now() },
+  });
+  return "sent";
+}
+
+/** The circular `id` if it is still open for responses. */
+async function openCircular(app: App, id: number): Promise<Circular> {
+  const circular = await app.prisma.circular.findUnique({ where: { id } });
+  if (!circular) throw new UserError("circular.notFound", { id });
+  if (circular.status === "cancelled") throw new UserError("circular.isCancelled", { id });
+  return circular;
+}
+
+export interface Responded {
+  circular: Circular;
+  response: string;
+  first: boolean;
+}
+
+/** Records a response; only people it was sent to may respond. Responding again updates the answer. */
+export async function respond(app: App, member: Member, circularId: number, response: string, comment?: string, delegateName?: string): Promise<Responded> {
+  const circular = await openCircular(app, circularId);
+  if (!RESPONSES[circular.kind].includes(response)) throw new UserError("circular.badResponse");
+  const receipt = await app.prisma.receipt.findUnique({ where: { circularId_personId: { circularId, personId: member.id } } });
+  if (!receipt) throw new UserError("circular.notForYou");
+  const result = await app.prisma.$transaction(async (tx) => {
+    let delegateId: number | null = null;
+    if (response === "delegate") {
+      if (!delegateName) throw new UserError("circular.delegateWho");
+      const delegate = await personByName(tx, delegateName);
+      if (delegate.id === member.id) throw new UserError("circular.delegateSelf");
+      delegateId = delegate.id;
+      await tx.receipt.upsert({
+        where: { circularId_personId: { circularId, personId: delegate.id } },
+        create: { circularId, personId: delegate.id },
+        update: {},
+      });
+    }
+    await tx.receipt.update({
+      where: { id: receipt.id },
+      data: { response, comment: comment || null, delegateId, respondedAt: receipt.respondedAt ?? app.clock.now() },
+    });
+    await audit(tx, { actorId: member.id, action: "circular.respond", entity: "Circular", entityId: circularId, data: { response, comment: comment ?? null, delegate: delegateName ?? null } });
+    return { circular, response, first: !receipt.respondedAt };
+  });
+  if (response === "delegate") await deliverNewReceipts(app, circularId);
+  await scheduleCounter(app, circular.id);
+  return result;
+}
+
+export const REFRESH_COUNTER = "circular.counter";
+/** Responses arriving within this window share one edit: a group allows ~20 messages a minute. */
+const COUNTER_WINDOW_MS = 3000;
+
+/**
+ * Schedules the group posts' counter edit at the end of the current window; the job id names the window,
+ * so twenty presses in three seconds make one edit, not twenty.
+ */
+async function scheduleCounter(app: App, circularId: number): Promise<void> {
+  if ((await app.prisma.circularPost.count({ where: { circularId } })) === 0) return;
+  const window = Math.floor(app.clock.now().getTime() / COUNTER_WINDOW_MS) + 1;
+  await app.scheduler.schedule(REFRESH_COUNTER, `counter-${circularId}-w${window}`, { circularId }, new Date(window * COUNTER_WINDOW_MS));
+}
+
+/** Receipts added after publishing (a delegate) get their copy like everyone else. */
+async function deliverNewReceipts(app: App, circularId: number): Promise<void> {
+  await enqueuePending(app, { circularId });
+}
+
+/**
+ * Queues delivery of every receipt still pending (of one circular, or all published ones). Job ids are
+ * deterministic and the handler skips sent receipts, so this is safe to run any time: after Redis lost
+ * the queue, it is how no recipient is forgotten. Returns how many were queued.
+ */
+export async function enqueuePending(app: App, where: { circularId?: number } = {}): Promise<number> {
+  const pending = await app.prisma.receipt.findMany({
+    where: { ...where, delivery: "pending", messageId: null, circular: { status: "published" } },
+    select: { id: true, person: { select: { identities: { orderBy: { createdAt: "desc" }, select: { platform: true } } } } },
+  });
+  const byPlatform = new Map<Platform, number[]>();
+  for (const r of pending) {
+    const platform = r.person.identities.map((i) => i.platform as Platform).find((p) => app.bot.has(p));
+    if (platform) byPlatform.set(platform, [...(byPlatform.get(platform) ?? []), r.id]);
+  }
+  for (const [platform, ids] of byPlatform) await app.deliver.enqueue(platform, ids.map((receiptId) => ({ receiptId, round: 0 })));
+  return pending.length;
+}
+
+/** Cancels a circular: only its author or an admin. Recipients' buttons stop working; group posts say so. */
+export async function cancelCircular(app: App, member: Member, id: number): Promise<Circular> {
+  const circular = await openCircular(app, id);
+  if (circular.authorId !== member.id && member.role !== "admin") throw new UserError("circular.onlyAuthor");
+  const cancelled = await app.prisma.$transaction(async (tx) => {
+    const c = await tx.circular.update({ where: { id }, data: { status: "cancelled", cancelledAt: app.clock.now() } });
+    await audit(tx, { actorId: member.id, action: "circular.cancel", entity: "Circular", entityId: id });
+    return c;
+  });
+  await refreshPosts(app, cancelled);
+  return cancelled;
+}
+
+/** The author's (or an admin's) view of who has and has not responded, grouped by unit. */
+export async function circularStatus(app: App, member: Member, id: number) {
+  const circular = await app.prisma.circular.findUnique({ where: { id } });
+  if (!circular) throw new UserError("circular.notFound", { id });
+  if (circular.authorId !== member.id && !["admin", "leader"].includes(member.role)) throw new UserError("circular.onlyAuthorStatus");
+  const receipts = await app.prisma.receipt.findMany({
+    where: { circularId: id },
+    include: { person: { include: { unit: true, identities: true } }, delegate: true },
+    orderBy: [{ person: { unitId: "asc" } }, { personId: "asc" }],
+  });
+  return { circular, receipts };
+}
+
+/** Everything still waiting for this person's response. */
+export async function pendingFor(app: App, member: Member) {
+  return app.prisma.receipt.findMany({
+    where: { personId: member.id, respondedAt: null, circular: { status: "published" } },
+    include: { circular: true },
+    orderBy: [{ circular: { deadline: "asc" } }, { circularId: "asc" }],
+  });
+}

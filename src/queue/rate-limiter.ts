@@ -1,0 +1,150 @@
+// A rate limiter kept in Redis, so every Relay process sending through one bot token draws on one budget
+// (an in-memory limiter per process would let N processes send N times the platform's limit). The grammY
+// throttle waits on it; the BullMQ deliver worker will ask `tryAcquire` and hand a job back with
+// `worker.rateLimit(ms)` when the wait is long, so both agree on the same windows.
+//
+// Algorithm: GCRA (generic cell rate algorithm), not a sliding-window log, because
+//  - it paces: after `burst` messages it lets one through every windowMs/limit instead of letting a whole
+//    window's quota out at each window edge. Telegram (and our fake) count with token buckets; a paced sender
+//    keeps the server's bucket nearly full, so network jitter between us and Telegram does not turn into 429s,
+//    whereas quota-sized clumps meet an empty server bucket at every edge;
+//  - its state is one number per window (the "theoretical arrival time"), not one ZSET entry per message,
+//    and the key expires exactly when the window is idle again, so thousands of chats cost nothing at rest;
+//  - the wait it returns is exact, which is what `worker.rateLimit(ms)` needs.
+// With burst 1 (the default) it never lets more than `limit` through in any `windowMs`.
+import type { Redis } from "ioredis";
+
+/** What `acquire` and `sleep` need of an AbortSignal; grammY hands transformers a polyfilled one without `throwIfAborted`. */
+export interface Abortable {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/** `limit` requests per `windowMs`, at most `burst` back to back (default 1: evenly spaced). */
+export interface Window {
+  key: string;
+  limit: number;
+  windowMs: number;
+  burst?: number;
+}
+
+// Server TIME, not the caller's clock: processes on different hosts must agree on "now".
+// All windows are checked before any is written, so a request takes a slot in every window or in none.
+const ACQUIRE = `
+-- KEYS[1..n]: the theoretical arrival time (ms) of each window; KEYS[n+1..]: block keys set by penalize.
+-- ARGV[1] = n; ARGV[2i], ARGV[2i+1] = emission interval and burst tolerance of window i, in ms.
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+local n = tonumber(ARGV[1])
+local wait = 0
+for i = n + 1, #KEYS do
+  local blocked = redis.call('PTTL', KEYS[i])
+  if blocked > wait then wait = blocked end
+end
+local nexts = {}
+for i = 1, n do
+  local interval = tonumber(ARGV[2 * i])
+  local tolerance = tonumber(ARGV[2 * i + 1])
+  local tat = math.max(tonumber(redis.call('GET', KEYS[i]) or 0), now)
+  local early = tat - tolerance - now
+  if early > wait then wait = early end
+  nexts[i] = tat + interval
+end
+if wait > 0 then return math.ceil(wait) end
+for i = 1, n do
+  -- Once the arrival time has passed, the window is as good as unused: let the key go then.
+  redis.call('SET', KEYS[i], string.format('%.3f', nexts[i]), 'PX', math.ceil(nexts[i] - now))
+end
+return 0
+`;
+
+// A block only ever grows: a shorter retry_after arriving later must not cut a longer one short.
+const PENALIZE = `
+local ms = tonumber(ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ms then redis.call('SET', KEYS[1], '1', 'PX', ms) end
+return 0
+`;
+
+type Scripts = {
+  relayRateLimitAcquire(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  relayRateLimitPenalize(numKeys: number, ...args: (string | number)[]): Promise<number>;
+};
+
+export class RateLimiter {
+  private readonly redis: Redis & Scripts;
+
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+  ) {
+    const scripts = redis as Redis & Partial<Scripts>;
+    // defineCommand sends EVALSHA, falling back to EVAL when Redis lacks the script; define once per connection.
+    if (typeof scripts.relayRateLimitAcquire !== "function") redis.defineCommand("relayRateLimitAcquire", { lua: ACQUIRE });
+    if (typeof scripts.relayRateLimitPenalize !== "function") redis.defineCommand("relayRateLimitPenalize", { lua: PENALIZE });
+    this.redis = redis as Redis & Scripts;
+  }
+
+  /** Takes one slot in every window atomically, or none; returns 0 when granted, else ms to wait before trying again. */
+  async tryAcquire(windows: Window[]): Promise<number> {
+    if (windows.length === 0) return 0;
+    const stateKeys: string[] = [];
+    const args: number[] = [windows.length];
+    for (const w of windows) {
+      const burst = w.burst ?? 1;
+      if (!(w.limit > 0 && w.windowMs > 0 && burst >= 1)) throw new RangeError(`invalid rate window ${JSON.stringify(w)}`);
+      const interval = w.windowMs / w.limit;
+      stateKeys.push(this.stateKey(w));
+      args.push(interval, (burst - 1) * interval);
+    }
+    const blockKeys = [...new Set(windows.map((w) => this.blockKey(w.key)))];
+    const keys = [...stateKeys, ...blockKeys];
+    return Number(await this.redis.relayRateLimitAcquire(keys.length, ...keys, ...args));
+  }
+
+  /** Waits (sleeping the returned ms, with a little jitter) until granted; `signal` aborts. */
+  async acquire(windows: Window[], signal?: Abortable): Promise<void> {
+    for (;;) {
+      if (signal?.aborted) throw abortError(signal);
+      const wait = await this.tryAcquire(windows);
+      if (wait === 0) return;
+      // Waiters told the same wait would all wake together and race for one slot; spread them a little.
+      // (Each waiter asks again once per slot: N waiters on a 30/s window cost about 30·N evals a second.)
+      await sleep(wait + Math.random() * Math.min(wait / 10, 25), signal);
+    }
+  }
+
+  /** Blocks every window of `key` for `ms` (used when Telegram answers 429 retry_after: everyone backs off). */
+  async penalize(key: string, ms: number): Promise<void> {
+    if (!(ms > 0)) return;
+    await this.redis.relayRateLimitPenalize(1, this.blockKey(key), Math.ceil(ms));
+  }
+
+  private stateKey(w: Window): string {
+    return `${this.prefix}:ratelimit:${w.key}:${w.limit}/${w.windowMs}`;
+  }
+
+  private blockKey(key: string): string {
+    return `${this.prefix}:ratelimit:${key}:block`;
+  }
+}
+
+/** Resolves after `ms`, or rejects as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: Abortable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort);
+  });
+}
+
+function abortError(signal: Abortable): unknown {
+  return (signal as { reason?: unknown }).reason ?? new DOMException("This operation was aborted", "AbortError");
+}

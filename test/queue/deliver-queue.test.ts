@@ -1,0 +1,337 @@
+// The deliver queue against real Redis and PostgreSQL: 200 receipts of one circular, delivered by a
+// handler that records the sent message on the receipt row only if none is recorded yet, the way the
+// messenger does. Each test has its own Redis prefix (flushed after) and its own circular.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Redis } from "ioredis";
+import { pino } from "pino";
+import { DeliverQueue, RateLimitedError, type DeliverHandler, type DeliverQueueOptions } from "../../src/queue/deliver-queue.ts";
+import { connectRedis } from "../../src/queue/redis.ts";
+import { testDatabase, type TestDatabase } from "../support/db.ts";
+import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../support/redis.ts";
+
+const RECIPIENTS = 200;
+const CHILD = fileURLToPath(new URL("../support/deliver-worker-child.ts", import.meta.url));
+const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+
+let db: TestDatabase;
+let people: number[];
+let serial = 0;
+let prefix: string;
+let redis: Redis;
+let queues: DeliverQueue[];
+
+beforeAll(async () => {
+  db = await testDatabase("postgres");
+  const rows = await db.prisma.person.createManyAndReturn({
+    data: Array.from({ length: RECIPIENTS }, (_, i) => ({ name: `recipient ${i + 1}` })),
+    select: { id: true },
+  });
+  people = rows.map((p) => p.id);
+});
+afterAll(async () => {
+  await db?.drop();
+});
+beforeEach(() => {
+  prefix = uniquePrefix("deliver");
+  redis = connectRedis(TEST_REDIS_URL);
+  queues = [];
+});
+afterEach(async () => {
+  for (const q of queues) await q.close();
+  await redis.quit();
+  await flushPrefix(prefix);
+});
+
+/** A published notice to every person, with raw minimal data; returns its receipt ids. */
+async function newCircular(): Promise<number[]> {
+  const circular = await db.prisma.circular.create({
+    data: { kind: "notice", year: 2026, serial: ++serial, title: `notice ${serial}`, authorId: people[0]!, audience: { everyone: true } },
+  });
+  const receipts = await db.prisma.receipt.createManyAndReturn({
+    data: people.map((personId) => ({ circularId: circular.id, personId })),
+    select: { id: true },
+  });
+  return receipts.map((r) => r.id);
+}
+
+function newQueue(opts: Partial<DeliverQueueOptions> = {}): DeliverQueue {
+  const q = new DeliverQueue({ connection: redis, prefix, log, backoffMs: 10, ...opts });
+  queues.push(q);
+  return q;
+}
+
+/** The messenger's idempotent core: record the message on the row unless one is recorded, then "send". */
+function recordingHandler(sent: number[], before?: (receiptId: number) => void): DeliverHandler {
+  return async ({ receiptId }, { platform }) => {
+    before?.(receiptId); // failures happen before anything is sent, as a refused API call would
+    const { count } = await db.prisma.receipt.updateMany({
+      where: { id: receiptId, messageId: null },
+      data: { delivery: "sent", platform, chatId: `chat-${receiptId}`, messageId: `m-${receiptId}`, deliveredAt: new Date() },
+    });
+    if (count === 0) return "skipped";
+    sent.push(receiptId);
+    return "sent";
+  };
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000, label = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Resolves when `queue` has nothing left to run for console and `done` jobs finished (completed or failed). */
+async function drained(queue: DeliverQueue, done: number): Promise<Record<string, number>> {
+  let counts: Record<string, number> = {};
+  await waitUntil(
+    async () => {
+      counts = await queue.counts("console");
+      const pending = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0);
+      return pending === 0 && (counts.completed ?? 0) + (counts.failed ?? 0) >= done;
+    },
+    20_000,
+    "the queue to drain",
+  );
+  return counts;
+}
+
+function expectOnceEach(sent: number[], receipts: number[]): void {
+  expect(sent).toHaveLength(receipts.length);
+  expect([...sent].sort((a, b) => a - b)).toEqual([...receipts].sort((a, b) => a - b));
+}
+
+async function undelivered(receipts: number[]): Promise<number> {
+  return db.prisma.receipt.count({ where: { id: { in: receipts }, OR: [{ messageId: null }, { delivery: { not: "sent" } }] } });
+}
+
+describe("DeliverQueue", () => {
+  it("delivers each of 200 receipts exactly once", async () => {
+    const receipts = await newCircular();
+    const sent: number[] = [];
+    const deliver = newQueue();
+    deliver.handle(recordingHandler(sent));
+    deliver.startWorkers(8);
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+
+    const counts = await drained(deliver, RECIPIENTS);
+    expect(counts).toMatchObject({ completed: RECIPIENTS, failed: 0 });
+    expectOnceEach(sent, receipts);
+    expect(await undelivered(receipts)).toBe(0);
+  });
+
+  it("enqueueing the same round twice (before and after delivery) still delivers once; a new round is skipped by the row", async () => {
+    const receipts = await newCircular();
+    const jobs = receipts.map((receiptId) => ({ receiptId, round: 0 }));
+    const sent: number[] = [];
+    const outcomes: string[] = [];
+    const deliver = newQueue();
+    const handler = recordingHandler(sent);
+    deliver.handle(async (job, attempt) => {
+      const outcome = await handler(job, attempt);
+      outcomes.push(outcome);
+      return outcome;
+    });
+    await deliver.enqueue("console", jobs);
+    await deliver.enqueue("console", jobs);
+    expect((await deliver.counts("console")).waiting).toBe(RECIPIENTS); // same ids: one job each
+    deliver.startWorkers(8);
+    await drained(deliver, RECIPIENTS);
+    await deliver.enqueue("console", jobs); // finished jobs are kept, so this adds nothing
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await deliver.counts("console")).toMatchObject({ waiting: 0, active: 0, completed: RECIPIENTS });
+
+    // Round 1 is new work for the queue, but each row already holds its message: the handler skips.
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 1 })));
+    await drained(deliver, 2 * RECIPIENTS);
+    expectOnceEach(sent, receipts);
+    expect(outcomes.filter((o) => o === "skipped")).toHaveLength(RECIPIENTS);
+  });
+
+  it("retries a handler that fails 20 % of the time until every receipt is delivered once", async () => {
+    const receipts = await newCircular();
+    const sent: number[] = [];
+    let failures = 0;
+    // 10 attempts: the chance that any of 200 jobs fails 10 times in a row at 20 % is ~2e-5.
+    const deliver = newQueue({ attempts: 10 });
+    deliver.handle(
+      recordingHandler(sent, () => {
+        if (Math.random() < 0.2) {
+          failures++;
+          throw new Error("platform hiccup");
+        }
+      }),
+    );
+    deliver.startWorkers(8);
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+
+    const counts = await drained(deliver, RECIPIENTS);
+    expect(failures).toBeGreaterThan(10);
+    expect(counts).toMatchObject({ completed: RECIPIENTS, failed: 0 });
+    expectOnceEach(sent, receipts);
+    expect(await undelivered(receipts)).toBe(0);
+  });
+
+  it("a RateLimitedError pauses the platform for its wait and puts the job back without using an attempt", async () => {
+    const receipts = (await newCircular()).slice(0, 20);
+    const sent: number[] = [];
+    const starts: { receiptId: number; at: number; attempt: number }[] = [];
+    // One attempt: if the 429 cost an attempt, the job would end up failed.
+    const deliver = newQueue({ attempts: 1 });
+    const handler = recordingHandler(sent);
+    deliver.handle(async (job, attempt) => {
+      starts.push({ receiptId: job.receiptId, at: Date.now(), attempt: attempt.attempt });
+      // The first three calls answer 429: each pauses console deliveries for 250 ms.
+      if (starts.length <= 3) throw new RateLimitedError(250);
+      return handler(job, attempt);
+    });
+    deliver.startWorkers(1); // one at a time, so "nothing starts during the pause" is exact
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+
+    const counts = await drained(deliver, receipts.length);
+    expect(counts).toMatchObject({ completed: receipts.length, failed: 0 });
+    expectOnceEach(sent, receipts);
+    expect(starts).toHaveLength(receipts.length + 3);
+    expect(starts.every((s) => s.attempt === 1)).toBe(true);
+    // The limited job comes back at the head of the line, and only once each pause is over.
+    expect(new Set(starts.slice(0, 4).map((s) => s.receiptId)).size).toBe(1);
+    for (let i = 1; i <= 3; i++) {
+      expect(starts[i]!.at - starts[i - 1]!.at).toBeGreaterThanOrEqual(240);
+      expect(starts[i]!.at - starts[i - 1]!.at).toBeLessThan(700); // no limiter window stretches it
+    }
+  });
+
+  it("a short 429 in the middle of a limiter window does not open a fresh window early", async () => {
+    const receipts = (await newCircular()).slice(0, 20);
+    const starts: number[] = [];
+    const sent: number[] = [];
+    const deliver = newQueue({ limits: { console: { max: 10, duration: 1000 } } });
+    const handler = recordingHandler(sent);
+    let calls = 0;
+    deliver.handle(async (job, attempt) => {
+      if (++calls === 3) throw new RateLimitedError(5); // "retry after 5 ms", with 8 of 10 slots still open
+      starts.push(Date.now());
+      return handler(job, attempt);
+    });
+    deliver.startWorkers(4);
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+
+    await drained(deliver, receipts.length);
+    expectOnceEach(sent, receipts);
+    starts.sort((a, b) => a - b);
+    // Had the 5 ms pause replaced the window, 10 more would have started at once.
+    expect(starts.filter((t) => t - starts[0]! < 900).length).toBeLessThanOrEqual(10);
+  });
+
+  it("a job-scoped RateLimitedError delays only that job", async () => {
+    const receipts = (await newCircular()).slice(0, 10);
+    const slow = receipts[0]!;
+    const sent: number[] = [];
+    const delivered = new Map<number, number>();
+    let limitedAt = 0;
+    const deliver = newQueue({ attempts: 1 });
+    const handler = recordingHandler(sent);
+    deliver.handle(async (job, attempt) => {
+      if (job.receiptId === slow && limitedAt === 0) {
+        limitedAt = Date.now();
+        throw new RateLimitedError(400, "job"); // e.g. this chat's own 1-per-second window
+      }
+      const outcome = await handler(job, attempt);
+      delivered.set(job.receiptId, Date.now());
+      return outcome;
+    });
+    deliver.startWorkers(1);
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+
+    const counts = await drained(deliver, receipts.length);
+    expect(counts).toMatchObject({ completed: receipts.length, failed: 0 });
+    expectOnceEach(sent, receipts);
+    expect(delivered.get(slow)! - limitedAt).toBeGreaterThanOrEqual(390);
+    // Everyone else went out while the slow one waited.
+    for (const id of receipts.slice(1)) expect(delivered.get(id)!).toBeLessThan(limitedAt + 390);
+  });
+
+  it("the platform limiter holds the rate: 40 jobs at 10 per 300 ms take three windows", async () => {
+    const receipts = (await newCircular()).slice(0, 40);
+    const starts: number[] = [];
+    const sent: number[] = [];
+    const deliver = newQueue({ limits: { console: { max: 10, duration: 300 } } });
+    const handler = recordingHandler(sent);
+    deliver.handle(async (job, attempt) => {
+      starts.push(Date.now());
+      return handler(job, attempt);
+    });
+    deliver.startWorkers(8);
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+
+    await drained(deliver, receipts.length);
+    expectOnceEach(sent, receipts);
+    starts.sort((a, b) => a - b);
+    expect(starts[30]! - starts[0]!).toBeGreaterThanOrEqual(3 * 300 - 30);
+  });
+
+  it("a worker killed with SIGKILL mid fan-out loses nothing and duplicates nothing once another takes over", async () => {
+    const receipts = await newCircular();
+    await db.sql.query("CREATE TABLE sends (receipt int NOT NULL, pid int NOT NULL, at timestamptz NOT NULL DEFAULT now())");
+    const sends = async () => Number((await db.sql.query<{ n: string }>("SELECT count(*) AS n FROM sends"))[0]!.n);
+    const deliver = newQueue(); // enqueues and counts here; the workers run in the children
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+
+    const schema = (await db.sql.query<{ s: string }>("SELECT current_schema() AS s"))[0]!.s;
+    const first = startChild(schema);
+    await waitUntil(async () => (await sends()) >= 50, 20_000, "50 sends from the first worker");
+    first.process.kill("SIGKILL");
+    await first.exited;
+    const atKill = await sends();
+    const activeAtKill = (await deliver.counts("console")).active ?? 0;
+    expect(atKill).toBeLessThan(RECIPIENTS);
+
+    const second = startChild(schema);
+    await waitUntil(async () => (await sends()) >= RECIPIENTS, 25_000, "the second worker to send the rest");
+    await drained(deliver, RECIPIENTS);
+    second.process.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+
+    const perReceipt = await db.sql.query<{ receipt: number; n: string }>("SELECT receipt, count(*) AS n FROM sends GROUP BY receipt");
+    expect(perReceipt).toHaveLength(RECIPIENTS);
+    expect(perReceipt.filter((r) => Number(r.n) !== 1)).toEqual([]);
+    expect(perReceipt.map((r) => r.receipt).sort((a, b) => a - b)).toEqual([...receipts].sort((a, b) => a - b));
+    expect(await undelivered(receipts)).toBe(0);
+    expect(await deliver.counts("console")).toMatchObject({ completed: RECIPIENTS, failed: 0 });
+    // The jobs the killed worker held were recovered by the second one (BullMQ's stalled check).
+    expect(activeAtKill).toBeGreaterThan(0);
+    expect(second.stalled.length).toBeGreaterThan(0);
+    console.info(
+      `kill test: ${atKill} sends before SIGKILL, ${activeAtKill} jobs active at the kill, ${second.stalled.length} recovered as stalled, ` +
+        `${second.outcomes.filter((o) => o === "skipped").length} reruns found their row already sent`,
+    );
+  });
+});
+
+interface Child {
+  process: ChildProcess;
+  exited: Promise<number | null>;
+  outcomes: string[];
+  stalled: string[];
+}
+
+function startChild(schema: string): Child {
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD], {
+    env: { ...process.env, DELIVER_SCHEMA: schema, DELIVER_PREFIX: prefix, TEST_REDIS_URL },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const result: Child = { process: child, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))), outcomes: [], stalled: [] };
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    const msg = JSON.parse(line) as { outcome?: string };
+    if (msg.outcome) result.outcomes.push(msg.outcome);
+  });
+  createInterface({ input: child.stderr! }).on("line", (line) => {
+    if (line.includes("stalled")) result.stalled.push(line);
+    else if (!line.startsWith("{")) process.stderr.write(`[deliver child] ${line}\n`);
+  });
+  return result;
+}
