@@ -1,19 +1,12 @@
 // The `relay` command line as users run it: when, help, health, and a clean stop on SIGTERM.
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConsoleSession, runRelay } from "./support/cli.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./support/redis.ts";
+import { freePort } from "./support/net.ts";
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("relay when", () => {
   it("prints the instant in the office's zone, whatever the server's TZ", async () => {

@@ -1,5 +1,4 @@
 // Relay with its real Telegram adapter against the fake Bot API, over polling or a webhook.
-import { createServer } from "node:net";
 import { pino } from "pino";
 import type { Update } from "grammy/types";
 import { loadConfig } from "../../src/config.ts";
@@ -7,17 +6,10 @@ import { createRuntime, type Runtime } from "../../src/runtime.ts";
 import { testDatabase, type TestDatabase } from "./db.ts";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.ts";
+import { freePort } from "./net.ts";
 
 export type Transport = "polling" | "webhook";
 export const SECRET = "s3cret-Webhook_token";
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export class TelegramOffice {
   runtime!: Runtime;

@@ -3,12 +3,12 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Bot, GrammyError, HttpError } from "grammy";
 import { Redis } from "ioredis";
-import { createServer } from "node:net";
 import { throttle, type ThrottleOptions, type ThrottleStats } from "../../../adapters/telegram/throttle.ts";
 import { DeliveryUncertainError, RecipientUnreachableError } from "../../../src/bot/delivery-errors.ts";
 import { RateLimiter } from "../../../src/queue/rate-limiter.ts";
 import { FakeTelegram, type FakeTelegramOptions } from "../../support/fake-telegram.ts";
 import { TEST_REDIS_URL, flushPrefix, uniquePrefix } from "../../support/redis.ts";
+import { freePort } from "../../support/net.ts";
 
 const LI = 1001;
 const OFFICE = -1001234567890;
@@ -184,11 +184,3 @@ describe("throttle: failures", () => {
   });
 });
 
-/** A port nothing listens on: bound, noted, released. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
