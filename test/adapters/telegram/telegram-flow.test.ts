@@ -1,11 +1,8 @@
 // The Telegram adapter end to end, over real HTTP against the fake Bot API, through both transports:
 // private chats, deep-link joins, groups, buttons, escaping, splitting, duplicates and ignored updates.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  anonymousAdminMessage, callbackQuery, channel, channelPost, editedMessage, group, groupCommand, groupMessage,
-  myChatMember, privateMessage, sticker, user,
-} from "../../support/fake-telegram.ts";
-import { SECRET, TelegramOffice, type Transport } from "../../support/telegram-office.ts";
+import { anonymousAdminMessage, callbackQuery, channel, channelPost, editedMessage, group, groupCommand, groupMessage, myChatMember, privateMessage, sticker, user } from "../../support/fake-telegram.ts";
+import { TelegramOffice, type Transport } from "../../support/telegram-office.ts";
 
 const wang = user(1001, "王", { last_name: "主任", language_code: "zh-hans" });
 const li = user(1002, "李明");
@@ -105,102 +102,7 @@ describe.each(["polling", "webhook"] as Transport[])("Telegram over %s", (transp
   });
 });
 
-describe("Telegram webhook", () => {
-  let tg: TelegramOffice;
-  beforeAll(async () => {
-    tg = await TelegramOffice.open("webhook");
-  });
-  afterAll(async () => tg?.close());
-
-  it("refuses a missing or wrong secret with 401 and handles nothing", async () => {
-    expect(await tg.deliver(privateMessage(wang, "/setup 王主任"), null)).toBe(401);
-    expect(await tg.deliver(privateMessage(wang, "/setup 王主任"), "wrong")).toBe(401);
-    expect(await tg.deliver(privateMessage(wang, "/setup 王主任"), SECRET.slice(0, -1))).toBe(401);
-    await tg.settle();
-    expect(tg.fake.callsTo("sendMessage")).toHaveLength(0);
-    expect(await tg.deliver(privateMessage(wang, "/setup 王主任"))).toBe(200);
-    await tg.waitFor(wang.id, "第一位管理员");
-  });
-
-  it("answers 200 to a malformed update so Telegram stops redelivering it, and 413 to a huge body", async () => {
-    const post = (body: string) =>
-      fetch(`http://127.0.0.1:${tg.port}/telegram/webhook`, { method: "POST", headers: { "x-telegram-bot-api-secret-token": SECRET }, body });
-    expect((await post("{not json")).status).toBe(200);
-    expect((await post(JSON.stringify({ hello: "world" }))).status).toBe(200);
-    expect((await post("x".repeat(2 * 1024 * 1024))).status).toBe(413);
-    expect((await fetch(`http://127.0.0.1:${tg.port}/healthz`)).status).toBe(200); // still serving
-  });
-
-  it("keeps duplicates out across a restart", async () => {
-    const update = privateMessage(wang, "/whoami");
-    await tg.deliver(update);
-    await tg.waitFor(wang.id, "王主任（#1）");
-    await tg.close({ keep: true });
-    await tg.boot();
-    await tg.deliver(update);
-    await tg.deliver(privateMessage(wang, "/people"));
-    await tg.waitFor(wang.id, "· 王主任 #1");
-    expect(tg.fake.sent(wang.id).filter((m) => m.text.startsWith("王主任（#1）"))).toHaveLength(1);
-  });
-});
-
 async function waitForParts(tg: TelegramOffice, chatId: number, n: number) {
   await expect.poll(() => tg.fake.sent(chatId).filter((m) => m.text.includes("很长的提醒内容")).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(n);
   return tg.fake.sent(chatId).filter((m) => m.text.includes("很长的提醒内容"));
 }
-
-describe("a notice in a Telegram group", () => {
-  let tg: TelegramOffice;
-  const members = [user(2001, "甲"), user(2002, "乙"), user(2003, "丙")];
-  const blocked = user(2004, "丁");
-  const outsider = user(2009, "路人");
-  beforeAll(async () => {
-    tg = await TelegramOffice.open("webhook");
-    await tg.deliver(privateMessage(wang, "/setup 王主任 城关镇"));
-    await tg.waitFor(wang.id, "第一位管理员");
-    for (const person of [...members, blocked]) {
-      await tg.deliver(privateMessage(wang, `/invite ${person.first_name} member 党政办 王主任`));
-      const invite = await tg.waitFor(wang.id, `为 ${person.first_name}（成员`);
-      await tg.deliver(privateMessage(person, `/start ${/\/start ([A-Z0-9]{8})/.exec(invite.text)![1]}`));
-      await tg.waitFor(person.id, "欢迎");
-    }
-    await tg.deliver(myChatMember(office, wang, "administrator"));
-    await tg.deliver(groupCommand(wang, office, "/bind@relay_bot 党政办"));
-    await tg.waitFor(office.id, "本群已绑定到：党政办");
-  });
-  afterAll(async () => tg?.close());
-
-  it("posts with a live counter that three presses move, and tells an outsider privately", async () => {
-    await tg.deliver(groupCommand(wang, office, "/notice@relay_bot 周五下午全体大会 发给 本群 截止 周五17:00"));
-    const preview = await tg.waitFor(office.id, "请确认通知");
-    await tg.deliver(callbackQuery(wang, preview, "circular.publish|" + /\|(\d+)$/.exec((preview.reply_markup!.inline_keyboard[0]![0] as { callback_data: string }).callback_data)![1]));
-    const post = await tg.waitFor(office.id, /^【通知】/);
-    expect(post.text).toContain("已确认 0/4");
-    const ack = (post.reply_markup!.inline_keyboard[0]![0] as { callback_data: string }).callback_data;
-    expect(ack).toMatch(/^circular\.ack\|\d+$/);
-    for (const [i, member] of members.entries()) {
-      await tg.deliver(callbackQuery(member, post, ack));
-      // Counter edits are batched in 3-second windows and paced at the group's 20 messages a minute.
-      await expect.poll(() => tg.fake.sent(office.id).find((m) => m.message_id === post.message_id)?.text, { timeout: 20_000 }).toContain(`已确认 ${i + 1}/4`);
-    }
-    expect(tg.fake.callbackAnswers.slice(-3).map((a) => a.text)).toEqual(Array(3).fill("已记录：收到（通知〔2026〕1号）"));
-    expect(tg.fake.callsTo("editMessageText").length).toBeGreaterThanOrEqual(3);
-    await tg.deliver(callbackQuery(outsider, post, ack));
-    await expect.poll(() => tg.fake.callbackAnswers.at(-1)?.text).toContain("你还不在本单位名册中");
-    expect(tg.fake.sent(office.id).find((m) => m.message_id === post.message_id)?.text).toContain("已确认 3/4");
-  });
-
-  it("marks a person who blocked the bot unreachable, and the author sees it in /status", async () => {
-    tg.fake.blockUser(blocked.id);
-    await tg.deliver(privateMessage(wang, "/notice 报送材料 发给 党政办 截止 周五17:00"));
-    const preview = await tg.waitFor(wang.id, "报送材料");
-    await tg.deliver(callbackQuery(wang, preview, (preview.reply_markup!.inline_keyboard[0]![0] as { callback_data: string }).callback_data));
-    await tg.waitFor(wang.id, "已发布 通知〔2026〕2号");
-    await expect.poll(() => tg.db.prisma.receipt.count({ where: { circularId: 2, delivery: { not: "pending" } } }), { timeout: 15_000 }).toBe(4);
-    await tg.deliver(privateMessage(wang, "/status 2"));
-    const status = await tg.waitFor(wang.id, "已回复 0/4");
-    expect(status.text).toContain("丁（无法送达：已屏蔽机器人）");
-    const identity = await tg.db.prisma.identity.findFirstOrThrow({ where: { externalId: String(blocked.id) } });
-    expect(identity.unreachableAt).not.toBeNull();
-  });
-});
