@@ -35,6 +35,16 @@ const schema = z.object({
   RELAY_TIMEZONE: z.string().refine(isTimeZone, "an IANA time zone such as Asia/Shanghai").default("Asia/Shanghai"),
   RELAY_LOCALE: z.enum(["zh-CN", "en"], "zh-CN or en").default("zh-CN"),
   RELAY_INVITE_HOURS: optional(integer(1, 24 * 90, "a whole number of hours, 1-2160")),
+  RELAY_CHASE_POLICY: optional(
+    z.string().transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'JSON such as {"maxChases":2,"dailyAt":"10:00"}' });
+        return z.NEVER;
+      }
+    }),
+  ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "one of fatal error warn info debug trace silent").optional(),
 });
 
@@ -48,6 +58,8 @@ export interface Config {
   timeZone: string;
   locale: "zh-CN" | "en";
   inviteHours: number;
+  /** Office-wide overrides of the chase policy (checked when the circulars flow starts). */
+  chasePolicy?: Record<string, unknown>;
   port?: number;
   logLevel?: Env["LOG_LEVEL"];
   telegram?: { token: string; apiRoot: string; webhookSecret?: string; webhookUrl?: string };
@@ -84,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeZone: e.RELAY_TIMEZONE,
     locale: e.RELAY_LOCALE,
     inviteHours: e.RELAY_INVITE_HOURS ?? 72,
+    chasePolicy: e.RELAY_CHASE_POLICY,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     telegram: e.TELEGRAM_BOT_TOKEN

@@ -16,6 +16,7 @@ import { throttle } from "../adapters/telegram/throttle.ts";
 import { registerHelp } from "./flows/help/help-command.ts";
 import { identify } from "./flows/org/directory.ts";
 import { registerCirculars } from "./flows/circulars/circular-commands.ts";
+import { registerCircularExport } from "./flows/circulars/export.ts";
 import { registerChannels } from "./flows/org/channels.ts";
 import { registerOrg } from "./flows/org/org-commands.ts";
 import { registerReminders } from "./flows/reminders/reminder-commands.ts";
@@ -121,6 +122,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     registerChannels(app);
     registerReminders(app);
     registerCirculars(app);
+    registerCircularExport(app);
     await pruneClaims(db.prisma, clock.now());
 
     if (mode !== "serve") {

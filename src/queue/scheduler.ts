@@ -56,7 +56,23 @@ export class Scheduler {
   async schedule(type: string, id: string, data: JobData, at: Date): Promise<void> {
     assertJobId(id);
     const delay = Math.max(0, at.getTime() - this.opts.clock.now().getTime());
-    await this.queue.add(type, data, { jobId: id, delay });
+    // The intended instant rides along, so what is scheduled can be read back in the office's terms.
+    await this.queue.add(type, { ...data, at: at.toISOString() }, { jobId: id, delay });
+  }
+
+  /** Jobs of `type` still to run, with the instant each was scheduled for. */
+  async upcoming(type: string): Promise<{ id: string; at: Date; data: JobData }[]> {
+    const jobs = await this.queue.getJobs(["delayed", "waiting", "prioritized"]);
+    return jobs
+      .filter((job) => job?.name === type)
+      .map((job) => ({ id: String(job.id), at: new Date(String(job.data.at)), data: job.data as JobData }))
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+  }
+
+  /** Runs a delayed job now (tests that move their clock; an author's "chase now" could use it too). */
+  async promote(id: string): Promise<void> {
+    const job = await this.queue.getJob(id);
+    if (job && (await job.getState()) === "delayed") await job.promote();
   }
 
   /** Cancels a job by id; a job that is not there counts as cancelled. */

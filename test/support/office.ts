@@ -45,4 +45,8 @@ export class TestClock implements Clock {
   advance(ms: number): void {
     this.offset += ms;
   }
+  /** Stands the clock at `at` (it keeps running from there). */
+  set(at: Date): void {
+    this.offset += at.getTime() - this.now().getTime();
+  }
 }

@@ -95,12 +95,13 @@ export class TestAdapter implements ChatAdapter {
   /** Toasts shown to button pressers, newest last. */
   readonly toasts: { to: string; text: string }[] = [];
 
-  /** Handles `event`; resolves with the texts sent meanwhile, then the toast if there was one. */
+  /** Handles `event`; resolves with the texts sent to its chat meanwhile, then the toast if there was one. */
   async deliver(event: Inbound): Promise<string[]> {
     if (!this.sink) throw new Error("adapter not started");
     const before = this.sent.length;
     const { toast } = await this.sink(event);
-    const texts = this.sent.slice(before).map((s) => s.text);
+    // Only what went to this chat: deliveries to others may land meanwhile.
+    const texts = this.sent.slice(before).filter((s) => s.to === event.chat.id).map((s) => s.text);
     if (toast) this.toasts.push({ to: event.user.id, text: toast });
     return toast ? [...texts, toast] : texts;
   }

@@ -237,7 +237,11 @@ export function addWorkingHours(from: Date, hours: number, policy: ChasePolicy, 
 
 /**
  * When chase number `n` (1-based) of a circular published at `publishedAt` is due:
- * n = 1 → addWorkingHours(publishedAt, firstAfterWorkingHours); n ≥ 2 → `dailyAt` on the first working day strictly after the day chase n-1 happened (`previous`), moved into an allowed window if dailyAt itself is not allowed.
+ * n = 1 → addWorkingHours(publishedAt, firstAfterWorkingHours), unless that runs past the day it was published:
+ * then `dailyAt` on the first working day after (published Friday evening before a holiday → 09:30 on the day
+ * work resumes: people are chased at the usual hour, not at whatever minute the count happened to end);
+ * n ≥ 2 → `dailyAt` on the first working day strictly after the day chase n-1 happened (`previous`), moved
+ * into an allowed window if dailyAt itself is not allowed.
  * Returns null when n > maxChases.
  */
 export function chaseDueAt(
@@ -250,11 +254,18 @@ export function chaseDueAt(
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`Chase numbers start at 1, got ${n}`);
   const compiled = compile(policy);
   if (n > compiled.policy.maxChases) return null;
-  if (n === 1) return addWorkingHours(publishedAt, compiled.policy.firstAfterWorkingHours, policy, timeZone);
-  if (!previous) throw new Error(`Chase ${n} is timed from chase ${n - 1}, but no time was given for it`);
-  const day = nextWorkday(zonedParts(previous, timeZone));
+  if (n === 1) {
+    const due = addWorkingHours(publishedAt, compiled.policy.firstAfterWorkingHours, policy, timeZone);
+    if (sameDay(zonedParts(due, timeZone), zonedParts(publishedAt, timeZone))) return due;
+  }
+  if (n > 1 && !previous) throw new Error(`Chase ${n} is timed from chase ${n - 1}, but no time was given for it`);
+  const day = nextWorkday(zonedParts(n === 1 ? publishedAt : previous!, timeZone));
   const wanted = instantOf(day, compiled.dailyAt, timeZone);
   return new Date(firstStretch(new Date(wanted), compiled, timeZone)[0]);
+}
+
+function sameDay(a: PlainDate, b: PlainDate): boolean {
+  return a.year === b.year && a.month === b.month && a.day === b.day;
 }
 
 /** When to escalate to supervisors: after the last chase has had one working day to work, or at the deadline if earlier; never outside an allowed window. */

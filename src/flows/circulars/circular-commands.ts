@@ -8,12 +8,13 @@ import { formatLocal } from "../../bot/time-parse.ts";
 import type { CircularDraft, CircularKind } from "../../generated/prisma/client.ts";
 import { usage } from "../org/org-commands.ts";
 import { describeAudience } from "./audience.ts";
+import { chaseNow, registerChasing } from "./chasing.ts";
 import { parseCompose, type Part } from "./compose.ts";
 import {
   REFRESH_COUNTER, answerDraft, enqueuePending, cancelCircular, refreshPosts, circularStatus, deliverReceipt, discardDraft, draftOf, partAtFault, pendingFor, publishDraft,
   reaskDraft, resolveDraft, respond, startDraft,
 } from "./circular-service.ts";
-import { parseResponse, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
+import { isResponseWord, parseResponse, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
 
 const PUBLISHERS = ["admin", "leader", "secretary"] as const;
 const CANCEL_WORDS = new Set(["取消", "算了", "不发了", "cancel", "stop"]);
@@ -37,7 +38,8 @@ export function registerCirculars(app: App): void {
     });
   compose("notice", "notice", ["通知", "发通知"]);
   compose("meeting", "meeting", ["会议", "会议通知", "开会"]);
-  compose("document", "document", ["传阅", "签阅", "文件"]);
+  // Not 签阅: that is what recipients reply ("回复 12 签阅"), not a way to start a document.
+  compose("document", "document", ["传阅", "传阅件"]);
 
   // While a draft is asking a question, the next plain message answers it.
   router.onText(async (ctx, text) => {
@@ -100,6 +102,9 @@ export function registerCirculars(app: App): void {
       if (!circular) return void (await ctx.reply(ctx.t("circular.notFound", { id })));
       let response = parseResponse(circular.kind, word);
       let comment = rest.join(" ");
+      if (!response && isResponseWord(word)) return void (await ctx.reply(ctx.t("circular.badResponse")));
+      // A meeting needs an answer (参加 / 不参加 / 委派): free text is not taken as attending.
+      if (!response && circular.kind === "meeting") return usage(ctx);
       if (!response) {
         // "/ack 12 已安排专人负责": no response word, so it is the default response with a comment.
         response = RESPONSES[circular.kind][0]!;
@@ -159,6 +164,31 @@ export function registerCirculars(app: App): void {
     },
   });
 
+  router.command({
+    name: "chase",
+    aliases: ["催办", "remind-missing"],
+    audience: PUBLISHERS,
+    summary: "circular.chase.summary",
+    usage: "circular.chase.usage",
+    async run(ctx) {
+      const id = idArg(ctx);
+      if (!id) return usage(ctx);
+      const circular = await app.prisma.circular.findUnique({ where: { id } });
+      if (!circular) return void (await ctx.reply(ctx.t("circular.notFound", { id })));
+      if (circular.authorId !== ctx.member!.id && ctx.member!.role !== "admin") return void (await ctx.reply(ctx.t("circular.onlyAuthorChase")));
+      if (circular.status !== "published") return void (await ctx.reply(ctx.t("circular.isCancelled", { id })));
+      const { at, people } = await chaseNow(app, circular);
+      if (people === 0) return void (await ctx.reply(ctx.t("circular.nobodyMissing")));
+      const now = app.clock.now();
+      await ctx.reply(
+        at.getTime() - now.getTime() < 60_000
+          ? ctx.t("circular.chasingNow", { count: people })
+          : ctx.t("circular.chasingLater", { count: people, when: formatLocal(at, app.config.timeZone, ctx.locale, now) }),
+      );
+    },
+  });
+
+  registerChasing(app);
   app.deliver.handle(({ receiptId }) => deliverReceipt(app, receiptId));
   app.scheduler.reconcileWith(() => enqueuePending(app));
   app.scheduler.handle(REFRESH_COUNTER, async ({ circularId }) => {
@@ -195,6 +225,7 @@ ${ctx.t(`circular.ask.${part}` as MessageKey)}`));
   if (r.attachment) lines.push(ctx.t("circular.attachment", { attachment: r.attachment }));
   lines.push(ctx.t("circular.previewTo", { to: await describeAudience(app.prisma, r.audience, ctx.t("circular.everyone")), count: r.recipients }));
   lines.push(r.deadline ? ctx.t("circular.deadline", { when: when(r.deadline) }) : ctx.t("circular.noDeadline"));
+  if (r.chasePolicy) lines.push(r.chasePolicy.maxChases === 0 ? ctx.t("circular.noChase") : ctx.t("circular.chaseTimes", { count: r.chasePolicy.maxChases }));
   await ctx.reply({
     text: lines.join("\n"),
     buttons: [[

@@ -13,6 +13,7 @@ import type { Circular, CircularDraft, CircularKind, Prisma } from "../../genera
 import { personByName } from "../org/directory.ts";
 import { sendToPerson } from "../org/messenger.ts";
 import { expandAudience, resolveAudience, type Audience } from "./audience.ts";
+import { scheduleChasing, unscheduleChasing } from "./chasing.ts";
 import { missingPart, type DraftFields, type Part } from "./compose.ts";
 import { circularMessage, RESPONSES } from "./circular-text.ts";
 
@@ -50,7 +51,7 @@ export async function reaskDraft(app: App, draft: CircularDraft, part: Part): Pr
 
 /** Which part of a draft a resolving error is about, so Relay can ask for it again. */
 export function partAtFault(error: UserError): Part | undefined {
-  if (error.key === "circular.badTime" || error.key === "circular.pastTime") return error.params.part as Part;
+  if (["circular.badTime", "circular.pastTime", "circular.badChase"].includes(error.key)) return error.params.part as Part;
   if (["org.noSuchPerson", "org.ambiguousPerson", "circular.nobody", "circular.thisGroupOutside", "circular.groupNotBound"].includes(error.key)) return "audience";
   return undefined;
 }
@@ -71,6 +72,8 @@ export interface Resolved {
   startsAt: Date | null;
   place: string | null;
   attachment: string | null;
+  /** This circular's chase policy overrides (the office's apply otherwise). */
+  chasePolicy: { maxChases: number } | null;
 }
 
 export async function resolveDraft(app: App, draft: CircularDraft, chat: ChatRef): Promise<Resolved> {
@@ -93,7 +96,16 @@ export async function resolveDraft(app: App, draft: CircularDraft, chat: ChatRef
     startsAt,
     place: f.place ?? null,
     attachment: f.attachment ?? null,
+    chasePolicy: f.chase === undefined ? null : { maxChases: parseChase(f.chase) },
   };
+}
+
+/** "不催" / "off" → 0; "2次" / "2" → 2 (at most 10: chasing is meant to be bounded). */
+function parseChase(typed: string): number {
+  if (/^(不催|不催办|不用催|off|none|no)$/i.test(typed.trim())) return 0;
+  const n = Number(/^(\d+)\s*(次|times?)?$/i.exec(typed.trim())?.[1]);
+  if (!Number.isInteger(n) || n > 10) throw new UserError("circular.badChase", { text: typed, part: "chase" });
+  return n;
 }
 
 /** "周五17:00前", "3个工作日内", "明天" → an instant; a bare day means the end of that working day. */
@@ -138,6 +150,7 @@ export async function publishDraft(app: App, member: Member, draftId: number, ch
         data: {
           kind: r.kind, year, serial: (last._max.serial ?? 0) + 1, title: r.title, body: r.body, authorId: member.id,
           deadline: r.deadline, startsAt: r.startsAt, place: r.place, attachment: r.attachment,
+          chasePolicy: r.chasePolicy ?? undefined,
           audience: r.audience as unknown as Prisma.InputJsonValue, publishedAt: now,
         },
       });
@@ -176,6 +189,7 @@ export async function publishDraft(app: App, member: Member, draftId: number, ch
   for (const [platform, receiptIds] of published.direct) {
     await app.deliver.enqueue(platform, receiptIds.map((receiptId) => ({ receiptId, round: 0 })));
   }
+  await scheduleChasing(app, published.circular);
   return published;
 }
 
@@ -223,12 +237,23 @@ export async function refreshPosts(app: App, circular: Circular): Promise<void> 
 }
 
 /**
- * Sends one recipient their copy. Idempotent: a receipt that already records a sent message is skipped,
- * so a retried job never sends twice; a send whose outcome is unknown is marked uncertain, not resent.
+ * Sends one recipient their copy, at most once. The receipt is claimed (pending → sending) before the send
+ * and records the message after it, so a retried job skips a sent receipt, and a job that finds a claim
+ * left behind (its worker died mid-send) marks it uncertain instead of sending blindly again.
  */
 export async function deliverReceipt(app: App, receiptId: number): Promise<"sent" | "skipped" | "failed" | "uncertain" | "unreachable"> {
   const receipt = await app.prisma.receipt.findUnique({ where: { id: receiptId }, include: { circular: true } });
-  if (!receipt || receipt.messageId || receipt.delivery !== "pending" || receipt.circular.status !== "published") return "skipped";
+  if (!receipt || receipt.messageId || receipt.circular.status !== "published") return "skipped";
+  if (receipt.delivery === "sending") {
+    await app.prisma.receipt.updateMany({
+      where: { id: receiptId, delivery: "sending" },
+      data: { delivery: "uncertain", deliveryError: "the worker stopped while sending" },
+    });
+    return "uncertain";
+  }
+  if (receipt.delivery !== "pending") return "skipped";
+  const claimed = await app.prisma.receipt.updateMany({ where: { id: receiptId, delivery: "pending" }, data: { delivery: "sending" } });
+  if (claimed.count !== 1) return "skipped"; // another worker has it
   const person = await app.prisma.person.findUniqueOrThrow({ where: { id: receipt.personId } });
   const locale = (person.locale as Locale | null) ?? app.config.locale;
   let ref;
@@ -236,8 +261,9 @@ export async function deliverReceipt(app: App, receiptId: number): Promise<"sent
     ref = await sendToPerson(app, receipt.personId, circularMessage(await viewOf(app, receipt.circular), locale));
   } catch (error) {
     const state = error instanceof RecipientUnreachableError ? "unreachable" : error instanceof DeliveryUncertainError ? "uncertain" : undefined;
-    if (!state) throw error; // anything else: the queue retries with backoff
-    await app.prisma.receipt.update({ where: { id: receiptId }, data: { delivery: state, deliveryError: (error as Error).message } });
+    // Anything else failed before reaching the platform: release the claim and let the queue retry.
+    await app.prisma.receipt.update({ where: { id: receiptId }, data: { delivery: state ?? "pending", deliveryError: (error as Error).message } });
+    if (!state) throw error;
     return state;
   }
   if (!ref) {
@@ -343,6 +369,7 @@ export async function cancelCircular(app: App, member: Member, id: number): Prom
     await audit(tx, { actorId: member.id, action: "circular.cancel", entity: "Circular", entityId: id });
     return c;
   });
+  await unscheduleChasing(app, cancelled);
   await refreshPosts(app, cancelled);
   return cancelled;
 }

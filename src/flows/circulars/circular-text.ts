@@ -20,6 +20,11 @@ const RESPONSE_WORDS: Record<string, string> = {
   签阅: "signed", 已签阅: "signed", 阅: "signed", sign: "signed", signed: "signed",
 };
 
+/** Whether `word` is a response word of any kind ("参加" is one, "已安排" is a comment). */
+export function isResponseWord(word: string | undefined): boolean {
+  return word !== undefined && word.toLowerCase() in RESPONSE_WORDS;
+}
+
 /** Reads a response word for `kind`; undefined if it is not one this kind takes. */
 export function parseResponse(kind: CircularKind, word: string | undefined): string | undefined {
   const response = word ? RESPONSE_WORDS[word.toLowerCase()] : undefined;

@@ -3,7 +3,7 @@
 // counts as one when it stands alone (spaces around, or a colon after), so "请注意时间安排" stays text.
 import type { CircularKind } from "../../generated/prisma/client.ts";
 
-export type Part = "body" | "audience" | "deadline" | "startsAt" | "place" | "attachment";
+export type Part = "body" | "audience" | "deadline" | "startsAt" | "place" | "attachment" | "chase";
 
 export interface DraftFields {
   title?: string;
@@ -15,6 +15,8 @@ export interface DraftFields {
   startsAt?: string;
   place?: string;
   attachment?: string;
+  /** How often to chase: "3次", "不催" / "2", "off". */
+  chase?: string;
 }
 
 const KEYWORDS: Record<Part, string[]> = {
@@ -24,6 +26,7 @@ const KEYWORDS: Record<Part, string[]> = {
   startsAt: ["时间", "会议时间", "--at", "--when"],
   place: ["地点", "会议地点", "--place", "--where"],
   attachment: ["附件", "链接", "文件", "--file", "--link"],
+  chase: ["催办", "--chase"],
 };
 
 const keywordToPart = new Map<string, Part>(Object.entries(KEYWORDS).flatMap(([part, words]) => words.map((w) => [w, part as Part])));

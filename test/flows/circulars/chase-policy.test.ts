@@ -151,10 +151,12 @@ describe("chaseDueAt", () => {
   });
 
   it.each([
-    ["2026-04-03T17:00:00+08:00", "2026-04-07T10:00:00+08:00", "Friday before Qingming → Tuesday"],
-    ["2026-04-30T17:00:00+08:00", "2026-05-06T10:00:00+08:00", "Thursday before Labour Day → Wednesday"],
-    ["2026-09-30T17:00:00+08:00", "2026-10-08T10:00:00+08:00", "last day before National Day → 10-08"],
-    ["2026-10-09T17:00:00+08:00", "2026-10-10T10:00:00+08:00", "Friday → the 调休 Saturday"],
+    ["2026-04-03T17:00:00+08:00", "2026-04-07T09:30:00+08:00", "Friday before Qingming → Tuesday at the daily hour"],
+    ["2026-04-30T17:00:00+08:00", "2026-05-06T09:30:00+08:00", "Thursday before Labour Day → Wednesday"],
+    ["2026-09-30T17:00:00+08:00", "2026-10-08T09:30:00+08:00", "last day before National Day → 10-08"],
+    ["2026-10-09T17:00:00+08:00", "2026-10-10T09:30:00+08:00", "Friday → the 调休 Saturday"],
+    ["2026-11-28T10:00:00+08:00", "2026-11-30T09:30:00+08:00", "published on a Saturday → Monday"],
+    ["2026-11-27T15:00:00+08:00", "2026-11-27T17:00:00+08:00", "within the day: 2 working hours later"],
   ])("first chase after publishing at %s: %s (%s)", (published, expected) => {
     expect(sh(chaseDueAt(1, at(published), null, P, SHANGHAI))).toBe(expected);
   });
@@ -226,7 +228,7 @@ describe("whatever the process's TZ", () => {
 
   it.each(["America/New_York", "Pacific/Kiritimati", "UTC"])("%s", (tz) => {
     process.env.TZ = tz;
-    expect(sh(chaseDueAt(1, at("2026-09-30T17:00:00+08:00"), null, P, SHANGHAI))).toBe("2026-10-08T10:00:00+08:00");
+    expect(sh(chaseDueAt(1, at("2026-09-30T17:00:00+08:00"), null, P, SHANGHAI))).toBe("2026-10-08T09:30:00+08:00");
     expect(sh(chaseDueAt(2, at("2026-10-09T10:00:00+08:00"), at("2026-10-09T14:00:00+08:00"), P, SHANGHAI))).toBe(
       "2026-10-10T09:30:00+08:00",
     );

@@ -1,0 +1,188 @@
+// Chasing and escalation: firm but polite. Chases only in working hours of working days, at most a few,
+// batched so a person with several things pending gets one message; after the last chase (or at the
+// deadline) each missing person's supervisor hears once and the author gets a summary.
+// Jobs only say "look at circular X now": the rows decide, so stale or repeated jobs do nothing.
+import type { App } from "../../app.ts";
+import { t, toLocale, type Locale } from "../../bot/i18n/index.ts";
+import type { Button } from "../../bot/message.ts";
+import { formatLocal } from "../../bot/time-parse.ts";
+import { audit } from "../../db/audit.ts";
+import type { Circular } from "../../generated/prisma/client.ts";
+import { sendToPerson } from "../org/messenger.ts";
+import { chaseDueAt, escalationDueAt, mayChaseAt, nextChaseWindow, resolvePolicy, type ChasePolicy } from "./chase-policy.ts";
+import { responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
+
+export const CHASE = "circular.chase";
+export const NUDGE = "circular.nudge";
+export const ESCALATE = "circular.escalate";
+/** Chases due within this window reach a person as one message. */
+const BATCH_MS = 10 * 60_000;
+
+export function policyOf(app: App, circular: Pick<Circular, "chasePolicy">): ChasePolicy {
+  return resolvePolicy(app.config.chasePolicy as Partial<ChasePolicy> | undefined, circular.chasePolicy as Partial<ChasePolicy> | null);
+}
+
+const chaseJobId = (id: number, round: number) => `chase-${id}-r${round}`;
+const escalateJobIds = (id: number) => [`escalate-${id}-deadline`, `escalate-${id}-chased`];
+
+/**
+ * Makes sure a circular's next chase round and its deadline escalation are scheduled; called at publishing
+ * and by the reconciler. Returns how many jobs it had to create.
+ */
+export async function scheduleChasing(app: App, circular: Circular): Promise<number> {
+  const tz = app.config.timeZone;
+  const policy = policyOf(app, circular);
+  const open = await app.prisma.receipt.count({ where: { circularId: circular.id, respondedAt: null, escalatedAt: null } });
+  if (open === 0) return 0; // everyone answered, or everyone missing has been escalated
+  let created = 0;
+  const round = circular.chaseRound + 1;
+  const previous = circular.chaseRound > 0 ? await lastChaseAt(app, circular.id) : null;
+  const due = chaseDueAt(round, circular.publishedAt, previous, policy, tz);
+  if (due && (await app.scheduler.ensure(CHASE, chaseJobId(circular.id, round), { circularId: circular.id, round }, due))) created++;
+  if (!due && previous) {
+    const at = escalationDueAt(previous, circular.deadline, circular.publishedAt, policy, tz);
+    if (await app.scheduler.ensure(ESCALATE, escalateJobIds(circular.id)[1]!, { circularId: circular.id }, at)) created++;
+  }
+  if (circular.deadline) {
+    const at = nextChaseWindow(circular.deadline, policy, tz);
+    if (await app.scheduler.ensure(ESCALATE, escalateJobIds(circular.id)[0]!, { circularId: circular.id }, at)) created++;
+  }
+  return created;
+}
+
+async function lastChaseAt(app: App, circularId: number): Promise<Date | null> {
+  const r = await app.prisma.receipt.aggregate({ where: { circularId }, _max: { lastChasedAt: true } });
+  return r._max.lastChasedAt;
+}
+
+/** Removes a cancelled circular's jobs (their handlers would do nothing anyway: the row says cancelled). */
+export async function unscheduleChasing(app: App, circular: Circular): Promise<void> {
+  await app.scheduler.cancel(chaseJobId(circular.id, circular.chaseRound + 1));
+  for (const id of escalateJobIds(circular.id)) await app.scheduler.cancel(id);
+}
+
+/** Chase round `round`: everyone still missing gets a (batched) reminder; then the next round or escalation. */
+async function chaseRound(app: App, circularId: number, round: number): Promise<void> {
+  const circular = await app.prisma.circular.findUnique({ where: { id: circularId } });
+  if (!circular || circular.status !== "published" || circular.chaseRound >= round) return;
+  const policy = policyOf(app, circular);
+  const now = app.clock.now();
+  const tz = app.config.timeZone;
+  if (!mayChaseAt(now, policy, tz)) {
+    // Redis can fire late (a restart, a flush and reconcile): never chase at night because of it.
+    await app.scheduler.ensure(CHASE, `${chaseJobId(circularId, round)}-late`, { circularId, round }, nextChaseWindow(now, policy, tz));
+    return;
+  }
+  const chased = await chaseMissing(app, circular, policy, now);
+  await app.prisma.$transaction(async (tx) => {
+    await tx.circular.update({ where: { id: circularId }, data: { chaseRound: round } });
+    await audit(tx, { actorId: null, action: "circular.chase", entity: "Circular", entityId: circularId, data: { round, people: chased } });
+  });
+  const next = chaseDueAt(round + 1, circular.publishedAt, now, policy, tz);
+  if (next) await app.scheduler.ensure(CHASE, chaseJobId(circularId, round + 1), { circularId, round: round + 1 }, next);
+  else await app.scheduler.ensure(ESCALATE, escalateJobIds(circularId)[1]!, { circularId }, escalationDueAt(now, circular.deadline, circular.publishedAt, policy, tz));
+}
+
+/** Marks the missing as chased and queues one batched nudge per person; returns how many. */
+async function chaseMissing(app: App, circular: Circular, policy: ChasePolicy, now: Date): Promise<number> {
+  const missing = await app.prisma.receipt.findMany({
+    where: { circularId: circular.id, respondedAt: null, chasedCount: { lt: policy.maxChases }, delivery: { not: "unreachable" } },
+    select: { id: true, personId: true },
+  });
+  if (missing.length === 0) return 0;
+  await app.prisma.receipt.updateMany({ where: { id: { in: missing.map((r) => r.id) } }, data: { chasedCount: { increment: 1 }, lastChasedAt: now } });
+  const batch = Math.floor(now.getTime() / BATCH_MS) + 1;
+  const at = nextChaseWindow(new Date(batch * BATCH_MS), policy, app.config.timeZone);
+  for (const { personId } of missing) await app.scheduler.schedule(NUDGE, `nudge-p${personId}-b${batch}`, { personId }, at);
+  return missing.length;
+}
+
+/** One message listing everything the person still owes, with a button for each. */
+async function nudge(app: App, personId: number): Promise<void> {
+  const person = await app.prisma.person.findUnique({ where: { id: personId } });
+  if (!person?.active) return;
+  const pending = await app.prisma.receipt.findMany({
+    where: { personId, respondedAt: null, chasedCount: { gt: 0 }, circular: { status: "published" } },
+    include: { circular: true },
+    orderBy: { circular: { deadline: "asc" } },
+  });
+  if (pending.length === 0) return; // answered meanwhile
+  const locale: Locale = toLocale(person.locale) ?? app.config.locale;
+  const now = app.clock.now();
+  const lines = pending.map(({ circular: c }) => {
+    const due = c.deadline ? t(locale, "circular.dueShort", { when: formatLocal(c.deadline, app.config.timeZone, locale, now) }) : "";
+    return `#${c.id} ${serialLabel(c, locale)} ${c.title}${due}`;
+  });
+  const buttons: Button[][] = pending.slice(0, 10).map(({ circular: c }) => [
+    { label: `${responseLabel(RESPONSES[c.kind][0]!, locale)} #${c.id}`, action: `circular.${RESPONSES[c.kind][0]}`, value: String(c.id) },
+  ]);
+  await sendToPerson(app, personId, { text: `${t(locale, "chase.nudge", { count: pending.length })}\n${lines.join("\n")}`, buttons }).catch((err: unknown) =>
+    app.log.warn({ err, person: personId }, "could not deliver a chase"),
+  );
+}
+
+/** Tells each missing person's supervisor once, and the author a summary. */
+async function escalate(app: App, circularId: number): Promise<void> {
+  const circular = await app.prisma.circular.findUnique({ where: { id: circularId }, include: { author: true } });
+  if (!circular || circular.status !== "published") return;
+  const now = app.clock.now();
+  const policy = policyOf(app, circular);
+  if (!mayChaseAt(now, policy, app.config.timeZone)) {
+    await app.scheduler.ensure(ESCALATE, `escalate-${circularId}-late`, { circularId }, nextChaseWindow(now, policy, app.config.timeZone));
+    return;
+  }
+  const missing = await app.prisma.receipt.findMany({
+    where: { circularId, respondedAt: null, escalatedAt: null },
+    include: { person: { include: { unit: true } } },
+  });
+  if (missing.length === 0) return; // everyone answered, or this was already done
+  await app.prisma.receipt.updateMany({ where: { id: { in: missing.map((r) => r.id) } }, data: { escalatedAt: now } });
+  const bySupervisor = new Map<number, string[]>();
+  for (const r of missing) {
+    if (r.person.supervisorId && r.person.supervisorId !== circular.authorId) {
+      bySupervisor.set(r.person.supervisorId, [...(bySupervisor.get(r.person.supervisorId) ?? []), r.person.name]);
+    }
+  }
+  for (const [supervisorId, names] of bySupervisor) {
+    const supervisor = await app.prisma.person.findUnique({ where: { id: supervisorId } });
+    const locale: Locale = toLocale(supervisor?.locale) ?? app.config.locale;
+    const text = t(locale, "chase.escalation", { serial: serialLabel(circular, locale), id: circular.id, title: circular.title, names: names.join("、") });
+    await sendToPerson(app, supervisorId, { text }).catch((err: unknown) => app.log.warn({ err, supervisorId }, "could not deliver an escalation"));
+  }
+  const locale: Locale = toLocale(circular.author.locale) ?? app.config.locale;
+  const [total, done] = await Promise.all([
+    app.prisma.receipt.count({ where: { circularId } }),
+    app.prisma.receipt.count({ where: { circularId, respondedAt: { not: null } } }),
+  ]);
+  const names = missing.map((r) => `${r.person.name}（${r.person.unit?.name ?? t(locale, "org.noUnit")}）`).join("、");
+  const summary = t(locale, "chase.summary", { serial: serialLabel(circular, locale), id: circular.id, title: circular.title, done, total, names });
+  await sendToPerson(app, circular.authorId, { text: summary }).catch((err: unknown) => app.log.warn({ err }, "could not deliver a summary"));
+  await app.prisma.$transaction(async (tx) =>
+    audit(tx, { actorId: null, action: "circular.escalate", entity: "Circular", entityId: circularId, data: { missing: missing.length, supervisors: bySupervisor.size } }),
+  );
+}
+
+/** The author chases now (or, outside working hours, at the next allowed moment). Returns when it goes out. */
+export async function chaseNow(app: App, circular: Circular): Promise<{ at: Date; people: number }> {
+  const policy = policyOf(app, circular);
+  const now = app.clock.now();
+  const at = nextChaseWindow(now, policy, app.config.timeZone);
+  const missing = await app.prisma.receipt.findMany({ where: { circularId: circular.id, respondedAt: null, delivery: { not: "unreachable" } }, select: { personId: true } });
+  await app.prisma.receipt.updateMany({ where: { circularId: circular.id, respondedAt: null, delivery: { not: "unreachable" } }, data: { chasedCount: { increment: 1 }, lastChasedAt: at } });
+  const batch = Math.floor(at.getTime() / BATCH_MS) + 1;
+  for (const { personId } of missing) await app.scheduler.schedule(NUDGE, `nudge-p${personId}-b${batch}-m`, { personId }, at);
+  return { at, people: missing.length };
+}
+
+/** Registers the job handlers and the reconciler (open circulars get their chase jobs back after a Redis loss). */
+export function registerChasing(app: App): void {
+  resolvePolicy(app.config.chasePolicy as Partial<ChasePolicy> | undefined); // a bad office policy stops start-up
+  app.scheduler.handle(CHASE, ({ circularId, round }) => chaseRound(app, Number(circularId), Number(round)));
+  app.scheduler.handle(NUDGE, ({ personId }) => nudge(app, Number(personId)));
+  app.scheduler.handle(ESCALATE, ({ circularId }) => escalate(app, Number(circularId)));
+  app.scheduler.reconcileWith(async () => {
+    let created = 0;
+    for (const c of await app.prisma.circular.findMany({ where: { status: "published" } })) created += await scheduleChasing(app, c);
+    return created;
+  });
+}

@@ -1,0 +1,202 @@
+// /export (导出): receiptsCsv on its own (quoting, BOM, CRLF, formulas), then end to end on real PostgreSQL
+// and Redis: who may export, the CSV lines after a few responses, the file for long tables, the audit events.
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { csvCell, receiptsCsv, type ExportRow } from "../../../src/flows/circulars/export.ts";
+import { openOffice, TestClock, type Office } from "../../support/office.ts";
+import { setupOffice } from "../../support/roster.ts";
+
+const row = (over: Partial<ExportRow>): ExportRow => ({
+  name: "甲", unit: "综治办", response: null, comment: null, delegate: null, respondedAt: null, delivery: "sent", chasedCount: 0, ...over,
+});
+
+describe("receiptsCsv", () => {
+  it("starts with a UTF-8 BOM, ends every record with CRLF, and heads the columns in the reader's language", () => {
+    const csv = receiptsCsv([row({})], "zh-CN", "Asia/Shanghai");
+    expect(csv.startsWith("\uFEFF姓名,单位,回复,说明,委派给,回复时间,送达情况,催办次数\r\n")).toBe(true);
+    expect(csv).toBe("\uFEFF姓名,单位,回复,说明,委派给,回复时间,送达情况,催办次数\r\n甲,综治办,,,,,已送达,0\r\n");
+    expect(csv.replace(/\r\n/g, "")).not.toContain("\n");
+    expect(receiptsCsv([], "en", "Asia/Shanghai")).toBe("\uFEFFName,Unit,Response,Comment,Delegated to,Responded at,Delivery,Times chased\r\n");
+  });
+
+  it("quotes commas, quotes and line breaks (RFC 4180) and leaves other text alone", () => {
+    const csv = receiptsCsv(
+      [
+        row({ response: "ack", comment: '已安排, 明天"上午"报到' }),
+        row({ name: "乙", response: "ack", comment: "第一行\n第二行\r\n第三行" }),
+        row({ name: "丙", response: "ack", comment: "中文逗号，不用引号" }),
+      ],
+      "zh-CN",
+      "Asia/Shanghai",
+    );
+    const records = csv.slice(1).split("\r\n");
+    expect(records[1]).toBe('甲,综治办,收到,"已安排, 明天""上午""报到",,,已送达,0');
+    // The line breaks stay inside one quoted field; splitting on CRLF cuts only the one inside the comment.
+    expect(csv).toContain('乙,综治办,收到,"第一行\n第二行\r\n第三行",,,已送达,0\r\n');
+    expect(csv).toContain("丙,综治办,收到,中文逗号，不用引号,,,已送达,0\r\n");
+    expect(csvCell("")).toBe("");
+    expect(csvCell('"')).toBe('""""');
+  });
+
+  it("writes response labels, the delegate, the office-time response time, delivery states and chase counts", () => {
+    const at = new Date("2026-11-27T07:04:59Z"); // 15:04 in Shanghai
+    const csv = receiptsCsv(
+      [
+        row({ response: "attend", respondedAt: at }),
+        row({ name: "乙", response: "decline", comment: "在县里开会", respondedAt: at, chasedCount: 2 }),
+        row({ name: "丙", response: "delegate", delegate: "丁", respondedAt: at }),
+        row({ name: "丁", unit: null, delivery: "pending" }),
+        row({ name: "戊", delivery: "failed" }),
+        row({ name: "己", delivery: "uncertain" }),
+        row({ name: "庚", delivery: "unreachable", chasedCount: 3 }),
+        row({ name: "壬", delivery: "sending" }),
+        row({ name: "辛", response: "signed", comment: "同意", respondedAt: at }),
+      ],
+      "zh-CN",
+      "Asia/Shanghai",
+    );
+    expect(csv.slice(1).split("\r\n").slice(1, -1)).toEqual([
+      "甲,综治办,参加,,,2026-11-27 15:04,已送达,0",
+      "乙,综治办,不参加,在县里开会,,2026-11-27 15:04,已送达,2",
+      "丙,综治办,委派,,丁,2026-11-27 15:04,已送达,0",
+      "丁,,,,,,未送达,0",
+      "戊,综治办,,,,,送达失败,0",
+      "己,综治办,,,,,不明,0",
+      "庚,综治办,,,,,无法送达,3",
+      "壬,综治办,,,,,发送中,0",
+      "辛,综治办,签阅,同意,,2026-11-27 15:04,已送达,0",
+    ]);
+    const en = receiptsCsv([row({ name: "Li", response: "decline", respondedAt: at, delivery: "unreachable" })], "en", "Europe/London");
+    expect(en.slice(1).split("\r\n")[1]).toBe("Li,综治办,Decline,,,2026-11-27 07:04,Unreachable,0");
+  });
+
+  it("defuses text a spreadsheet would run as a formula", () => {
+    expect(csvCell("=HYPERLINK(\"http://x\")")).toBe('"\'=HYPERLINK(""http://x"")"');
+    expect(csvCell("+86 138")).toBe("'+86 138");
+    expect(csvCell("-1")).toBe("'-1");
+    expect(csvCell("@SUM(A1)")).toBe("'@SUM(A1)");
+    expect(csvCell("同意 = 好")).toBe("同意 = 好");
+  });
+});
+
+describe("/export", () => {
+  let office: Office;
+  let dataDir: string;
+  // Wednesday 25 November 2026, 10:00 in Shanghai.
+  const clock = new TestClock(new Date("2026-11-25T02:00:00Z"));
+  const people = [["jia", "甲"], ["yi", "乙"], ["bing", "丙"], ["ding", "丁"], ["wu", "戊"]] as const;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "relay-export-"));
+    office = await openOffice("postgres", { clock, env: { RELAY_DATA_DIR: dataDir } });
+    const enrol = await setupOffice(office.chat);
+    await enrol("zhao", "赵秘书", "secretary", "党政办", "王主任");
+    await enrol("leader", "陈书记", "leader", "城关镇");
+    for (const [id, name] of people) await enrol(id, name, "member", "综治办", "王主任");
+  });
+  afterAll(async () => {
+    await office?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const chat = () => office.chat;
+  const prisma = () => office.runtime.app.prisma;
+  /** The CSV part of an inline export reply, as lines. */
+  const csvLines = (reply: string | undefined) => (reply ?? "").split("\n").slice(1, -1);
+  const header = "姓名,单位,回复,说明,委派给,回复时间,送达情况,催办次数";
+
+  it("gives the author the receipts as CSV in the message when the table is short", async () => {
+    await chat().say("zhao", "通知 关于开展安全生产大检查的通知 发给 综治办 截止 3个工作日内");
+    expect(await chat().press("zhao", "circular.publish")).toEqual([expect.stringContaining("已发布 通知〔2026〕1号（#1），共 5 人")]);
+    await expect.poll(() => prisma().receipt.count({ where: { circularId: 1, delivery: "sent" } })).toBe(5);
+
+    clock.advance(5 * 60_000); // 10:05
+    await chat().press("jia", "circular.ack");
+    clock.advance(60_000); // 10:06
+    await chat().say("yi", '回复 1 已安排专人, 明天"上午"报到');
+    // Chasing is another flow; here the counts and a refused delivery are set as it would leave them.
+    const wu = await prisma().person.findFirstOrThrow({ where: { name: "戊" } });
+    await prisma().receipt.update({ where: { circularId_personId: { circularId: 1, personId: wu.id } }, data: { delivery: "unreachable", chasedCount: 2 } });
+
+    const reply = await chat().say("zhao", "/export 1");
+    expect(reply).toHaveLength(1);
+    expect(reply[0]).toMatch(/^通知〔2026〕1号（#1）回执表，共 5 行。内容较短，直接附在下面/);
+    expect(reply[0]).not.toContain("\uFEFF");
+    expect(reply[0]).not.toContain("\r");
+    expect(reply[0]!.split("\n").slice(1)).toEqual([
+      header,
+      "甲,综治办,收到,,,2026-11-25 10:05,已送达,0",
+      '乙,综治办,收到,"已安排专人, 明天""上午""报到",,2026-11-25 10:06,已送达,0',
+      "丙,综治办,,,,,已送达,0",
+      "丁,综治办,,,,,已送达,0",
+      "戊,综治办,,,,,无法送达,2",
+      "",
+    ]);
+  });
+
+  it("refuses anyone but the author or an admin, saying who may; an admin may", async () => {
+    expect(await chat().say("jia", "/export 1")).toEqual(["只有发文人或管理员可以导出回执。"]);
+    expect(await chat().say("leader", "导出 1")).toEqual(["只有发文人或管理员可以导出回执。"]);
+    const [admin] = await chat().say("wang", "导出 #1");
+    expect(csvLines(admin)).toHaveLength(6);
+    expect(csvLines(admin)[0]).toBe(header);
+    expect(await chat().say("zhao", "导出 99")).toEqual(["没有编号为 #99 的文件。"]);
+    expect(await chat().say("zhao", "/export")).toEqual(["用法：\n导出 编号，例如：导出 12"]);
+  });
+
+  it("heads the columns in the language of whoever exports", async () => {
+    expect(await chat().say("wang", "/lang en")).toEqual(["Language set to English."]);
+    const [reply] = await chat().say("wang", "/export 1");
+    expect(reply).toMatch(/^Receipts of Notice 2026\/1 \(#1\): 5 rows\./);
+    expect(csvLines(reply)[0]).toBe("Name,Unit,Response,Comment,Delegated to,Responded at,Delivery,Times chased");
+    expect(csvLines(reply)[1]).toBe("甲,综治办,Received,,,2026-11-25 10:05,Delivered,0");
+    await chat().say("wang", "/lang zh");
+  });
+
+  it("shows who was delegated to for a meeting", async () => {
+    await chat().say("zhao", "会议 党委会 时间 明天上午9点 地点 三楼会议室 发给 综治办");
+    await chat().press("zhao", "circular.publish");
+    await chat().waitFor("bing", "【会议通知】会议〔2026〕1号（#2）");
+    await chat().say("jia", "回复 2 不参加 在县里开会");
+    await chat().say("bing", "回复 2 委派 陈书记");
+    const [reply] = await chat().say("zhao", "导出 2");
+    const lines = csvLines(reply);
+    expect(lines).toContain("甲,综治办,不参加,在县里开会,,2026-11-25 10:06,已送达,0");
+    expect(lines).toContain("丙,综治办,委派,,陈书记,2026-11-25 10:06,已送达,0");
+    expect(lines.find((l) => l.startsWith("陈书记,"))).toMatch(/^陈书记,城关镇,,,,,(未送达|发送中|已送达),0$/); // their copy may still be on its way
+  });
+
+  it("saves a long table as a file under the data directory and says where", async () => {
+    await chat().say("ding", `回复 1 ${"情况说明".repeat(900)}`);
+    const reply = await chat().say("zhao", "导出 1");
+    expect(reply).toHaveLength(1);
+    const path = /CSV 文件：\n(.+)$/.exec(reply[0]!)?.[1];
+    expect(reply[0]).toMatch(/^通知〔2026〕1号（#1）回执表，共 5 行。内容较长/);
+    expect(path).toBe(join(dataDir, "exports", "circular-1-20261125-100600.csv"));
+    const file = await readFile(path!, "utf8");
+    expect(file.startsWith(`\uFEFF${header}\r\n甲,`)).toBe(true);
+    expect(file).toContain(`丁,综治办,收到,${"情况说明".repeat(900)},,2026-11-25 10:06,已送达,0\r\n`);
+    expect(file.split("\r\n")).toHaveLength(7); // header, five rows, and the empty string after the last CRLF
+
+    // A second export in the same second keeps the first file.
+    const [again] = await chat().say("wang", "导出 1");
+    expect(again).toContain(join(dataDir, "exports", "circular-1-20261125-100600-2.csv"));
+    expect((await readdir(join(dataDir, "exports"))).sort()).toEqual(["circular-1-20261125-100600-2.csv", "circular-1-20261125-100600.csv"]);
+  });
+
+  it("records every export in the audit log with its row count", async () => {
+    const events = await prisma().auditEvent.findMany({ where: { action: "circular.export" }, orderBy: { id: "asc" }, include: { actor: true } });
+    expect(events.map((e) => [e.actor?.name, e.entity, e.entityId])).toEqual([
+      ["赵秘书", "Circular", "1"],
+      ["王主任", "Circular", "1"],
+      ["王主任", "Circular", "1"],
+      ["赵秘书", "Circular", "2"],
+      ["赵秘书", "Circular", "1"],
+      ["王主任", "Circular", "1"],
+    ]);
+    expect(events[0]!.data).toEqual({ rows: 5, inline: true });
+    expect(events[3]!.data).toEqual({ rows: 6, inline: true });
+    expect(events[4]!.data).toEqual({ rows: 5, file: join(dataDir, "exports", "circular-1-20261125-100600.csv") });
+  });
+});
