@@ -35,6 +35,7 @@ const schema = z.object({
   RELAY_TIMEZONE: z.string().refine(isTimeZone, "an IANA time zone such as Asia/Shanghai").default("Asia/Shanghai"),
   RELAY_LOCALE: z.enum(["zh-CN", "en"], "zh-CN or en").default("zh-CN"),
   RELAY_INVITE_HOURS: optional(integer(1, 24 * 90, "a whole number of hours, 1-2160")),
+  RELAY_JOB_LOCK_SECONDS: optional(integer(1, 3600, "a whole number of seconds, 1-3600")),
   RELAY_CHASE_POLICY: optional(
     z.string().transform((text, ctx) => {
       try {
@@ -58,6 +59,8 @@ export interface Config {
   timeZone: string;
   locale: "zh-CN" | "en";
   inviteHours: number;
+  /** How long a worker holds a delivery job; a crashed worker's jobs are picked up again about this long after. */
+  jobLockSeconds: number;
   /** Office-wide overrides of the chase policy (checked when the circulars flow starts). */
   chasePolicy?: Record<string, unknown>;
   port?: number;
@@ -97,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     locale: e.RELAY_LOCALE,
     inviteHours: e.RELAY_INVITE_HOURS ?? 72,
     chasePolicy: e.RELAY_CHASE_POLICY,
+    jobLockSeconds: e.RELAY_JOB_LOCK_SECONDS ?? 30,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     telegram: e.TELEGRAM_BOT_TOKEN

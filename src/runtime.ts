@@ -101,7 +101,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     cleanups.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
     const scheduler = new Scheduler({ connection: redis, prefix: config.redisPrefix, clock, log });
     cleanups.push(() => scheduler.close());
-    const deliver = new DeliverQueue({ connection: redis, prefix: config.redisPrefix, log });
+    const lock = config.jobLockSeconds * 1000;
+    const deliver = new DeliverQueue({ connection: redis, prefix: config.redisPrefix, log, lockDuration: lock, stalledInterval: lock });
     cleanups.push(() => deliver.close());
 
     // Created before the adapters start, so webhooks can mount on it; it listens once everything is ready.

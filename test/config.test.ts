@@ -12,6 +12,7 @@ describe("loadConfig", () => {
       timeZone: "Asia/Shanghai",
       locale: "zh-CN",
       inviteHours: 72,
+      jobLockSeconds: 30,
     });
   });
 
