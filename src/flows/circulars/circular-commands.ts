@@ -166,7 +166,7 @@ export function registerCirculars(app: App): void {
 
   router.command({
     name: "chase",
-    aliases: ["催办", "remind-missing"],
+    aliases: ["催办", "remind_missing", "remind-missing"], // Telegram commands cannot contain "-"
     audience: PUBLISHERS,
     summary: "circular.chase.summary",
     usage: "circular.chase.usage",
