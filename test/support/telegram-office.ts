@@ -1,6 +1,7 @@
 // Relay with its real Telegram adapter against the fake Bot API, over polling or a webhook.
 import { pino } from "pino";
 import type { Update } from "grammy/types";
+import type { Clock } from "../../src/bot/clock.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createRuntime, type Runtime } from "../../src/runtime.ts";
 import { testDatabase, type TestDatabase } from "./db.ts";
@@ -19,12 +20,13 @@ export class TelegramOffice {
     readonly transport: Transport,
     readonly prefix: string,
     readonly port: number,
+    readonly clock?: Clock,
   ) {}
 
-  static async open(transport: Transport, opts: { fake?: FakeTelegram; db?: TestDatabase; prefix?: string } = {}): Promise<TelegramOffice> {
+  static async open(transport: Transport, opts: { fake?: FakeTelegram; db?: TestDatabase; prefix?: string; clock?: Clock } = {}): Promise<TelegramOffice> {
     const fake = opts.fake ?? (await FakeTelegram.start({ limits: false }));
     const db = opts.db ?? (await testDatabase("postgres"));
-    const office = new TelegramOffice(fake, db, transport, opts.prefix ?? uniquePrefix(`tg-${transport}`), await freePort());
+    const office = new TelegramOffice(fake, db, transport, opts.prefix ?? uniquePrefix(`tg-${transport}`), await freePort(), opts.clock);
     await office.boot();
     return office;
   }
@@ -39,7 +41,7 @@ export class TelegramOffice {
       PORT: String(this.port),
       ...(this.transport === "webhook" ? { TELEGRAM_WEBHOOK_SECRET: SECRET } : {}),
     });
-    this.runtime = await createRuntime({ config, mode: "start", adapters: [], db: this.db, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+    this.runtime = await createRuntime({ config, mode: "start", adapters: [], db: this.db, clock: this.clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
   }
 
   /** Delivers an update the way the transport would: queued for getUpdates, or POSTed to the webhook. */

@@ -163,6 +163,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   "circular.nobodyMissing": "Everyone has responded; nobody to chase.",
   "circular.chasingNow": "Chasing {count} people now.",
   "circular.chasingLater": "It is outside working hours; {count} people will be chased {when}.",
+  "chase.groupLead": "{serial} (#{id}) {title}: still waiting for",
   "chase.nudge": "Hello, {count} item(s) are still waiting for your reply:",
   "chase.escalation": "{serial} (#{id}) {title}: still no reply after chasing from: {names}. Please follow up.",
   "chase.summary": "{serial} (#{id}) {title} receipts: {done}/{total} replied. Missing: {names}",

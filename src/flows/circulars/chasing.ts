@@ -4,13 +4,13 @@
 // Jobs only say "look at circular X now": the rows decide, so stale or repeated jobs do nothing.
 import type { App } from "../../app.ts";
 import { t, toLocale, type Locale } from "../../bot/i18n/index.ts";
-import type { Button } from "../../bot/message.ts";
+import type { Button, Platform, Span } from "../../bot/message.ts";
 import { formatLocal } from "../../bot/time-parse.ts";
 import { audit } from "../../db/audit.ts";
 import type { Circular } from "../../generated/prisma/client.ts";
 import { sendToPerson } from "../org/messenger.ts";
 import { chaseDueAt, escalationDueAt, mayChaseAt, nextChaseWindow, resolvePolicy, type ChasePolicy } from "./chase-policy.ts";
-import { responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
+import { responseButtons, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
 
 export const CHASE = "circular.chase";
 export const NUDGE = "circular.nudge";
@@ -94,7 +94,32 @@ async function chaseMissing(app: App, circular: Circular, policy: ChasePolicy, n
   const batch = Math.floor(now.getTime() / BATCH_MS) + 1;
   const at = nextChaseWindow(new Date(batch * BATCH_MS), policy, app.config.timeZone);
   for (const { personId } of missing) await app.scheduler.schedule(NUDGE, `nudge-p${personId}-b${batch}`, { personId }, at);
+  await mentionInGroups(app, circular, missing.map((r) => r.personId));
   return missing.length;
+}
+
+/**
+ * Where the circular was posted in a group, one message there mentions the missing people of that group
+ * (a mention notifies them even in a muted group), replying to nobody else.
+ */
+async function mentionInGroups(app: App, circular: Circular, missing: number[]): Promise<void> {
+  const posts = await app.prisma.circularPost.findMany({ where: { circularId: circular.id, messageId: { not: null } }, include: { channel: true } });
+  for (const post of posts) {
+    const receipts = await app.prisma.receipt.findMany({
+      where: { circularId: circular.id, personId: { in: missing }, chatId: post.channel.externalId },
+      include: { person: { include: { identities: { where: { platform: post.channel.platform } } } } },
+    });
+    if (receipts.length === 0) continue;
+    const locale = app.config.locale;
+    const text: Span[] = [t(locale, "chase.groupLead", { serial: serialLabel(circular, locale), id: circular.id, title: circular.title })];
+    for (const [i, r] of receipts.entries()) {
+      const identity = r.person.identities[0];
+      const mention: Span = identity ? { mention: { platform: identity.platform as Platform, id: identity.externalId }, label: r.person.name } : r.person.name;
+      text.push(i === 0 ? " " : "、", mention);
+    }
+    const chat = { platform: post.channel.platform as Platform, id: post.channel.externalId, kind: "group" as const };
+    await app.bot.send(chat, { text, buttons: responseButtons(circular, locale) }).catch((err: unknown) => app.log.warn({ err, post: post.id }, "could not chase in the group"));
+  }
 }
 
 /** One message listing everything the person still owes, with a button for each. */

@@ -1,6 +1,7 @@
 // A notice in a Telegram group: the live counter, presses matched to the roster, a blocked recipient.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callbackQuery, group, groupCommand, myChatMember, privateMessage, user } from "../../support/fake-telegram.ts";
+import { TestClock } from "../../support/office.ts";
 import { TelegramOffice, type Transport } from "../../support/telegram-office.ts";
 
 const wang = user(1001, "王", { last_name: "主任", language_code: "zh-hans" });
@@ -11,8 +12,9 @@ describe.each(["webhook", "polling"] as Transport[])("a notice in a Telegram gro
   const members = [user(2001, "甲"), user(2002, "乙"), user(2003, "丙")];
   const blocked = user(2004, "丁");
   const outsider = user(2009, "路人");
+  const clock = new TestClock(new Date("2026-11-24T10:00:00+08:00")); // a Tuesday morning
   beforeAll(async () => {
-    tg = await TelegramOffice.open(transport);
+    tg = await TelegramOffice.open(transport, { clock });
     await tg.deliver(privateMessage(wang, "/setup 王主任 城关镇"));
     await tg.waitFor(wang.id, "第一位管理员");
     for (const person of [...members, blocked]) {
@@ -45,6 +47,17 @@ describe.each(["webhook", "polling"] as Transport[])("a notice in a Telegram gro
     await tg.deliver(callbackQuery(outsider, post, ack));
     await expect.poll(() => tg.fake.callbackAnswers.at(-1)?.text).toContain("你还不在本单位名册中");
     expect(tg.fake.sent(office.id).find((m) => m.message_id === post.message_id)?.text).toContain("已确认 3/4");
+  });
+
+  it("chases in the group by mentioning who is missing", async () => {
+    const scheduler = tg.runtime.app.scheduler;
+    const [chase] = (await scheduler.upcoming("circular.chase")).filter((j) => j.data.circularId === 1);
+    clock.set(chase!.at);
+    await scheduler.promote(chase!.id);
+    const mention = await tg.waitFor(office.id, "以下同志请尽快确认", 20_000);
+    expect(mention.source).toContain('<a href="tg://user?id=2004">丁</a>');
+    expect(mention.source).not.toContain("甲");
+    expect(mention.reply_markup?.inline_keyboard[0]![0]).toMatchObject({ text: "收到" });
   });
 
   it("marks a person who blocked the bot unreachable, and the author sees it in /status", async () => {
