@@ -11,7 +11,7 @@ import { describeAudience } from "./audience.ts";
 import { chaseNow, registerChasing } from "./chasing.ts";
 import { parseCompose, type Part } from "./compose.ts";
 import {
-  REFRESH_COUNTER, answerDraft, enqueuePending, cancelCircular, refreshPosts, circularStatus, deliverReceipt, discardDraft, draftOf, partAtFault, pendingFor, publishDraft,
+  REFRESH_COUNTER, REISSUE, answerDraft, editCircular, reissue, enqueuePending, cancelCircular, refreshPosts, circularStatus, deliverReceipt, discardDraft, draftOf, partAtFault, pendingFor, publishDraft,
   reaskDraft, resolveDraft, respond, startDraft,
 } from "./circular-service.ts";
 import { isResponseWord, parseResponse, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
@@ -165,6 +165,29 @@ export function registerCirculars(app: App): void {
   });
 
   router.command({
+    name: "edit",
+    aliases: ["修改", "更正"],
+    audience: PUBLISHERS,
+    summary: "circular.edit.summary",
+    usage: "circular.edit.usage",
+    async run(ctx) {
+      const [idText = "", ...rest] = ctx.args.split(/\s+/);
+      const id = Number(idText.replace(/^#/, ""));
+      const fields = parseCompose(rest.join(" "));
+      // Edits name every part; text before any keyword is only a new title when it says so ("标题 …").
+      if (fields.title !== undefined) {
+        const title = /^(标题|--title)\s+(.+)$/s.exec(fields.title);
+        if (!title) return usage(ctx);
+        fields.title = title[2]!.trim();
+      }
+      if (!Number.isInteger(id) || id <= 0 || rest.length === 0) return usage(ctx);
+      const { circular, changed } = await editCircular(app, ctx.member!, id, fields);
+      const parts = changed.map((k) => ctx.t(`circular.part.${k}` as MessageKey)).join(ctx.t("list.sep"));
+      await ctx.reply(ctx.t("circular.edited", { serial: serialLabel(circular, ctx.locale), id, parts }));
+    },
+  });
+
+  router.command({
     name: "chase",
     aliases: ["催办", "remind_missing", "remind-missing"], // Telegram commands cannot contain "-"
     audience: PUBLISHERS,
@@ -191,6 +214,7 @@ export function registerCirculars(app: App): void {
   registerChasing(app);
   app.deliver.handle(({ receiptId }) => deliverReceipt(app, receiptId));
   app.scheduler.reconcileWith(() => enqueuePending(app));
+  app.scheduler.handle(REISSUE, ({ circularId }) => reissue(app, Number(circularId)));
   app.scheduler.handle(REFRESH_COUNTER, async ({ circularId }) => {
     const circular = await app.prisma.circular.findUnique({ where: { id: Number(circularId) } });
     if (circular) await refreshPosts(app, circular);
@@ -239,7 +263,7 @@ ${ctx.t(`circular.ask.${part}` as MessageKey)}`));
 async function statusText(app: App, ctx: Context, id: number): Promise<string> {
   const { circular, receipts } = await circularStatus(app, ctx.member!, id);
   const done = receipts.filter((r) => r.respondedAt);
-  const lines = [`${serialLabel(circular, ctx.locale)}（#${circular.id}）${circular.title}`];
+  const lines = [ctx.t("circular.statusTitle", { serial: serialLabel(circular, ctx.locale), id: circular.id, title: circular.title })];
   lines.push(ctx.t("circular.statusCounts", { done: done.length, total: receipts.length }));
   if (circular.status === "cancelled") lines.push(ctx.t("circular.cancelledMark"));
   const byUnit = (list: typeof receipts, show: (r: (typeof receipts)[number]) => string) => {
@@ -248,13 +272,14 @@ async function statusText(app: App, ctx: Context, id: number): Promise<string> {
       const unit = r.person.unit?.name ?? ctx.t("org.noUnit");
       groups.set(unit, [...(groups.get(unit) ?? []), show(r)]);
     }
-    return [...groups].map(([unit, names]) => `  ${unit}：${names.join("、")}`);
+    return [...groups].map(([unit, names]) => ctx.t("circular.statusUnit", { unit, names: names.join(ctx.t("list.sep")) }));
   };
   if (done.length) {
     lines.push(ctx.t("circular.statusDone"));
     lines.push(...byUnit(done, (r) => {
-      const answer = RESPONSES[circular.kind].length > 1 || r.response !== RESPONSES[circular.kind][0] ? `（${responseLabel(r.response!, ctx.locale)}${r.delegate ? ` ${r.delegate.name}` : ""}）` : "";
-      return `${r.person.name}${answer}${r.comment ? `：${r.comment}` : ""}`;
+      const label = `${responseLabel(r.response!, ctx.locale)}${r.delegate ? ` ${r.delegate.name}` : ""}`;
+      const answer = RESPONSES[circular.kind].length > 1 || r.response !== RESPONSES[circular.kind][0] ? ctx.t("circular.statusAnswer", { answer: label }) : "";
+      return `${r.person.name}${answer}${r.comment ? ctx.t("circular.statusComment", { comment: r.comment }) : ""}`;
     }));
   }
   const missing = receipts.filter((r) => !r.respondedAt);

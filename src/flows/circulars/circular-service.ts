@@ -2,7 +2,7 @@
 // counter, status, pending lists and cancelling. Every change writes an AuditEvent.
 import type { App } from "../../app.ts";
 import { UserError } from "../../bot/errors.ts";
-import type { Locale } from "../../bot/i18n/index.ts";
+import { toLocale, type Locale } from "../../bot/i18n/index.ts";
 import type { Member } from "../../bot/member.ts";
 import type { ChatRef, Platform } from "../../bot/message.ts";
 import { DeliveryUncertainError, RecipientUnreachableError } from "../../bot/delivery-errors.ts";
@@ -211,7 +211,7 @@ async function sendPost(app: App, circular: Circular, postId: number): Promise<v
 
 async function viewOf(app: App, circular: Circular) {
   const author = await app.prisma.person.findUniqueOrThrow({ where: { id: circular.authorId }, include: { unit: true } });
-  return { circular, authorName: author.unit ? `${author.name}（${author.unit.name}）` : author.name, timeZone: app.config.timeZone, now: app.clock.now() };
+  return { circular, authorName: author.name, authorUnit: author.unit?.name ?? null, timeZone: app.config.timeZone, now: app.clock.now() };
 }
 
 /** How many of a circular's recipients have responded. */
@@ -358,6 +358,57 @@ export async function enqueuePending(app: App, where: { circularId?: number } = 
   }
   for (const [platform, ids] of byPlatform) await app.deliver.enqueue(platform, ids.map((receiptId) => ({ receiptId, round: 0 })));
   return pending.length;
+}
+
+export const REISSUE = "circular.reissue";
+
+/**
+ * Edits a published circular (title, text, deadline, time, place, attachment; not who it is for): only its
+ * author or an admin. The deadline escalation moves with the deadline, group posts are re-rendered, and
+ * every copy already sent by direct message is edited in place (in the background, at the platform's pace).
+ */
+export async function editCircular(app: App, member: Member, id: number, fields: DraftFields): Promise<{ circular: Circular; changed: string[] }> {
+  const circular = await openCircular(app, id);
+  if (circular.authorId !== member.id && member.role !== "admin") throw new UserError("circular.onlyAuthorEdit");
+  if (fields.audience?.length) throw new UserError("circular.cannotReaddress");
+  const now = app.clock.now();
+  const data: Prisma.CircularUpdateInput = {};
+  if (fields.title) data.title = fields.title;
+  if (fields.body !== undefined) data.body = fields.body;
+  if (fields.place) data.place = fields.place;
+  if (fields.attachment) data.attachment = fields.attachment;
+  if (fields.startsAt) data.startsAt = resolveTime(app, fields.startsAt, now, "startsAt");
+  if (fields.deadline) data.deadline = NO_DEADLINE.has(fields.deadline.toLowerCase()) ? null : resolveTime(app, fields.deadline, now, "deadline");
+  const changed = Object.keys(data);
+  if (changed.length === 0) throw new UserError("circular.nothingToEdit");
+  const updated = await app.prisma.$transaction(async (tx) => {
+    const c = await tx.circular.update({ where: { id }, data });
+    await audit(tx, { actorId: member.id, action: "circular.edit", entity: "Circular", entityId: id, data: JSON.parse(JSON.stringify(data)) as Prisma.InputJsonValue });
+    return c;
+  });
+  if ("deadline" in data) {
+    await app.scheduler.cancel(`escalate-${id}-deadline`);
+    await scheduleChasing(app, updated);
+  }
+  await refreshPosts(app, updated);
+  await app.scheduler.schedule(REISSUE, `reissue-${id}-${now.getTime()}`, { circularId: id }, now);
+  return { circular: updated, changed };
+}
+
+/** Re-renders every direct-message copy of a circular after an edit. */
+export async function reissue(app: App, circularId: number): Promise<void> {
+  const circular = await app.prisma.circular.findUnique({ where: { id: circularId } });
+  if (!circular) return;
+  const posts = new Set((await app.prisma.circularPost.findMany({ where: { circularId } })).map((p) => p.messageId));
+  const receipts = await app.prisma.receipt.findMany({ where: { circularId, messageId: { not: null } }, include: { person: true } });
+  const view = await viewOf(app, circular);
+  for (const r of receipts) {
+    if (posts.has(r.messageId)) continue; // group copies: refreshPosts did those
+    const locale = toLocale(r.person.locale) ?? app.config.locale;
+    await app.bot
+      .edit({ platform: r.platform as Platform, chatId: r.chatId!, messageId: r.messageId! }, circularMessage(view, locale))
+      .catch((err: unknown) => app.log.warn({ err, receipt: r.id }, "could not update a sent copy"));
+  }
 }
 
 /** Cancels a circular: only its author or an admin. Recipients' buttons stop working; group posts say so. */

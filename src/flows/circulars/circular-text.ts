@@ -52,6 +52,7 @@ export function responseButtons(c: Pick<Circular, "id" | "kind">, locale: Locale
 export interface CircularView {
   circular: Circular;
   authorName: string;
+  authorUnit: string | null;
   timeZone: string;
   now: Date;
 }
@@ -60,13 +61,15 @@ export interface CircularView {
 export function circularMessage(v: CircularView, locale: Locale, counter?: { done: number; total: number }): Outbound {
   const c = v.circular;
   const when = (d: Date) => formatLocal(d, v.timeZone, locale, v.now);
-  const text: Span[] = [`【${t(locale, `circular.kind.${c.kind}`)}】${serialLabel(c, locale)}（#${c.id}）\n`, { bold: c.title }];
+  const heading = t(locale, "circular.heading", { kind: t(locale, `circular.kind.${c.kind}`), serial: serialLabel(c, locale), id: c.id });
+  const text: Span[] = [`${heading}\n`, { bold: c.title }];
   if (c.body) text.push(`\n${c.body}`);
   if (c.startsAt) text.push(`\n${t(locale, "circular.startsAt", { when: when(c.startsAt) })}`);
   if (c.place) text.push(`\n${t(locale, "circular.place", { place: c.place })}`);
   if (c.attachment) text.push(`\n${t(locale, "circular.attachment", { attachment: c.attachment })}`);
   if (c.deadline) text.push(`\n${t(locale, "circular.deadline", { when: when(c.deadline) })}`);
-  text.push(`\n${t(locale, "circular.from", { name: v.authorName })}`);
+  const author = v.authorUnit ? t(locale, "circular.authorWithUnit", { name: v.authorName, unit: v.authorUnit }) : v.authorName;
+  text.push(`\n${t(locale, "circular.from", { name: author })}`);
   if (counter) text.push(`\n${t(locale, `circular.counter.${c.kind}`, counter)}`);
   if (c.status === "cancelled") return { text: [...text, `\n${t(locale, "circular.cancelledMark")}`] };
   return { text, buttons: responseButtons(c, locale) };

@@ -115,3 +115,39 @@ describe("notices", () => {
     expect(actions).toContain("circular.cancel");
   });
 });
+
+describe("editing a notice", () => {
+  let office: Office;
+  beforeAll(async () => {
+    office = await openOffice("pglite");
+    const join = await setupOffice(office.chat);
+    await join("zhao", "赵秘书", "secretary", "党政办");
+    await join("jia", "甲", "member", "综治办");
+    await join("yi", "乙", "member", "综治办");
+    await office.chat.say("zhao", "通知 报送材料 发给 综治办 截止 2099-01-05 17:00");
+    await office.chat.press("zhao", "circular.publish");
+    await office.chat.waitFor("jia", "报送材料");
+  });
+  afterAll(async () => office?.close());
+
+  it("moves the deadline, updates the copies already sent, and reschedules the escalation", async () => {
+    await expect.poll(() => office.runtime.app.prisma.receipt.count({ where: { delivery: "sent" } })).toBe(2);
+    const [reply] = await office.chat.say("zhao", "修改 1 截止 2099-01-12 17:00 内容 请附电子版");
+    expect(reply).toBe("已修改 通知〔2026〕1号（#1）的内容、截止时间，已发出的消息会同步更新。");
+    const copy = office.chat.inbox("jia").find((m) => m.text.includes("报送材料"))!;
+    await expect.poll(() => copy.text).toContain("请附电子版");
+    expect(copy.text).toMatch(/截止：2099年1月12日/);
+    const escalations = await office.runtime.app.scheduler.upcoming("circular.escalate");
+    expect(escalations.map((j) => j.at.toISOString())).toContain("2099-01-12T09:00:00.000Z");
+    const audit = await office.runtime.app.prisma.auditEvent.findFirstOrThrow({ where: { action: "circular.edit" } });
+    expect(audit.actorId).toBe(2);
+  });
+
+  it("refuses to change who it is for, nonsense times, and people who may not", async () => {
+    expect(await office.chat.say("zhao", "修改 1 发给 党政办")).toEqual(["发送对象不能修改：请撤回后重新发送。"]);
+    expect((await office.chat.say("zhao", "修改 1 截止 某一天"))[0]).toContain("没看懂时间“某一天”");
+    expect((await office.chat.say("zhao", "修改 1 随便写点"))[0]).toContain("用法：");
+    expect(await office.chat.say("jia", "修改 1 截止 2099-02-01")).toEqual(["只有管理员或领导或秘书可以这样做。"]);
+    expect((await office.chat.say("zhao", "修改 1 标题 报送一季度材料"))[0]).toContain("的标题");
+  });
+});
