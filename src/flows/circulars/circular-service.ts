@@ -8,7 +8,7 @@ import type { ChatRef, Platform } from "../../bot/message.ts";
 import { DeliveryUncertainError, RecipientUnreachableError } from "../../bot/delivery-errors.ts";
 import { parseWhen } from "../../bot/time-parse.ts";
 import { zonedParts, fromZoned } from "../../bot/time-zone.ts";
-import { audit } from "../../db/audit.ts";
+import { audit, type Tx } from "../../db/audit.ts";
 import type { Circular, CircularDraft, CircularKind, Prisma } from "../../generated/prisma/client.ts";
 import { personByName } from "../org/directory.ts";
 import { sendToPerson } from "../org/messenger.ts";
@@ -310,6 +310,7 @@ export async function respond(app: App, member: Member, circularId: number, resp
         update: {},
       });
     }
+    if (receipt.delegateId && receipt.delegateId !== delegateId) await withdrawDelegation(tx, circular, receipt.delegateId);
     await tx.receipt.update({
       where: { id: receipt.id },
       data: { response, comment: comment || null, delegateId, respondedAt: receipt.respondedAt ?? app.clock.now() },
@@ -320,6 +321,18 @@ export async function respond(app: App, member: Member, circularId: number, resp
   if (response === "delegate") await deliverNewReceipts(app, circularId);
   await scheduleCounter(app, circular.id);
   return result;
+}
+
+/**
+ * Someone changed their mind about whom they delegated to: the earlier delegate's receipt goes, unless that
+ * person is a recipient in their own right, already answered, or was also delegated by someone else.
+ */
+async function withdrawDelegation(tx: Tx, circular: Circular, delegateId: number): Promise<void> {
+  const { all } = await expandAudience(tx, circular.audience as unknown as Audience);
+  if (all.includes(delegateId)) return;
+  const others = await tx.receipt.count({ where: { circularId: circular.id, delegateId } });
+  if (others > 1) return;
+  await tx.receipt.deleteMany({ where: { circularId: circular.id, personId: delegateId, respondedAt: null } });
 }
 
 export const REFRESH_COUNTER = "circular.counter";

@@ -86,6 +86,20 @@ describe("meetings and documents", () => {
       expect(await chat().say("jia", "回复 1 委派 无名氏")).toEqual(["名册中没有“无名氏”。"]);
     });
 
+    it("withdraws an earlier delegate's copy when the delegation changes, unless they answered", async () => {
+      await chat().say("jia", "回复 1 委派 刘秘书");
+      await chat().waitFor("liu", "【会议通知】会议〔2026〕1号（#1）");
+      const hasReceipt = (name: string) => prisma().receipt.count({ where: { circularId: 1, person: { name } } });
+      expect(await hasReceipt("刘秘书")).toBe(1);
+      await chat().say("jia", "回复 1 委派 陈书记");
+      expect(await hasReceipt("刘秘书")).toBe(0); // not a recipient in their own right, had not answered
+      expect(await hasReceipt("陈书记")).toBe(1);
+      await chat().say("jia", "回复 1 参加");
+      expect(await hasReceipt("陈书记")).toBe(0);
+      await chat().say("bing", "回复 1 参加"); // 丁 had already answered: their reply stays on record
+      expect(await hasReceipt("丁")).toBe(1);
+    });
+
     // A response word of another kind is refused, not kept as a comment on this kind's first response:
     // "收到" (just "noted") to a meeting must not turn 不参加 into 参加.
     it("refuses a response word that belongs to another kind instead of recording 参加", async () => {
