@@ -5,6 +5,28 @@ import { StartupError } from "./startup-error.ts";
 // An empty variable (FOO= in a .env or compose file) means unset.
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
+/** A JSON object, given as a string. */
+function json(what: string) {
+  return z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      ctx.addIssue({ code: "custom", message: what });
+      return z.NEVER;
+    }
+  });
+}
+
+/** "telegram=30/s,slack=50/m" → per-platform { max, duration }. */
+function rates(text: string | undefined): Record<string, { max: number; duration: number }> {
+  const out: Record<string, { max: number; duration: number }> = {};
+  for (const part of text ? text.split(",") : []) {
+    const [, platform, max, n, unit] = /^(\w+)=(\d+)\/(\d+)?(s|m)$/.exec(part)!;
+    out[platform!] = { max: Number(max), duration: Number(n ?? 1) * (unit === "m" ? 60_000 : 1000) };
+  }
+  return out;
+}
+
 /** A whole number in [min, max], given as a string. */
 const integer = (min: number, max: number, what: string) =>
   z.string().regex(/^\d+$/, what).transform(Number).refine((n) => n >= min && n <= max, what);
@@ -36,15 +58,9 @@ const schema = z.object({
   RELAY_LOCALE: z.enum(["zh-CN", "en"], "zh-CN or en").default("zh-CN"),
   RELAY_INVITE_HOURS: optional(integer(1, 24 * 90, "a whole number of hours, 1-2160")),
   RELAY_JOB_LOCK_SECONDS: optional(integer(1, 3600, "a whole number of seconds, 1-3600")),
-  RELAY_CHASE_POLICY: optional(
-    z.string().transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        ctx.addIssue({ code: "custom", message: 'JSON such as {"maxChases":2,"dailyAt":"10:00"}' });
-        return z.NEVER;
-      }
-    }),
+  RELAY_CHASE_POLICY: optional(json('JSON such as {"maxChases":2,"dailyAt":"10:00"}')),
+  RELAY_DELIVER_RATE: optional(
+    z.string().regex(/^(telegram|slack|console)=\d+\/(\d+)?(s|m)(,(telegram|slack|console)=\d+\/(\d+)?(s|m))*$/, 'rates such as "telegram=30/s,slack=50/m"'),
   ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "one of fatal error warn info debug trace silent").optional(),
 });
@@ -61,6 +77,8 @@ export interface Config {
   inviteHours: number;
   /** How long a worker holds a delivery job; a crashed worker's jobs are picked up again about this long after. */
   jobLockSeconds: number;
+  /** Fan-out ceilings per platform ("telegram=30/s"); unset platforms keep the deliver queue's defaults. */
+  deliverRates: Record<string, { max: number; duration: number }>;
   /** Office-wide overrides of the chase policy (checked when the circulars flow starts). */
   chasePolicy?: Record<string, unknown>;
   port?: number;
@@ -101,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inviteHours: e.RELAY_INVITE_HOURS ?? 72,
     chasePolicy: e.RELAY_CHASE_POLICY,
     jobLockSeconds: e.RELAY_JOB_LOCK_SECONDS ?? 30,
+    deliverRates: rates(e.RELAY_DELIVER_RATE),
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     telegram: e.TELEGRAM_BOT_TOKEN

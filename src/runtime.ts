@@ -54,6 +54,9 @@ export interface Runtime {
 function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database; limiter: RateLimiter }): ChatAdapter[] {
   const adapters: ChatAdapter[] = [];
   if (config.telegram) {
+    // The fan-out queue and the API throttle share one ceiling, so BullMQ and grammY agree on the pace.
+    const rate = config.deliverRates.telegram;
+    const limits = throttle(deps.limiter, rate ? { globalPerSecond: (rate.max * 1000) / rate.duration } : {});
     adapters.push(
       new TelegramAdapter({
         ...config.telegram,
@@ -61,7 +64,8 @@ function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer
         http: deps.http,
         claimUpdate: (id) => claimUpdate(deps.db.prisma, "telegram", id),
         // Every process sending with this token shares one budget in Redis (30/s, 1/s a chat, 20/min a group).
-        transformers: [throttle(deps.limiter)],
+        transformers: [limits],
+        pace: (chatId) => limits.pace(chatId),
       }),
     );
   }
@@ -102,7 +106,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const scheduler = new Scheduler({ connection: redis, prefix: config.redisPrefix, clock, log });
     cleanups.push(() => scheduler.close());
     const lock = config.jobLockSeconds * 1000;
-    const deliver = new DeliverQueue({ connection: redis, prefix: config.redisPrefix, log, lockDuration: lock, stalledInterval: lock });
+    const deliver = new DeliverQueue({ connection: redis, prefix: config.redisPrefix, log, lockDuration: lock, stalledInterval: lock, limits: config.deliverRates });
     cleanups.push(() => deliver.close());
 
     // Created before the adapters start, so webhooks can mount on it; it listens once everything is ready.

@@ -13,6 +13,7 @@ describe("loadConfig", () => {
       locale: "zh-CN",
       inviteHours: 72,
       jobLockSeconds: 30,
+      deliverRates: {},
     });
   });
 
@@ -35,6 +36,15 @@ describe("loadConfig", () => {
       locale: "en",
       telegram: { token: "123456:ABC-def_ghi", apiRoot: "https://api.telegram.org", webhookSecret: "s3cret" },
     });
+  });
+
+  it("reads fan-out rates per platform", () => {
+    expect(loadConfig({ RELAY_DELIVER_RATE: "telegram=25/s,slack=50/m" }).deliverRates).toEqual({
+      telegram: { max: 25, duration: 1000 },
+      slack: { max: 50, duration: 60_000 },
+    });
+    expect(() => loadConfig({ RELAY_DELIVER_RATE: "telegram=fast" })).toThrow('RELAY_DELIVER_RATE must be rates such as "telegram=30/s,slack=50/m"');
+    expect(() => loadConfig({ RELAY_CHASE_POLICY: "{maxChases:2}" })).toThrow("RELAY_CHASE_POLICY must be JSON such as");
   });
 
   it("treats an empty variable as unset", () => {

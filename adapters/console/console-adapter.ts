@@ -3,7 +3,7 @@
 // the number; messages to other people are shown with their name. Works with piped stdin and ends at EOF.
 import { createInterface, type Interface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import type { ChatAdapter, InboundSink } from "../../src/bot/adapter.ts";
+import type { ChatAdapter, InboundSink, SendOptions } from "../../src/bot/adapter.ts";
 import type { Button, ChatRef, Inbound, MessageRef, Outbound, UserRef } from "../../src/bot/message.ts";
 import { plainText } from "../../src/bot/message.ts";
 
@@ -54,7 +54,8 @@ export class ConsoleAdapter implements ChatAdapter {
     this.rl?.close();
   }
 
-  async send(to: ChatRef, message: Outbound): Promise<MessageRef> {
+  async send(to: ChatRef, message: Outbound, options?: SendOptions): Promise<MessageRef> {
+    await options?.onWire?.();
     const ref: MessageRef = { platform: "console", chatId: to.id, messageId: `m${++this.messageCount}` };
     const who = to.kind === "group" ? `[${to.title ?? to.id}]` : to.id === this.persona ? "" : `→ ${to.id}`;
     this.print(who, plainText(message.text), this.numberButtons(to, ref, message.buttons));

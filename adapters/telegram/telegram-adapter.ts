@@ -6,7 +6,7 @@ import { Bot, GrammyError, type Transformer } from "grammy";
 import { run, type RunnerHandle } from "@grammyjs/runner";
 import type { Update } from "grammy/types";
 import type { Logger } from "pino";
-import type { ChatAdapter, InboundSink } from "../../src/bot/adapter.ts";
+import type { ChatAdapter, InboundSink, SendOptions } from "../../src/bot/adapter.ts";
 import type { ChatRef, MessageRef, Outbound, UserRef } from "../../src/bot/message.ts";
 import type { HttpServer } from "../../src/http/http-server.ts";
 import { BodyTooLargeError, readBody } from "../../src/http/read-body.ts";
@@ -37,6 +37,8 @@ export interface TelegramOptions {
   http?: HttpServer;
   /** API transformers: rate limiting and retries (throttle.ts). */
   transformers?: Transformer[];
+  /** Takes a rate-limit slot for the next send to a chat ahead of time (throttle.ts pace()). */
+  pace?: (chatId: string) => Promise<void>;
   /** Seconds before a Bot API call counts as timed out (grammY's default is 500). */
   timeoutSeconds?: number;
 }
@@ -75,10 +77,15 @@ export class TelegramAdapter implements ChatAdapter {
     await Promise.allSettled(this.chats.values());
   }
 
-  async send(to: ChatRef, message: Outbound): Promise<MessageRef> {
+  async send(to: ChatRef, message: Outbound, options?: SendOptions): Promise<MessageRef> {
     let sent: { message_id: number } | undefined;
-    for (const part of render(message)) {
+    for (const [i, part] of render(message).entries()) {
       const { text, ...rest } = part;
+      if (i === 0 && options?.onWire) {
+        // Wait for the rate-limit slot first, so "sending" is recorded only when the request goes out.
+        await this.opts.pace?.(to.id);
+        await options.onWire();
+      }
       sent = await this.bot.api.sendMessage(to.id, text, rest);
     }
     return { platform: "telegram", chatId: to.id, messageId: String(sent!.message_id) };

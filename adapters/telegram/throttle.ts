@@ -5,7 +5,7 @@
 import { HttpError, type Transformer } from "grammy";
 import type { ApiError } from "grammy/types";
 import { DeliveryUncertainError, RecipientUnreachableError } from "../../src/bot/delivery-errors.ts";
-import { sleep, type RateLimiter, type Window } from "../../src/queue/rate-limiter.ts";
+import { sleep, type Abortable, type RateLimiter, type Window } from "../../src/queue/rate-limiter.ts";
 
 export interface ThrottleOptions {
   /** All chats together (Telegram: ~30 messages/s in bulk). */
@@ -45,7 +45,14 @@ export interface ThrottleStats {
   unreachable: number;
 }
 
-export type Throttle = Transformer & { readonly stats: ThrottleStats };
+export type Throttle = Transformer & {
+  readonly stats: ThrottleStats;
+  /**
+   * Waits for a slot to send to `chatId` now and holds it for the next counted call to that chat, which
+   * then goes straight out. Lets a caller record "sending" only once nothing stands between it and the wire.
+   */
+  pace(chatId: number | string, signal?: Abortable): Promise<void>;
+};
 
 export const GLOBAL_KEY = "tg:global";
 /** The limiter key of one chat's windows (what a 429 for that chat penalizes). */
@@ -93,6 +100,16 @@ export function throttle(limiter: RateLimiter, options: Partial<ThrottleOptions>
   const backoff = (failures: number) =>
     Math.min(o.maxBackoffMs, o.backoffMs * 2 ** (failures - 1)) * (0.8 + 0.4 * Math.random());
 
+  // Slots taken ahead by pace(), per chat, for the next counted call of this process to that chat.
+  const prepaid = new Map<string, number>();
+  const takePrepaid = (chat: string | undefined): boolean => {
+    const n = chat === undefined ? 0 : (prepaid.get(chat) ?? 0);
+    if (n === 0) return false;
+    if (n === 1) prepaid.delete(chat!);
+    else prepaid.set(chat!, n - 1);
+    return true;
+  };
+
   const transformer: Transformer = async (prev, method, payload, signal) => {
     const p = payload as { chat_id?: number | string; inline_message_id?: string };
     const chat = p.chat_id === undefined ? undefined : String(p.chat_id);
@@ -100,8 +117,10 @@ export function throttle(limiter: RateLimiter, options: Partial<ThrottleOptions>
     const idempotent = IDEMPOTENT.test(method);
     let failures = 0;
     let triedUncertain = false;
+    let paid = windows !== undefined && takePrepaid(chat);
     for (;;) {
-      if (windows) await limiter.acquire(windows, signal);
+      if (windows && !paid) await limiter.acquire(windows, signal);
+      paid = false; // a retry waits its turn again
       let res: ApiError | { ok: true };
       try {
         res = await prev(method, payload, signal);
@@ -151,7 +170,11 @@ export function throttle(limiter: RateLimiter, options: Partial<ThrottleOptions>
       return res as never; // other 4xx: a programming error, thrown by grammY as a GrammyError
     }
   };
-  return Object.assign(transformer, { stats });
+  const pace = async (chatId: number | string, signal?: Abortable) => {
+    await limiter.acquire(windowsFor(chatId), signal);
+    prepaid.set(String(chatId), (prepaid.get(String(chatId)) ?? 0) + 1);
+  };
+  return Object.assign(transformer, { stats, pace });
 }
 
 /** Whether a failed HTTP call surely did not reach Telegram, reached it and failed, or may have been acted on. */

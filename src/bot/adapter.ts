@@ -1,6 +1,14 @@
 // The port every chat adapter implements (Telegram, Slack, console); the core only talks to this.
 import type { ChatRef, Handled, Inbound, MessageRef, Outbound, Platform, UserRef } from "./message.ts";
 
+export interface SendOptions {
+  /**
+   * Called once, right before the message leaves (after any rate-limit wait); if it throws, nothing is
+   * sent. Lets a caller record "sending" as late as possible, so a crash leaves few sends in doubt.
+   */
+  onWire?: () => Promise<void>;
+}
+
 /** Where an adapter hands each event; it resolves once the core has handled it, and never rejects. */
 export type InboundSink = (event: Inbound) => Promise<Handled>;
 
@@ -10,7 +18,7 @@ export interface ChatAdapter {
   start(sink: InboundSink): Promise<void>;
   stop(): Promise<void>;
   /** Sends to a group or a person's direct chat. */
-  send(to: ChatRef, message: Outbound): Promise<MessageRef>;
+  send(to: ChatRef, message: Outbound, options?: SendOptions): Promise<MessageRef>;
   /** Replaces a sent message (live counters); unchanged content is not an error. */
   edit(ref: MessageRef, message: Outbound): Promise<void>;
   /** The direct chat with a user, opened if the platform needs that. */

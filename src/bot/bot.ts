@@ -1,6 +1,6 @@
 // The bot: adapters in, router in the middle, adapters out. Knows no platform and no database.
 import type { Logger } from "pino";
-import type { ChatAdapter } from "./adapter.ts";
+import type { ChatAdapter, SendOptions } from "./adapter.ts";
 import type { Locale } from "./i18n/index.ts";
 import { toLocale } from "./i18n/index.ts";
 import type { Member } from "./member.ts";
@@ -66,9 +66,9 @@ export class Bot {
   }
 
   /** Sends to a user's direct chat. */
-  async sendDirect(user: UserRef, message: Outbound): Promise<MessageRef> {
+  async sendDirect(user: UserRef, message: Outbound, options?: SendOptions): Promise<MessageRef> {
     const adapter = this.adapter(user.platform);
-    return adapter.send(await adapter.openDirect(user), message);
+    return adapter.send(await adapter.openDirect(user), message, options);
   }
 
   private adapter(platform: Platform): ChatAdapter {

@@ -1,5 +1,5 @@
 // An in-memory chat platform for conversation tests: records what the bot sends, lets people speak and press.
-import type { ChatAdapter, InboundSink } from "../../src/bot/adapter.ts";
+import type { ChatAdapter, InboundSink, SendOptions } from "../../src/bot/adapter.ts";
 import type { Button, ChatRef, Inbound, MessageRef, Outbound, UserRef } from "../../src/bot/message.ts";
 import { plainText } from "../../src/bot/message.ts";
 
@@ -25,7 +25,8 @@ export class TestAdapter implements ChatAdapter {
     this.sink = undefined;
   }
 
-  async send(to: ChatRef, message: Outbound): Promise<MessageRef> {
+  async send(to: ChatRef, message: Outbound, options?: SendOptions): Promise<MessageRef> {
+    await options?.onWire?.();
     const ref: MessageRef = { platform: "console", chatId: to.id, messageId: String(this.sent.length + 1) };
     this.sent.push({ ref, to: to.id, text: plainText(message.text), buttons: (message.buttons ?? []).flat(), edits: 0 });
     for (const wake of this.waiters.splice(0)) wake();

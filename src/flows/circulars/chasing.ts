@@ -7,6 +7,7 @@ import { t, toLocale, type Locale } from "../../bot/i18n/index.ts";
 import type { Button, Platform, Span } from "../../bot/message.ts";
 import { formatLocal } from "../../bot/time-parse.ts";
 import { audit } from "../../db/audit.ts";
+import { StartupError } from "../../startup-error.ts";
 import type { Circular } from "../../generated/prisma/client.ts";
 import { sendToPerson } from "../org/messenger.ts";
 import { chaseDueAt, escalationDueAt, mayChaseAt, nextChaseWindow, resolvePolicy, type ChasePolicy } from "./chase-policy.ts";
@@ -201,7 +202,11 @@ export async function chaseNow(app: App, circular: Circular): Promise<{ at: Date
 
 /** Registers the job handlers and the reconciler (open circulars get their chase jobs back after a Redis loss). */
 export function registerChasing(app: App): void {
-  resolvePolicy(app.config.chasePolicy as Partial<ChasePolicy> | undefined); // a bad office policy stops start-up
+  try {
+    resolvePolicy(app.config.chasePolicy as Partial<ChasePolicy> | undefined);
+  } catch (error) {
+    throw new StartupError(`Invalid configuration: RELAY_CHASE_POLICY: ${(error as Error).message}`); // one line, at start-up
+  }
   app.scheduler.handle(CHASE, ({ circularId, round }) => chaseRound(app, Number(circularId), Number(round)));
   app.scheduler.handle(NUDGE, ({ personId }) => nudge(app, Number(personId)));
   app.scheduler.handle(ESCALATE, ({ circularId }) => escalate(app, Number(circularId)));

@@ -252,14 +252,18 @@ export async function deliverReceipt(app: App, receiptId: number): Promise<"sent
     return "uncertain";
   }
   if (receipt.delivery !== "pending") return "skipped";
-  const claimed = await app.prisma.receipt.updateMany({ where: { id: receiptId, delivery: "pending" }, data: { delivery: "sending" } });
-  if (claimed.count !== 1) return "skipped"; // another worker has it
   const person = await app.prisma.person.findUniqueOrThrow({ where: { id: receipt.personId } });
   const locale = (person.locale as Locale | null) ?? app.config.locale;
+  // The claim (pending → sending) is taken at the last moment, once the platform lets the message go.
+  const claim = async () => {
+    const claimed = await app.prisma.receipt.updateMany({ where: { id: receiptId, delivery: "pending" }, data: { delivery: "sending" } });
+    if (claimed.count !== 1) throw new ClaimedElsewhere();
+  };
   let ref;
   try {
-    ref = await sendToPerson(app, receipt.personId, circularMessage(await viewOf(app, receipt.circular), locale));
+    ref = await sendToPerson(app, receipt.personId, circularMessage(await viewOf(app, receipt.circular), locale), null, { onWire: claim });
   } catch (error) {
+    if (error instanceof ClaimedElsewhere) return "skipped"; // another worker has it
     const state = error instanceof RecipientUnreachableError ? "unreachable" : error instanceof DeliveryUncertainError ? "uncertain" : undefined;
     // Anything else failed before reaching the platform: release the claim and let the queue retry.
     await app.prisma.receipt.update({ where: { id: receiptId }, data: { delivery: state ?? "pending", deliveryError: (error as Error).message } });
@@ -276,6 +280,8 @@ export async function deliverReceipt(app: App, receiptId: number): Promise<"sent
   });
   return "sent";
 }
+
+class ClaimedElsewhere extends Error {}
 
 /** The circular `id` if it is still open for responses. */
 async function openCircular(app: App, id: number): Promise<Circular> {

@@ -1,6 +1,7 @@
 // Sending to a roster person: through the account they last used on a platform Relay is running.
 import type { App } from "../../app.ts";
 import { RecipientUnreachableError } from "../../bot/delivery-errors.ts";
+import type { SendOptions } from "../../bot/adapter.ts";
 import type { MessageRef, Outbound, Platform } from "../../bot/message.ts";
 
 /**
@@ -8,13 +9,19 @@ import type { MessageRef, Outbound, Platform } from "../../bot/message.ts";
  * An account the platform refuses (the person blocked the bot) is marked unreachable and the error rethrown,
  * so callers can record it; the mark clears when the person writes again.
  */
-export async function sendToPerson(app: App, personId: number, message: Outbound, preferIdentityId?: number | null): Promise<MessageRef | null> {
+export async function sendToPerson(
+  app: App,
+  personId: number,
+  message: Outbound,
+  preferIdentityId?: number | null,
+  options?: SendOptions,
+): Promise<MessageRef | null> {
   const identities = await app.prisma.identity.findMany({ where: { personId }, orderBy: { createdAt: "desc" } });
   const usable = identities.filter((i) => app.bot.has(i.platform as Platform));
   const identity = usable.find((i) => i.id === preferIdentityId) ?? usable[0];
   if (!identity) return null;
   try {
-    return await app.bot.sendDirect({ platform: identity.platform as Platform, id: identity.externalId, name: identity.displayName ?? undefined }, message);
+    return await app.bot.sendDirect({ platform: identity.platform as Platform, id: identity.externalId, name: identity.displayName ?? undefined }, message, options);
   } catch (error) {
     if (error instanceof RecipientUnreachableError) {
       await app.prisma.identity.update({ where: { id: identity.id }, data: { unreachableAt: app.clock.now() } });
