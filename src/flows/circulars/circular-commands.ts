@@ -11,9 +11,10 @@ import { describeAudience } from "./audience.ts";
 import { chaseNow, registerChasing } from "./chasing.ts";
 import { parseCompose, type Part } from "./compose.ts";
 import {
-  REFRESH_COUNTER, REISSUE, answerDraft, editCircular, reissue, enqueuePending, cancelCircular, refreshPosts, circularStatus, deliverReceipt, discardDraft, draftOf, partAtFault, pendingFor, publishDraft,
-  reaskDraft, resolveDraft, respond, startDraft,
+  REFRESH_COUNTER, REISSUE, cancelCircular, circularStatus, deliverReceipt, editCircular, enqueuePending, pendingFor, publishDraft,
+  refreshPosts, reissue, respond,
 } from "./circular-service.ts";
+import { answerDraft, discardDraft, draftOf, partAtFault, reaskDraft, resolveDraft, startDraft } from "./drafts.ts";
 import { isResponseWord, parseResponse, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
 
 const PUBLISHERS = ["admin", "leader", "secretary"] as const;

@@ -1,4 +1,4 @@
-// Circulars: drafts, publishing (serial number, receipts, group posts, fan-out), responses, the live
+// Circulars: publishing (serial number, receipts, group posts, fan-out), responses, the live
 // counter, status, pending lists and cancelling. Every change writes an AuditEvent.
 import type { App } from "../../app.ts";
 import { UserError } from "../../bot/errors.ts";
@@ -6,125 +6,18 @@ import { toLocale, type Locale } from "../../bot/i18n/index.ts";
 import type { Member } from "../../bot/member.ts";
 import type { ChatRef, Platform } from "../../bot/message.ts";
 import { DeliveryUncertainError, RecipientUnreachableError } from "../../bot/delivery-errors.ts";
-import { parseWhen } from "../../bot/time-parse.ts";
-import { zonedParts, fromZoned } from "../../bot/time-zone.ts";
+import { zonedParts } from "../../bot/time-zone.ts";
 import { audit, type Tx } from "../../db/audit.ts";
-import type { Circular, CircularDraft, CircularKind, Prisma } from "../../generated/prisma/client.ts";
+import type { Circular, Prisma } from "../../generated/prisma/client.ts";
 import { personByName } from "../org/directory.ts";
 import { sendToPerson } from "../org/messenger.ts";
-import { expandAudience, resolveAudience, type Audience } from "./audience.ts";
+import { expandAudience, type Audience } from "./audience.ts";
+import { NO_DEADLINE, resolveDraft, resolveTime } from "./drafts.ts";
 import { scheduleChasing, unscheduleChasing } from "./chasing.ts";
-import { missingPart, type DraftFields, type Part } from "./compose.ts";
+import type { DraftFields } from "./compose.ts";
 import { circularMessage, RESPONSES } from "./circular-text.ts";
 
 const SERIAL_LOCK = 7_265_100;
-const NO_DEADLINE = new Set(["不限", "无", "没有", "none", "no"]);
-
-/** Starts (or replaces) the person's draft; returns it with the part still missing, if any. */
-export async function startDraft(app: App, member: Member, kind: CircularKind, fields: DraftFields, chat: ChatRef): Promise<CircularDraft> {
-  const data = { kind, fields: fields as Prisma.InputJsonValue, asking: missingPart(kind, fields) ?? null, chatId: chat.kind === "group" ? chat.id : null };
-  return app.prisma.circularDraft.upsert({ where: { personId: member.id }, create: { personId: member.id, ...data }, update: data });
-}
-
-export async function draftOf(app: App, member: Member): Promise<CircularDraft | null> {
-  return app.prisma.circularDraft.findUnique({ where: { personId: member.id } });
-}
-
-/** Fills the part the draft was asking for with what the person wrote. */
-export async function answerDraft(app: App, draft: CircularDraft, text: string): Promise<CircularDraft> {
-  const fields = { ...(draft.fields as DraftFields) };
-  const part = draft.asking as Part;
-  if (part === "audience") fields.audience = text.split(/[\s,，、;；]+/).filter(Boolean);
-  else fields[part] = text.trim();
-  return app.prisma.circularDraft.update({
-    where: { id: draft.id },
-    data: { fields: fields as Prisma.InputJsonValue, asking: missingPart(draft.kind, fields) ?? null },
-  });
-}
-
-/** Asks for `part` again (what was given could not be used), forgetting the bad answer. */
-export async function reaskDraft(app: App, draft: CircularDraft, part: Part): Promise<CircularDraft> {
-  const fields = { ...(draft.fields as DraftFields) };
-  delete fields[part];
-  return app.prisma.circularDraft.update({ where: { id: draft.id }, data: { fields: fields as Prisma.InputJsonValue, asking: part } });
-}
-
-/** Which part of a draft a resolving error is about, so Relay can ask for it again. */
-export function partAtFault(error: UserError): Part | undefined {
-  if (["circular.badTime", "circular.pastTime", "circular.badChase"].includes(error.key)) return error.params.part as Part;
-  if (["org.noSuchPerson", "org.ambiguousPerson", "circular.nobody", "circular.thisGroupOutside", "circular.groupNotBound"].includes(error.key)) return "audience";
-  return undefined;
-}
-
-export async function discardDraft(app: App, member: Member): Promise<boolean> {
-  const { count } = await app.prisma.circularDraft.deleteMany({ where: { personId: member.id } });
-  return count > 0;
-}
-
-/** Everything a draft says, checked: times understood and ahead, audience resolved and not empty. */
-export interface Resolved {
-  kind: CircularKind;
-  title: string;
-  body: string;
-  audience: Audience;
-  recipients: number;
-  deadline: Date | null;
-  startsAt: Date | null;
-  place: string | null;
-  attachment: string | null;
-  /** This circular's chase policy overrides (the office's apply otherwise). */
-  chasePolicy: { maxChases: number } | null;
-}
-
-export async function resolveDraft(app: App, draft: CircularDraft, chat: ChatRef): Promise<Resolved> {
-  const f = draft.fields as DraftFields;
-  const now = app.clock.now();
-  const startsAt = f.startsAt ? resolveTime(app, f.startsAt, now, "startsAt") : null;
-  // A meeting's replies are due when it starts unless the author says otherwise.
-  const deadline = f.deadline && !NO_DEADLINE.has(f.deadline.toLowerCase()) ? resolveTime(app, f.deadline, now, "deadline") : startsAt;
-  const groupChat: ChatRef = draft.chatId ? { platform: chat.platform, id: draft.chatId, kind: "group" } : chat;
-  const audience = await resolveAudience(app.prisma, f.audience ?? [], groupChat);
-  const { all } = await expandAudience(app.prisma, audience);
-  if (all.length === 0) throw new UserError("circular.nobody");
-  return {
-    kind: draft.kind,
-    title: f.title ?? "",
-    body: f.body ?? "",
-    audience,
-    recipients: all.length,
-    deadline,
-    startsAt,
-    place: f.place ?? null,
-    attachment: f.attachment ?? null,
-    chasePolicy: f.chase === undefined ? null : { maxChases: parseChase(f.chase) },
-  };
-}
-
-/** "不催" / "off" → 0; "2次" / "2" → 2 (at most 10: chasing is meant to be bounded). */
-function parseChase(typed: string): number {
-  if (/^(不催|不催办|不用催|off|none|no)$/i.test(typed.trim())) return 0;
-  const n = Number(/^(\d+)\s*(次|times?)?$/i.exec(typed.trim())?.[1]);
-  if (!Number.isInteger(n) || n > 10) throw new UserError("circular.badChase", { text: typed, part: "chase" });
-  return n;
-}
-
-/** "周五17:00前", "3个工作日内", "明天" → an instant; a bare day means the end of that working day. */
-function resolveTime(app: App, typed: string, now: Date, part: "deadline" | "startsAt"): Date {
-  const cleaned = typed
-    .trim()
-    .replace(/(个工作日|天|小时|分钟)(内|以内|之内)$/, "$1后")
-    .replace(/(之前|以前|前)$/, "");
-  const when = parseWhen(cleaned, { now, timeZone: app.config.timeZone });
-  if (!when || when.kind !== "once" || when.rest) throw new UserError("circular.badTime", { text: typed, part });
-  let at = when.at;
-  if (part === "deadline" && !/[点时:：]|am|pm|小时|分钟/i.test(when.matched)) {
-    const day = zonedParts(at, app.config.timeZone);
-    at = fromZoned({ year: day.year, month: day.month, day: day.day, hour: 18, minute: 0 }, app.config.timeZone);
-  }
-  if (at.getTime() <= now.getTime()) throw new UserError("circular.pastTime", { text: typed, part });
-  return at;
-}
-
 export interface Published {
   circular: Circular;
   /** Receipts to deliver by direct message, by platform. */
