@@ -18,6 +18,7 @@ import { identify } from "./flows/org/directory.ts";
 import { registerCirculars } from "./flows/circulars/circular-commands.ts";
 import { registerCircularExport } from "./flows/circulars/export.ts";
 import { registerChannels } from "./flows/org/channels.ts";
+import { registerLeave } from "./flows/requests/leave-commands.ts";
 import { registerOrg } from "./flows/org/org-commands.ts";
 import { registerReminders } from "./flows/reminders/reminder-commands.ts";
 import { HttpServer } from "./http/http-server.ts";
@@ -127,6 +128,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     registerChannels(app);
     registerReminders(app);
     registerCirculars(app);
+    registerLeave(app);
     registerCircularExport(app);
     await pruneClaims(db.prisma, clock.now());
 

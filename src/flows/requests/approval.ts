@@ -1,0 +1,139 @@
+// One approval mechanism for every kind of request (leave, seal, generic): a chain of approvers decided one
+// step at a time. Only the approver of the pending step may decide (buttons can be forged: it is checked
+// here); the requester hears of every step; the next approver is asked only after an approval.
+import type { App } from "../../app.ts";
+import { UserError } from "../../bot/errors.ts";
+import { t, toLocale, type Locale } from "../../bot/i18n/index.ts";
+import type { Member } from "../../bot/member.ts";
+import type { Outbound } from "../../bot/message.ts";
+import { audit } from "../../db/audit.ts";
+import type { Person, Prisma, Request, RequestKind, RequestStep } from "../../generated/prisma/client.ts";
+import { sendToPerson } from "../org/messenger.ts";
+
+export type RequestWithSteps = Request & { steps: (RequestStep & { approver: Person; onBehalfOf: Person | null })[]; requester: Person };
+
+export interface NewRequest {
+  kind: RequestKind;
+  form: Prisma.InputJsonValue;
+  reason: string;
+  approvers: number[];
+  leave?: { type: string; startsAt: Date; endsAt: Date; workingDays: number };
+}
+
+/** Files a request: its steps in order, the first one pending; the first approver is asked. */
+export async function fileRequest(app: App, requester: Member, r: NewRequest, summary: (locale: Locale) => string): Promise<RequestWithSteps> {
+  if (r.approvers.length === 0) throw new UserError("request.noApprover");
+  const created = await app.prisma.$transaction(async (tx) => {
+    const request = await tx.request.create({
+      data: {
+        kind: r.kind, requesterId: requester.id, form: r.form, reason: r.reason,
+        leaveType: r.leave?.type, startsAt: r.leave?.startsAt, endsAt: r.leave?.endsAt, workingDays: r.leave?.workingDays,
+        steps: { create: r.approvers.map((approverId, position) => ({ position, approverId, status: position === 0 ? "pending" : "waiting" })) },
+      },
+    });
+    await audit(tx, { actorId: requester.id, action: "request.file", entity: "Request", entityId: request.id, data: { kind: r.kind, approvers: r.approvers } });
+    return request;
+  });
+  const request = await loadRequest(app, created.id);
+  await askApprover(app, request, summary);
+  return request;
+}
+
+export async function loadRequest(app: App, id: number): Promise<RequestWithSteps> {
+  const request = await app.prisma.request.findUnique({
+    where: { id },
+    include: { steps: { include: { approver: true, onBehalfOf: true }, orderBy: { position: "asc" } }, requester: true },
+  });
+  if (!request) throw new UserError("request.notFound", { id });
+  return request;
+}
+
+function localeOf(app: App, person: Pick<Person, "locale">): Locale {
+  return toLocale(person.locale) ?? app.config.locale;
+}
+
+/** Asks the approver of the pending step, with approve and reject buttons. */
+async function askApprover(app: App, request: RequestWithSteps, summary: (locale: Locale) => string): Promise<void> {
+  const step = request.steps.find((s) => s.status === "pending");
+  if (!step) return;
+  const locale = localeOf(app, step.approver);
+  const message: Outbound = {
+    text: `${t(locale, "request.ask", { id: request.id, name: request.requester.name })}\n${summary(locale)}`,
+    buttons: [[
+      { label: t(locale, "request.approveButton"), action: "request.approve", value: String(request.id) },
+      { label: t(locale, "request.rejectButton"), action: "request.reject", value: String(request.id) },
+    ]],
+  };
+  await sendToPerson(app, step.approverId, message).catch((err: unknown) => app.log.warn({ err, request: request.id }, "could not ask the approver"));
+}
+
+async function tell(app: App, person: Person, key: Parameters<typeof t>[1], params: Record<string, string | number>): Promise<void> {
+  await sendToPerson(app, person.id, { text: t(localeOf(app, person), key, params) }).catch((err: unknown) =>
+    app.log.warn({ err, person: person.id }, "could not tell about a request"),
+  );
+}
+
+export interface Decided {
+  request: RequestWithSteps;
+  /** approved: the whole chain approved; next: passed on to the next approver; rejected. */
+  outcome: "approved" | "next" | "rejected";
+}
+
+/** Records the pending step's decision. Anyone else pressing the button is told who may decide. */
+export async function decide(app: App, member: Member, id: number, approve: boolean, comment: string, summary: (locale: Locale) => string): Promise<Decided> {
+  const request = await loadRequest(app, id);
+  if (request.status !== "pending") throw new UserError("request.notPending", { id, status: request.status });
+  const step = request.steps.find((s) => s.status === "pending");
+  if (!step) throw new UserError("request.notPending", { id, status: request.status });
+  if (step.approverId !== member.id) throw new UserError("request.notYourStep", { id, approver: step.approver.name });
+  const now = app.clock.now();
+  const last = step.position === request.steps.length - 1;
+  const outcome: Decided["outcome"] = !approve ? "rejected" : last ? "approved" : "next";
+  await app.prisma.$transaction(async (tx) => {
+    // Conditional: of two presses at once, one decides.
+    const claimed = await tx.requestStep.updateMany({ where: { id: step.id, status: "pending" }, data: { status: approve ? "approved" : "rejected", comment: comment || null, decidedAt: now } });
+    if (claimed.count !== 1) throw new UserError("request.notPending", { id, status: request.status });
+    if (outcome === "next") await tx.requestStep.update({ where: { requestId_position: { requestId: id, position: step.position + 1 } }, data: { status: "pending" } });
+    else {
+      await tx.requestStep.updateMany({ where: { requestId: id, status: "waiting" }, data: { status: "skipped" } });
+      await tx.request.update({ where: { id }, data: { status: outcome, decidedAt: now } });
+    }
+    await audit(tx, { actorId: member.id, action: approve ? "request.approve" : "request.reject", entity: "Request", entityId: id, data: { step: step.position, comment: comment || null } });
+  });
+  const updated = await loadRequest(app, id);
+  const note = comment ? t(localeOf(app, request.requester), "request.commentNote", { comment }) : "";
+  if (outcome === "rejected") await tell(app, request.requester, "request.toldRejected", { id, name: member.name, note });
+  else if (outcome === "approved") await tell(app, request.requester, "request.toldApproved", { id, name: member.name, note });
+  else {
+    const next = updated.steps.find((s) => s.status === "pending")!;
+    await tell(app, request.requester, "request.toldNext", { id, name: member.name, next: next.approver.name, note });
+    await askApprover(app, updated, summary);
+  }
+  return { request: updated, outcome };
+}
+
+/** The requester withdraws a request, before or after approval; approvers who acted or are asked hear of it. */
+export async function withdraw(app: App, member: Member, id: number): Promise<RequestWithSteps> {
+  const request = await loadRequest(app, id);
+  if (request.requesterId !== member.id) throw new UserError("request.onlyRequester");
+  if (request.status === "cancelled" || request.status === "rejected") throw new UserError("request.notPending", { id, status: request.status });
+  await app.prisma.$transaction(async (tx) => {
+    await tx.request.update({ where: { id }, data: { status: "cancelled", cancelledAt: app.clock.now() } });
+    await tx.requestStep.updateMany({ where: { requestId: id, status: { in: ["pending", "waiting"] } }, data: { status: "skipped" } });
+    await audit(tx, { actorId: member.id, action: "request.cancel", entity: "Request", entityId: id, data: { was: request.status } });
+  });
+  for (const step of request.steps.filter((s) => s.status === "approved" || s.status === "pending")) {
+    await tell(app, step.approver, "request.toldCancelled", { id, name: request.requester.name });
+  }
+  return loadRequest(app, id);
+}
+
+/** My recent requests, and those waiting for my decision. */
+export async function requestsOf(app: App, member: Member) {
+  const include = { steps: { include: { approver: true, onBehalfOf: true }, orderBy: { position: "asc" as const } }, requester: true };
+  const [mine, waiting] = await Promise.all([
+    app.prisma.request.findMany({ where: { requesterId: member.id }, include, orderBy: { id: "desc" }, take: 10 }),
+    app.prisma.request.findMany({ where: { status: "pending", steps: { some: { approverId: member.id, status: "pending" } } }, include, orderBy: { id: "asc" } }),
+  ]);
+  return { mine, waiting };
+}

@@ -1,0 +1,33 @@
+// Who approves a leave request: the supervisor; for more than one working day also a leader of the
+// requester's unit (or the nearest unit above); for more than five also the principal leader (a leader
+// of the office's root unit). Nobody appears twice and nobody approves their own leave.
+import type { PrismaClient } from "../../db/database.ts";
+import type { Person } from "../../generated/prisma/client.ts";
+
+export async function leaveApprovers(prisma: PrismaClient, requesterId: number, workingDays: number): Promise<number[]> {
+  const requester = await prisma.person.findUniqueOrThrow({ where: { id: requesterId } });
+  const units = await prisma.unit.findMany({ select: { id: true, parentId: true } });
+  const leaders = await prisma.person.findMany({ where: { role: "leader", active: true }, orderBy: { id: "asc" } });
+  const chain: number[] = [];
+  const add = (p: Pick<Person, "id"> | null | undefined) => {
+    if (p && p.id !== requester.id && !chain.includes(p.id)) chain.push(p.id);
+  };
+
+  const supervisor = requester.supervisorId ? await prisma.person.findFirst({ where: { id: requester.supervisorId, active: true } }) : null;
+  add(supervisor);
+  // The nearest leader walking up from the requester's unit.
+  const unitLeader = (() => {
+    for (let unitId = requester.unitId; unitId !== null; unitId = units.find((u) => u.id === unitId)?.parentId ?? null) {
+      const found = leaders.find((l) => l.unitId === unitId && l.id !== requester.id);
+      if (found) return found;
+    }
+    return leaders.find((l) => l.id !== requester.id) ?? null;
+  })();
+  if (workingDays > 1 || chain.length === 0) add(unitLeader);
+  if (workingDays > 5) {
+    const roots = new Set(units.filter((u) => u.parentId === null).map((u) => u.id));
+    add(leaders.find((l) => l.unitId !== null && roots.has(l.unitId) && l.id !== requester.id));
+  }
+  if (chain.length === 0) add(await prisma.person.findFirst({ where: { role: "admin", active: true, id: { not: requester.id } }, orderBy: { id: "asc" } }));
+  return chain;
+}

@@ -1,0 +1,199 @@
+// Leave (请假): /leave TYPE PERIOD REASON, decisions by button or /approve and /reject, /withdraw,
+// /requests (mine and those waiting for me) and /out (who is out on a day, by unit).
+import type { App } from "../../app.ts";
+import { t, type Locale, type MessageKey } from "../../bot/i18n/index.ts";
+import type { CommandContext, Context } from "../../bot/router.ts";
+import { parseWhen } from "../../bot/time-parse.ts";
+import { fromZoned, zonedParts } from "../../bot/time-zone.ts";
+import type { Request } from "../../generated/prisma/client.ts";
+import { usage } from "../org/org-commands.ts";
+import { decide, fileRequest, requestsOf, withdraw, type RequestWithSteps } from "./approval.ts";
+import { leaveApprovers } from "./leave-chain.ts";
+import { describePeriod, overlaps, parseLeavePeriod, periodInstants, type LeavePeriod } from "./leave-period.ts";
+
+/** Leave types and the words people use for them. */
+const LEAVE_TYPES: Record<string, string[]> = {
+  personal: ["事假", "personal"],
+  sick: ["病假", "sick"],
+  annual: ["年假", "年休假", "annual"],
+  compensatory: ["调休", "补休", "in-lieu", "compensatory"],
+  marriage: ["婚假", "marriage"],
+  maternity: ["产假", "陪产假", "maternity", "paternity"],
+  bereavement: ["丧假", "bereavement"],
+  other: ["其他", "other"],
+};
+const typeOfWord = new Map(Object.entries(LEAVE_TYPES).flatMap(([type, words]) => words.map((w) => [w.toLowerCase(), type])));
+
+interface LeaveForm {
+  type: string;
+  period: Pick<LeavePeriod, "start" | "end" | "workingDays">;
+}
+
+export function registerLeave(app: App): void {
+  const { router } = app.bot;
+  const summary = (request: Request) => (locale: Locale) => leaveSummary(request, locale);
+
+  router.command({
+    name: "leave",
+    aliases: ["请假"],
+    audience: "roster",
+    summary: "leave.summary",
+    usage: "leave.usage",
+    async run(ctx) {
+      const [first = "", ...others] = ctx.args.split(/\s+/);
+      const type = typeOfWord.get(first.toLowerCase());
+      const text = type ? others.join(" ") : ctx.args;
+      const period = parseLeavePeriod(text, { now: app.clock.now(), timeZone: app.config.timeZone });
+      if (!period) return usage(ctx);
+      if (period.workingDays === 0) return void (await ctx.reply(ctx.t("leave.noWorkingDays")));
+      const reason = period.rest.replace(/^[,，:：;；\s]+/, "").trim();
+      if (!reason) return void (await ctx.reply(ctx.t("leave.noReason")));
+      const mine = await app.prisma.request.findMany({ where: { requesterId: ctx.member!.id, kind: "leave", status: { in: ["pending", "approved"] } } });
+      const clash = mine.find((r) => overlaps((r.form as unknown as LeaveForm).period, period));
+      if (clash) return void (await ctx.reply(ctx.t("leave.overlap", { id: clash.id })));
+      const form: LeaveForm = { type: type ?? "personal", period: { start: period.start, end: period.end, workingDays: period.workingDays } };
+      const { from, to } = periodInstants(period, app.config.timeZone);
+      const approvers = await leaveApprovers(app.prisma, ctx.member!.id, period.workingDays);
+      const request = await fileRequest(
+        app,
+        ctx.member!,
+        { kind: "leave", form: form as never, reason, approvers, leave: { type: form.type, startsAt: from, endsAt: to, workingDays: period.workingDays } },
+        (locale) => leaveSummary({ form: form as never, reason, leaveType: form.type }, locale),
+      );
+      const first_ = request.steps[0]!.approver.name;
+      await ctx.reply(`${ctx.t("leave.filed", { id: request.id, approver: first_ })}\n${leaveSummary(request, ctx.locale)}`);
+    },
+  });
+
+  const decideAndTell = async (ctx: Context, id: number, approve: boolean, comment: string) => {
+    const request = await app.prisma.request.findUnique({ where: { id } });
+    const { outcome } = await decide(app, ctx.member!, id, approve, comment, request ? summary(request) : () => "");
+    await ctx.answer(ctx.t(`request.decided.${outcome}` as MessageKey, { id }));
+  };
+
+  router.command({
+    name: "approve",
+    aliases: ["批准", "同意"],
+    audience: "roster",
+    summary: "request.approve.summary",
+    usage: "request.approve.usage",
+    async run(ctx) {
+      const [id, comment] = idAndText(ctx);
+      if (!id) return usage(ctx);
+      await decideAndTell(ctx, id, true, comment);
+    },
+  });
+
+  router.command({
+    name: "reject",
+    aliases: ["驳回", "不同意", "不批准"],
+    audience: "roster",
+    summary: "request.reject.summary",
+    usage: "request.reject.usage",
+    async run(ctx) {
+      const [id, reason] = idAndText(ctx);
+      if (!id || !reason) return usage(ctx); // a rejection always says why
+      await decideAndTell(ctx, id, false, reason);
+    },
+  });
+
+  router.action({ action: "request.approve", audience: "roster", run: (ctx) => decideAndTell(ctx, Number(ctx.value), true, "") });
+  router.action({
+    action: "request.reject",
+    audience: "roster",
+    // A rejection needs a reason, which a button cannot carry: say how to give one.
+    run: async (ctx) => void (await ctx.reply(ctx.t("request.rejectHow", { id: Number(ctx.value) }))),
+  });
+
+  router.command({
+    name: "withdraw",
+    aliases: ["撤销申请", "取消请假"],
+    audience: "roster",
+    summary: "request.withdraw.summary",
+    usage: "request.withdraw.usage",
+    async run(ctx) {
+      const [id] = idAndText(ctx);
+      if (!id) return usage(ctx);
+      await withdraw(app, ctx.member!, id);
+      await ctx.reply(ctx.t("request.withdrawn", { id }));
+    },
+  });
+
+  router.command({
+    name: "requests",
+    aliases: ["我的申请", "审批"],
+    audience: "roster",
+    summary: "request.list.summary",
+    usage: "request.list.usage",
+    async run(ctx) {
+      const { mine, waiting } = await requestsOf(app, ctx.member!);
+      if (mine.length === 0 && waiting.length === 0) return void (await ctx.reply(ctx.t("request.none")));
+      const lines: string[] = [];
+      if (waiting.length) lines.push(ctx.t("request.waitingHeading", { count: waiting.length }), ...waiting.map((r) => `#${r.id} ${r.requester.name} ${leaveSummary(r, ctx.locale)}`));
+      if (mine.length) lines.push(ctx.t("request.mineHeading"), ...mine.map((r) => `#${r.id} ${statusLabel(ctx, r)} ${leaveSummary(r, ctx.locale)}`));
+      const buttons = waiting.slice(0, 10).map((r) => [
+        { label: ctx.t("request.approveButtonId", { id: r.id }), action: "request.approve", value: String(r.id) },
+        { label: ctx.t("request.rejectButtonId", { id: r.id }), action: "request.reject", value: String(r.id) },
+      ]);
+      await ctx.reply({ text: lines.join("\n"), buttons });
+    },
+  });
+
+  router.command({
+    name: "out",
+    aliases: ["今日请假", "谁请假", "请假情况"],
+    audience: "roster",
+    summary: "leave.out.summary",
+    usage: "leave.out.usage",
+    async run(ctx) {
+      const day = dayOf(app, ctx.args);
+      if (!day) return usage(ctx);
+      const out = await app.prisma.request.findMany({
+        where: { kind: "leave", status: "approved", startsAt: { lt: day.to }, endsAt: { gt: day.from } },
+        include: { requester: { include: { unit: true } } },
+        orderBy: { requester: { unitId: "asc" } },
+      });
+      const label = ctx.args.trim() || ctx.t("leave.today");
+      if (out.length === 0) return void (await ctx.reply(ctx.t("leave.nobodyOut", { day: label })));
+      const groups = new Map<string, string[]>();
+      for (const r of out) {
+        const unit = r.requester.unit?.name ?? ctx.t("org.noUnit");
+        groups.set(unit, [...(groups.get(unit) ?? []), `${r.requester.name}（${typeLabel(r.leaveType, ctx.locale)}）`]);
+      }
+      await ctx.reply([ctx.t("leave.outHeading", { day: label, count: out.length }), ...[...groups].map(([u, names]) => `  ${u}：${names.join("、")}`)].join("\n"));
+    },
+  });
+}
+
+function idAndText(ctx: CommandContext): [number | undefined, string] {
+  const [idText = "", ...rest] = ctx.args.split(/\s+/);
+  const id = Number(idText.replace(/^#/, ""));
+  return [Number.isInteger(id) && id > 0 ? id : undefined, rest.join(" ").trim()];
+}
+
+function typeLabel(type: string | null, locale: Locale): string {
+  return t(locale, `leave.type.${type ?? "other"}` as MessageKey);
+}
+
+/** "事假 12月3日(周四)上午 至 12月4日(周五)下午，共 2 个工作日；事由：家里有事". */
+export function leaveSummary(r: Pick<Request, "form" | "reason" | "leaveType">, locale: Locale): string {
+  const form = r.form as unknown as LeaveForm;
+  return t(locale, "leave.summaryLine", { type: typeLabel(form.type, locale), period: describePeriod(form.period as LeavePeriod, locale), reason: r.reason });
+}
+
+function statusLabel(ctx: Context, r: RequestWithSteps): string {
+  if (r.status !== "pending") return ctx.t(`request.status.${r.status}` as MessageKey);
+  const step = r.steps.find((s) => s.status === "pending");
+  return ctx.t("request.status.waitingFor", { name: step?.approver.name ?? "—" });
+}
+
+/** The office-time day `text` names ("今天", "明天", "12月3日"; empty: today), as [from, to). */
+function dayOf(app: App, text: string): { from: Date; to: Date } | undefined {
+  const now = app.clock.now();
+  const tz = app.config.timeZone;
+  const at = text.trim() ? parseWhen(text.trim(), { now, timeZone: tz }) : { kind: "once" as const, at: now, matched: "", rest: "" };
+  if (!at || at.kind !== "once" || at.rest) return undefined;
+  const d = zonedParts(at.at, tz);
+  const from = fromZoned({ year: d.year, month: d.month, day: d.day, hour: 0, minute: 0 }, tz);
+  return { from, to: new Date(from.getTime() + 24 * 3600_000) };
+}
