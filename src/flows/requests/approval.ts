@@ -12,6 +12,15 @@ import { sendToPerson } from "../org/messenger.ts";
 
 export type RequestWithSteps = Request & { steps: (RequestStep & { approver: Person; onBehalfOf: Person | null })[]; requester: Person };
 
+/** What a kind does once its whole chain has approved (the seal register numbers an entry, …). */
+export type ApprovedHook = (request: RequestWithSteps) => Promise<void>;
+const approvedHooks = new Map<RequestKind, ApprovedHook>();
+
+/** Registers what happens when a request of `kind` is finally approved. */
+export function onApproved(kind: RequestKind, hook: ApprovedHook): void {
+  approvedHooks.set(kind, hook);
+}
+
 export interface NewRequest {
   kind: RequestKind;
   form: Prisma.InputJsonValue;
@@ -100,7 +109,11 @@ export async function decide(app: App, member: Member, id: number, approve: bool
     }
     await audit(tx, { actorId: member.id, action: approve ? "request.approve" : "request.reject", entity: "Request", entityId: id, data: { step: step.position, comment: comment || null } });
   });
-  const updated = await loadRequest(app, id);
+  let updated = await loadRequest(app, id);
+  if (outcome === "approved") {
+    await approvedHooks.get(updated.kind)?.(updated);
+    updated = await loadRequest(app, id);
+  }
   const note = comment ? t(localeOf(app, request.requester), "request.commentNote", { comment }) : "";
   if (outcome === "rejected") await tell(app, request.requester, "request.toldRejected", { id, name: member.name, note });
   else if (outcome === "approved") await tell(app, request.requester, "request.toldApproved", { id, name: member.name, note });
