@@ -10,6 +10,7 @@ import { audit } from "../../db/audit.ts";
 import { StartupError } from "../../startup-error.ts";
 import type { Circular } from "../../generated/prisma/client.ts";
 import { sendToPerson } from "../org/messenger.ts";
+import { onLeave } from "../requests/on-leave.ts";
 import { chaseDueAt, escalationDueAt, mayChaseAt, nextChaseWindow, resolvePolicy, type ChasePolicy } from "./chase-policy.ts";
 import { responseButtons, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
 
@@ -86,10 +87,13 @@ async function chaseRound(app: App, circularId: number, round: number): Promise<
 
 /** Marks the missing as chased and queues one batched nudge per person; returns how many. */
 async function chaseMissing(app: App, circular: Circular, policy: ChasePolicy, now: Date): Promise<number> {
-  const missing = await app.prisma.receipt.findMany({
+  const candidates = await app.prisma.receipt.findMany({
     where: { circularId: circular.id, respondedAt: null, chasedCount: { lt: policy.maxChases }, delivery: { not: "unreachable" } },
     select: { id: true, personId: true },
   });
+  // People on approved leave are not chased; they keep their turn for when they are back.
+  const away = await onLeave(app.prisma, candidates.map((r) => r.personId), now);
+  const missing = candidates.filter((r) => !away.has(r.personId));
   if (missing.length === 0) return 0;
   await app.prisma.receipt.updateMany({ where: { id: { in: missing.map((r) => r.id) } }, data: { chasedCount: { increment: 1 }, lastChasedAt: now } });
   const batch = Math.floor(now.getTime() / BATCH_MS) + 1;

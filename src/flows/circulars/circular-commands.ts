@@ -7,6 +7,7 @@ import type { ActionContext, CommandContext, Context } from "../../bot/router.ts
 import { formatLocal } from "../../bot/time-parse.ts";
 import type { CircularDraft, CircularKind } from "../../generated/prisma/client.ts";
 import { usage } from "../org/org-commands.ts";
+import { onLeave } from "../requests/on-leave.ts";
 import { describeAudience } from "./audience.ts";
 import { chaseNow, registerChasing } from "./chasing.ts";
 import { parseCompose, type Part } from "./compose.ts";
@@ -285,8 +286,11 @@ async function statusText(app: App, ctx: Context, id: number): Promise<string> {
   }
   const missing = receipts.filter((r) => !r.respondedAt);
   if (missing.length) {
+    const away = await onLeave(app.prisma, missing.map((r) => r.personId), app.clock.now());
     lines.push(ctx.t("circular.statusMissing"));
-    lines.push(...byUnit(missing, (r) => `${r.person.name}${deliveryNote(ctx, r.delivery, r.person.identities.some((i) => i.unreachableAt))}`));
+    lines.push(
+      ...byUnit(missing, (r) => `${r.person.name}${away.has(r.personId) ? ctx.t("circular.note.onLeave") : ""}${deliveryNote(ctx, r.delivery, r.person.identities.some((i) => i.unreachableAt))}`),
+    );
   }
   return lines.join("\n");
 }

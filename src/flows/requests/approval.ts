@@ -9,6 +9,7 @@ import type { Outbound } from "../../bot/message.ts";
 import { audit } from "../../db/audit.ts";
 import type { Person, Prisma, Request, RequestKind, RequestStep } from "../../generated/prisma/client.ts";
 import { sendToPerson } from "../org/messenger.ts";
+import { onLeave } from "./on-leave.ts";
 
 export type RequestWithSteps = Request & { steps: (RequestStep & { approver: Person; onBehalfOf: Person | null })[]; requester: Person };
 
@@ -43,9 +44,33 @@ export async function fileRequest(app: App, requester: Member, r: NewRequest, su
     await audit(tx, { actorId: requester.id, action: "request.file", entity: "Request", entityId: request.id, data: { kind: r.kind, approvers: r.approvers } });
     return request;
   });
-  const request = await loadRequest(app, created.id);
+  const request = await assignStandIn(app, await loadRequest(app, created.id));
   await askApprover(app, request, summary);
   return request;
+}
+
+/**
+ * While the pending step's approver is on approved leave, the step goes to their deputy, else to their
+ * supervisor (walking on if they are away too); it records on whose behalf. Nobody free: it stays.
+ */
+async function assignStandIn(app: App, request: RequestWithSteps): Promise<RequestWithSteps> {
+  const step = request.steps.find((s) => s.status === "pending");
+  if (!step) return request;
+  const now = app.clock.now();
+  let approver: Person = step.approver;
+  const seen = new Set([approver.id, request.requesterId]);
+  while ((await onLeave(app.prisma, [approver.id], now)).has(approver.id)) {
+    const nextId = approver.deputyId ?? approver.supervisorId;
+    if (!nextId || seen.has(nextId)) return request;
+    seen.add(nextId);
+    approver = await app.prisma.person.findUniqueOrThrow({ where: { id: nextId } });
+  }
+  if (approver.id === step.approverId) return request;
+  await app.prisma.$transaction(async (tx) => {
+    await tx.requestStep.update({ where: { id: step.id }, data: { approverId: approver.id, onBehalfOfId: step.approverId } });
+    await audit(tx, { actorId: null, action: "request.standIn", entity: "Request", entityId: request.id, data: { step: step.position, for: step.approverId, by: approver.id } });
+  });
+  return loadRequest(app, request.id);
 }
 
 export async function loadRequest(app: App, id: number): Promise<RequestWithSteps> {
@@ -66,8 +91,9 @@ async function askApprover(app: App, request: RequestWithSteps, summary: (locale
   const step = request.steps.find((s) => s.status === "pending");
   if (!step) return;
   const locale = localeOf(app, step.approver);
+  const behalf = step.onBehalfOf ? `\n${t(locale, "request.askOnBehalf", { name: step.onBehalfOf.name })}` : "";
   const message: Outbound = {
-    text: `${t(locale, "request.ask", { id: request.id, name: request.requester.name })}\n${summary(locale)}`,
+    text: `${t(locale, "request.ask", { id: request.id, name: request.requester.name })}${behalf}\n${summary(locale)}`,
     buttons: [[
       { label: t(locale, "request.approveButton"), action: "request.approve", value: String(request.id) },
       { label: t(locale, "request.rejectButton"), action: "request.reject", value: String(request.id) },
@@ -118,8 +144,10 @@ export async function decide(app: App, member: Member, id: number, approve: bool
   if (outcome === "rejected") await tell(app, request.requester, "request.toldRejected", { id, name: member.name, note });
   else if (outcome === "approved") await tell(app, request.requester, "request.toldApproved", { id, name: member.name, note });
   else {
+    updated = await assignStandIn(app, updated);
     const next = updated.steps.find((s) => s.status === "pending")!;
-    await tell(app, request.requester, "request.toldNext", { id, name: member.name, next: next.approver.name, note });
+    const nextName = next.onBehalfOf ? t(localeOf(app, request.requester), "request.nameOnBehalf", { name: next.approver.name, of: next.onBehalfOf.name }) : next.approver.name;
+    await tell(app, request.requester, "request.toldNext", { id, name: member.name, next: nextName, note });
     await askApprover(app, updated, summary);
   }
   return { request: updated, outcome };

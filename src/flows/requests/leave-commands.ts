@@ -9,20 +9,9 @@ import type { Request } from "../../generated/prisma/client.ts";
 import { usage } from "../org/org-commands.ts";
 import { decide, fileRequest, requestsOf, withdraw, type RequestWithSteps } from "./approval.ts";
 import { leaveApprovers } from "./leave-chain.ts";
+import { leaveTypeOf } from "./leave-types.ts";
+import { officeYear, remaining } from "./balances.ts";
 import { describePeriod, overlaps, parseLeavePeriod, periodInstants, type LeavePeriod } from "./leave-period.ts";
-
-/** Leave types and the words people use for them. */
-const LEAVE_TYPES: Record<string, string[]> = {
-  personal: ["事假", "personal"],
-  sick: ["病假", "sick"],
-  annual: ["年假", "年休假", "annual"],
-  compensatory: ["调休", "补休", "in-lieu", "compensatory"],
-  marriage: ["婚假", "marriage"],
-  maternity: ["产假", "陪产假", "maternity", "paternity"],
-  bereavement: ["丧假", "bereavement"],
-  other: ["其他", "other"],
-};
-const typeOfWord = new Map(Object.entries(LEAVE_TYPES).flatMap(([type, words]) => words.map((w) => [w.toLowerCase(), type])));
 
 interface LeaveForm {
   type: string;
@@ -41,7 +30,7 @@ export function registerLeave(app: App): void {
     usage: "leave.usage",
     async run(ctx) {
       const [first = "", ...others] = ctx.args.split(/\s+/);
-      const type = typeOfWord.get(first.toLowerCase());
+      const type = leaveTypeOf(first);
       const text = type ? others.join(" ") : ctx.args;
       const period = parseLeavePeriod(text, { now: app.clock.now(), timeZone: app.config.timeZone });
       if (!period) return usage(ctx);
@@ -53,6 +42,10 @@ export function registerLeave(app: App): void {
       if (clash) return void (await ctx.reply(ctx.t("leave.overlap", { id: clash.id })));
       const form: LeaveForm = { type: type ?? "personal", period: { start: period.start, end: period.end, workingDays: period.workingDays } };
       const { from, to } = periodInstants(period, app.config.timeZone);
+      const left = await remaining(app, ctx.member!.id, form.type, officeYear(app, from));
+      if (left !== null && left < period.workingDays) {
+        return void (await ctx.reply(ctx.t("leave.insufficient", { type: typeLabel(form.type, ctx.locale), left, days: period.workingDays })));
+      }
       const approvers = await leaveApprovers(app.prisma, ctx.member!.id, period.workingDays);
       const request = await fileRequest(
         app,
@@ -60,7 +53,8 @@ export function registerLeave(app: App): void {
         { kind: "leave", form: form as never, reason, approvers, leave: { type: form.type, startsAt: from, endsAt: to, workingDays: period.workingDays } },
         (locale) => leaveSummary({ form: form as never, reason, leaveType: form.type }, locale),
       );
-      const first_ = request.steps[0]!.approver.name;
+      const step = request.steps[0]!;
+      const first_ = step.onBehalfOf ? ctx.t("request.nameOnBehalf", { name: step.approver.name, of: step.onBehalfOf.name }) : step.approver.name;
       await ctx.reply(`${ctx.t("leave.filed", { id: request.id, approver: first_ })}\n${leaveSummary(request, ctx.locale)}`);
     },
   });

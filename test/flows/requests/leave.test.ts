@@ -86,3 +86,62 @@ describe("leave requests", () => {
     expect(actions).toEqual(expect.arrayContaining(["request.approve", "request.reject", "request.cancel"]));
   });
 });
+
+describe("balances, stand-ins and leave seen by circulars", () => {
+  let office: Office;
+  const clock = new TestClock(new Date("2026-11-25T10:00:00+08:00")); // Wednesday
+  beforeAll(async () => {
+    office = await openOffice("postgres", { clock });
+    const join = await setupOffice(office.chat);
+    await join("chen", "陈书记", "leader", "城关镇");
+    await join("zhou", "周秘书", "secretary", "党政办", "陈书记");
+    await join("li", "李主任", "secretary", "综治办", "陈书记");
+    await join("jia", "甲", "member", "综治办", "李主任");
+  });
+  afterAll(async () => office?.close());
+
+  const chat = () => office.chat;
+
+  it("puts the leader on leave today, approved by the admin", async () => {
+    expect(await chat().say("chen", "代理人 周秘书")).toEqual(["已设置：陈书记 请假时由 周秘书 代为审批。"]);
+    expect((await chat().say("chen", "请假 事假 今天 下乡调研"))[0]).toContain("等待 王主任 审批");
+    await chat().press("wang", "request.approve");
+    expect(await chat().say("wang", "今日请假")).toEqual(["今天请假（1人）：\n  城关镇：陈书记（事假）"]);
+  });
+
+  it("refuses leave beyond the balance an admin set, and counts what is used", async () => {
+    expect(await chat().say("jia", "假期余额 甲 年假 5")).toEqual(["只有管理员可以这样做。"]);
+    await chat().say("wang", "假期余额 甲 年假 2");
+    expect(await chat().say("jia", "请假 年假 下周一到周三 回老家")).toEqual(["年假余额不足：还剩 2 天，本次需要 3 天。"]);
+    expect(await chat().say("wang", "假期余额 甲 年假 5")).toEqual(["已设置 甲 2026年年假 5 天。"]);
+    expect((await chat().say("jia", "请假 年假 下周一到周三 回老家"))[0]).toContain("等待 李主任 审批");
+    expect(await chat().say("jia", "/balance")).toEqual(["2026年假期余额：\n  年假：剩 2 天（额度 5，已用或在审 3）"]);
+  });
+
+  it("sends the leader's step to their deputy while the leader is on leave", async () => {
+    await chat().press("li", "request.approve");
+    const ask = await chat().waitFor("zhou", "甲 的申请 #2 等待你审批");
+    expect(ask.text).toContain("（陈书记 请假中，由你代为审批）");
+    await chat().waitFor("jia", "转 周秘书（代 陈书记） 审批");
+    expect(await chat().say("chen", "批准 2")).toEqual(["申请 #2 当前由 周秘书 审批，你不能代为决定。"]);
+    await chat().press("zhou", "request.approve");
+    await chat().waitFor("jia", "你的申请 #2 已获批准（周秘书）。");
+    const step = await office.runtime.app.prisma.requestStep.findFirstOrThrow({ where: { requestId: 2, position: 1 }, include: { approver: true, onBehalfOf: true } });
+    expect([step.approver.name, step.onBehalfOf?.name, step.status]).toEqual(["周秘书", "陈书记", "approved"]);
+  });
+
+  it("does not chase a person on leave for a notice, and /status says they are on leave", async () => {
+    await chat().say("zhou", "通知 周五安全检查 发给 城关镇 截止 2026-11-27 17:00");
+    await chat().press("zhou", "circular.publish");
+    await chat().waitFor("chen", "周五安全检查");
+    const scheduler = office.runtime.app.scheduler;
+    const [chase] = await scheduler.upcoming("circular.chase");
+    clock.set(chase!.at);
+    await scheduler.promote(chase!.id);
+    await expect.poll(() => scheduler.isScheduled(chase!.id)).toBe(false);
+    const receipts = await office.runtime.app.prisma.receipt.findMany({ include: { person: true } });
+    expect(receipts.find((r) => r.person.name === "陈书记")!.chasedCount).toBe(0);
+    expect(receipts.find((r) => r.person.name === "甲")!.chasedCount).toBe(1);
+    expect((await chat().say("zhou", "状态 1"))[0]).toContain("陈书记（请假中）");
+  });
+});
