@@ -172,6 +172,8 @@ export const en: Record<keyof typeof zhCN, string> = {
   "circular.chasingNow": "Chasing {count} people now.",
   "circular.chasingLater": "It is outside working hours; {count} people will be chased {when}.",
   "chase.groupLead": "{serial} (#{id}) {title}: still waiting for",
+  "chase.approvalLine": "Request #{id} ({name}) is waiting for your decision",
+  "request.escalation": "Request #{id} ({requester}) has waited for {approver}'s decision for over {hours} working hours; please follow up.",
   "chase.nudge": "Hello, {count} item(s) are still waiting for your reply:",
   "chase.escalation": "{serial} (#{id}) {title}: still no reply after chasing from: {names}. Please follow up.",
   "chase.summary": "{serial} (#{id}) {title} receipts: {done}/{total} replied. Missing: {names}",

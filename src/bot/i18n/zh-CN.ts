@@ -170,6 +170,8 @@ export const zhCN = {
   "circular.chasingNow": "正在催办 {count} 人。",
   "circular.chasingLater": "现在不是工作时间，将在 {when} 催办 {count} 人。",
   "chase.groupLead": "{serial}（#{id}）{title}：以下同志请尽快确认：",
+  "chase.approvalLine": "申请 #{id}（{name}）待你审批",
+  "request.escalation": "申请 #{id}（{requester}）在 {approver} 处已等待审批超过 {hours} 个工作小时，请督促。",
   "chase.nudge": "您好，以下 {count} 项还在等您回复：",
   "chase.escalation": "{serial}（#{id}）{title}：以下人员催办后仍未回复，请督促：{names}",
   "chase.summary": "{serial}（#{id}）{title} 回执汇总：已回复 {done}/{total}。未回复：{names}",

@@ -20,6 +20,13 @@ export const ESCALATE = "circular.escalate";
 /** Chases due within this window reach a person as one message. */
 const BATCH_MS = 10 * 60_000;
 
+/** Queues the batched reminder for `personId` due at `now` (circulars and approvals share it). */
+export async function queueNudge(app: App, personId: number, now: Date, policy: ChasePolicy): Promise<void> {
+  const batch = Math.floor(now.getTime() / BATCH_MS) + 1;
+  const at = nextChaseWindow(new Date(batch * BATCH_MS), policy, app.config.timeZone);
+  await app.scheduler.schedule(NUDGE, `nudge-p${personId}-b${batch}`, { personId }, at);
+}
+
 export function policyOf(app: App, circular: Pick<Circular, "chasePolicy">): ChasePolicy {
   return resolvePolicy(app.config.chasePolicy as Partial<ChasePolicy> | undefined, circular.chasePolicy as Partial<ChasePolicy> | null);
 }
@@ -96,9 +103,7 @@ async function chaseMissing(app: App, circular: Circular, policy: ChasePolicy, n
   const missing = candidates.filter((r) => !away.has(r.personId));
   if (missing.length === 0) return 0;
   await app.prisma.receipt.updateMany({ where: { id: { in: missing.map((r) => r.id) } }, data: { chasedCount: { increment: 1 }, lastChasedAt: now } });
-  const batch = Math.floor(now.getTime() / BATCH_MS) + 1;
-  const at = nextChaseWindow(new Date(batch * BATCH_MS), policy, app.config.timeZone);
-  for (const { personId } of missing) await app.scheduler.schedule(NUDGE, `nudge-p${personId}-b${batch}`, { personId }, at);
+  for (const { personId } of missing) await queueNudge(app, personId, now, policy);
   await mentionInGroups(app, circular, missing.map((r) => r.personId));
   return missing.length;
 }
@@ -136,17 +141,28 @@ async function nudge(app: App, personId: number): Promise<void> {
     include: { circular: true },
     orderBy: { circular: { deadline: "asc" } },
   });
-  if (pending.length === 0) return; // answered meanwhile
+  // Requests sitting with this person as approver, once reminded, ride in the same message.
+  const approvals = await app.prisma.requestStep.findMany({
+    where: { approverId: personId, status: "pending", remindedAt: { not: null }, request: { status: "pending" } },
+    include: { request: { include: { requester: true } } },
+    orderBy: { requestId: "asc" },
+  });
+  if (pending.length === 0 && approvals.length === 0) return; // answered meanwhile
   const locale: Locale = toLocale(person.locale) ?? app.config.locale;
   const now = app.clock.now();
   const lines = pending.map(({ circular: c }) => {
     const due = c.deadline ? t(locale, "circular.dueShort", { when: formatLocal(c.deadline, app.config.timeZone, locale, now) }) : "";
     return `#${c.id} ${serialLabel(c, locale)} ${c.title}${due}`;
   });
-  const buttons: Button[][] = pending.slice(0, 10).map(({ circular: c }) => [
-    { label: `${responseLabel(RESPONSES[c.kind][0]!, locale)} #${c.id}`, action: `circular.${RESPONSES[c.kind][0]}`, value: String(c.id) },
-  ]);
-  await sendToPerson(app, personId, { text: `${t(locale, "chase.nudge", { count: pending.length })}\n${lines.join("\n")}`, buttons }).catch((err: unknown) =>
+  for (const step of approvals) lines.push(t(locale, "chase.approvalLine", { id: step.requestId, name: step.request.requester.name }));
+  const buttons: Button[][] = [
+    ...pending.slice(0, 10).map(({ circular: c }) => [
+      { label: `${responseLabel(RESPONSES[c.kind][0]!, locale)} #${c.id}`, action: `circular.${RESPONSES[c.kind][0]}`, value: String(c.id) },
+    ]),
+    ...approvals.slice(0, 10).map((s) => [{ label: t(locale, "request.approveButtonId", { id: s.requestId }), action: "request.approve", value: String(s.requestId) }]),
+  ];
+  const count = pending.length + approvals.length;
+  await sendToPerson(app, personId, { text: `${t(locale, "chase.nudge", { count })}\n${lines.join("\n")}`, buttons }).catch((err: unknown) =>
     app.log.warn({ err, person: personId }, "could not deliver a chase"),
   );
 }

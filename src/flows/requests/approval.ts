@@ -9,6 +9,7 @@ import type { Outbound } from "../../bot/message.ts";
 import { audit } from "../../db/audit.ts";
 import type { Person, Prisma, Request, RequestKind, RequestStep } from "../../generated/prisma/client.ts";
 import { sendToPerson } from "../org/messenger.ts";
+import { scheduleApproverReminder } from "./approver-chasing.ts";
 import { onLeave } from "./on-leave.ts";
 
 export type RequestWithSteps = Request & { steps: (RequestStep & { approver: Person; onBehalfOf: Person | null })[]; requester: Person };
@@ -100,6 +101,7 @@ async function askApprover(app: App, request: RequestWithSteps, summary: (locale
     ]],
   };
   await sendToPerson(app, step.approverId, message).catch((err: unknown) => app.log.warn({ err, request: request.id }, "could not ask the approver"));
+  await scheduleApproverReminder(app, request.id, step.position);
 }
 
 async function tell(app: App, person: Person, key: Parameters<typeof t>[1], params: Record<string, string | number>): Promise<void> {

@@ -8,6 +8,7 @@ import { fromZoned, zonedParts } from "../../bot/time-zone.ts";
 import type { Request } from "../../generated/prisma/client.ts";
 import { usage } from "../org/org-commands.ts";
 import { decide, fileRequest, requestsOf, withdraw, type RequestWithSteps } from "./approval.ts";
+import { registerApproverChasing } from "./approver-chasing.ts";
 import { leaveApprovers } from "./leave-chain.ts";
 import { leaveTypeOf } from "./leave-types.ts";
 import { officeYear, remaining } from "./balances.ts";
@@ -20,6 +21,7 @@ interface LeaveForm {
 
 export function registerLeave(app: App): void {
   const { router } = app.bot;
+  registerApproverChasing(app);
   const summary = (request: Request) => (locale: Locale) => leaveSummary(request, locale);
 
   router.command({

@@ -144,4 +144,28 @@ describe("balances, stand-ins and leave seen by circulars", () => {
     expect(receipts.find((r) => r.person.name === "甲")!.chasedCount).toBe(1);
     expect((await chat().say("zhou", "状态 1"))[0]).toContain("陈书记（请假中）");
   });
+
+  it("reminds an approver who sits on a request in working hours, then tells their supervisor", async () => {
+    const [filed] = await chat().say("jia", "请假 病假 12月8日 看病");
+    const id = Number(/#(\d+)/.exec(filed!)![1]);
+    const scheduler = office.runtime.app.scheduler;
+    const li = await office.runtime.app.prisma.person.findFirstOrThrow({ where: { name: "李主任" } });
+    const run = async (type: string) => {
+      const job = (await scheduler.upcoming(type)).find((j) => j.data.requestId === id || j.data.personId === li.id);
+      if (!job) throw new Error(`no ${type} job`);
+      clock.set(job.at);
+      await scheduler.promote(job.id);
+      await expect.poll(() => scheduler.isScheduled(job.id)).toBe(false);
+      return job;
+    };
+    const reminder = await run("request.remind");
+    expect(reminder.at.getTime() - clock.now().getTime()).toBeLessThanOrEqual(0);
+    await run("circular.nudge");
+    const nudge = await chat().waitFor("li", `申请 #${id}（甲）待你审批`);
+    expect(nudge.buttons).toContainEqual({ label: `批准 #${id}`, action: "request.approve", value: String(id) });
+    await run("request.escalate");
+    await chat().waitFor("chen", `申请 #${id}（甲）在 李主任 处已等待审批超过 8 个工作小时，请督促。`);
+    await chat().press("li", "request.approve");
+    await chat().waitFor("jia", `你的申请 #${id} 已获批准（李主任）。`);
+  });
 });
