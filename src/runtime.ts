@@ -19,6 +19,7 @@ import { registerCirculars } from "./flows/circulars/circular-commands.ts";
 import { registerCircularExport } from "./flows/circulars/export.ts";
 import { registerChannels } from "./flows/org/channels.ts";
 import { registerLeave } from "./flows/requests/leave-commands.ts";
+import { registerSeal } from "./flows/requests/seal.ts";
 import { registerLeaveSettings } from "./flows/requests/leave-settings.ts";
 import { registerOrg } from "./flows/org/org-commands.ts";
 import { registerReminders } from "./flows/reminders/reminder-commands.ts";
@@ -130,6 +131,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     registerReminders(app);
     registerCirculars(app);
     registerLeave(app);
+    registerSeal(app);
     registerLeaveSettings(app);
     registerCircularExport(app);
     await pruneClaims(db.prisma, clock.now());

@@ -1,8 +1,6 @@
 // /export N (导出): the receipts of a circular as CSV, for the author or an admin to keep or file.
 // Outbound has no attachments yet, so a short table goes in the message itself and a long one is saved
 // under the data directory for someone with access to the server to collect.
-import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
 import type { App } from "../../app.ts";
 import { UserError } from "../../bot/errors.ts";
 import { t, type Locale, type MessageKey } from "../../bot/i18n/index.ts";
@@ -10,11 +8,11 @@ import type { Member } from "../../bot/member.ts";
 import { formatClock, isoDate, zonedParts } from "../../bot/time-zone.ts";
 import { audit } from "../../db/audit.ts";
 import type { Circular, DeliveryState } from "../../generated/prisma/client.ts";
+import { csvAsText, csvFile, INLINE_LIMIT, saveExport } from "../csv-export.ts";
 import { usage } from "../org/org-commands.ts";
 import { RESPONSES, responseLabel, serialLabel } from "./circular-text.ts";
 
 /** Longer CSV than this goes to a file: Telegram allows 4,096 characters a message, and the heading needs room. */
-export const INLINE_LIMIT = 3500;
 
 /** One recipient's receipt, as the export shows it. */
 export interface ExportRow {
@@ -40,7 +38,6 @@ const DELIVERY: Record<DeliveryState, MessageKey> = {
   unreachable: "export.delivery.unreachable",
 };
 const KNOWN_RESPONSES = new Set(Object.values(RESPONSES).flat());
-const BOM = "\uFEFF";
 
 /** The receipts as an RFC 4180 CSV file: UTF-8 BOM (Excel and WPS read it as GBK otherwise), CRLF, header in `locale`. */
 export function receiptsCsv(rows: readonly ExportRow[], locale: Locale, timeZone: string): string {
@@ -55,7 +52,7 @@ export function receiptsCsv(rows: readonly ExportRow[], locale: Locale, timeZone
     DELIVERY[r.delivery] ? t(locale, DELIVERY[r.delivery]) : r.delivery,
     String(r.chasedCount),
   ]);
-  return BOM + [header, ...lines].map((cells) => cells.map(csvCell).join(",")).join("\r\n") + "\r\n";
+  return csvFile([header, ...lines]);
 }
 
 /** "2026-11-27 15:04" on the office's wall clock. */
@@ -64,14 +61,6 @@ function localTime(at: Date, timeZone: string): string {
   return `${isoDate(p)} ${formatClock(p)}`;
 }
 
-/**
- * One field, quoted when it holds a comma, a quote or a line break (RFC 4180). Text a spreadsheet would
- * run as a formula (=, +, -, @ first) gets a leading apostrophe: comments are typed by anyone it was sent to.
- */
-export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 export interface Exported {
   circular: Circular;
@@ -102,23 +91,6 @@ export async function exportReceipts(app: App, member: Member, id: number, local
   return { circular, csv: receiptsCsv(rows, locale, app.config.timeZone), rows: rows.length };
 }
 
-/** Saves the CSV under `${dataDir}/exports`, never overwriting an earlier export; returns its absolute path. */
-async function saveCsv(app: App, circularId: number, csv: string): Promise<string> {
-  const dir = resolve(app.config.dataDir, "exports");
-  await mkdir(dir, { recursive: true });
-  const p = zonedParts(app.clock.now(), app.config.timeZone);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  const stamp = `${p.year}${pad(p.month)}${pad(p.day)}-${pad(p.hour)}${pad(p.minute)}${pad(p.second)}`; // office time
-  for (let n = 1; ; n++) {
-    const path = join(dir, `circular-${circularId}-${stamp}${n > 1 ? `-${n}` : ""}.csv`);
-    try {
-      await writeFile(path, csv, { flag: "wx" }); // two exports in the same second both stay
-      return path;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-  }
-}
 
 export function registerCircularExport(app: App): void {
   app.bot.router.command({
@@ -131,11 +103,10 @@ export function registerCircularExport(app: App): void {
       const id = Number(ctx.args.trim().replace(/^#/, ""));
       if (!Number.isInteger(id) || id <= 0) return usage(ctx);
       const { circular, csv, rows } = await exportReceipts(app, ctx.member!, id, ctx.locale);
-      // In a message the BOM is an invisible stray character and CR shows up in some clients: plain lines.
-      const inline = csv.slice(BOM.length).replace(/\r\n/g, "\n");
+      const inline = csvAsText(csv);
       const params = { serial: serialLabel(circular, ctx.locale), id, rows };
       let path: string | undefined;
-      if (inline.length > INLINE_LIMIT) path = await saveCsv(app, id, csv);
+      if (inline.length > INLINE_LIMIT) path = await saveExport(app, `circular-${id}`, csv);
       await audit(app.prisma, {
         actorId: ctx.member!.id, action: "circular.export", entity: "Circular", entityId: id,
         data: { rows, ...(path ? { file: path } : { inline: true }) },

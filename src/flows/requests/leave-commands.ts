@@ -1,7 +1,7 @@
 // Leave (请假): /leave TYPE PERIOD REASON, decisions by button or /approve and /reject, /withdraw,
 // /requests (mine and those waiting for me) and /out (who is out on a day, by unit).
 import type { App } from "../../app.ts";
-import { t, type Locale, type MessageKey } from "../../bot/i18n/index.ts";
+import type { Locale, MessageKey } from "../../bot/i18n/index.ts";
 import type { CommandContext, Context } from "../../bot/router.ts";
 import { parseWhen } from "../../bot/time-parse.ts";
 import { fromZoned, zonedParts } from "../../bot/time-zone.ts";
@@ -12,17 +12,15 @@ import { registerApproverChasing } from "./approver-chasing.ts";
 import { leaveApprovers } from "./leave-chain.ts";
 import { leaveTypeOf } from "./leave-types.ts";
 import { officeYear, remaining } from "./balances.ts";
-import { describePeriod, overlaps, parseLeavePeriod, periodInstants, type LeavePeriod } from "./leave-period.ts";
+import { overlaps, parseLeavePeriod, periodInstants } from "./leave-period.ts";
+import { leaveSummary, typeLabel, type LeaveForm } from "./leave-summary.ts";
+import { requestSummary } from "./summary.ts";
 
-interface LeaveForm {
-  type: string;
-  period: Pick<LeavePeriod, "start" | "end" | "workingDays">;
-}
 
 export function registerLeave(app: App): void {
   const { router } = app.bot;
   registerApproverChasing(app);
-  const summary = (request: Request) => (locale: Locale) => leaveSummary(request, locale);
+  const summary = (request: Request) => (locale: Locale) => requestSummary(request, locale);
 
   router.command({
     name: "leave",
@@ -125,8 +123,8 @@ export function registerLeave(app: App): void {
       const { mine, waiting } = await requestsOf(app, ctx.member!);
       if (mine.length === 0 && waiting.length === 0) return void (await ctx.reply(ctx.t("request.none")));
       const lines: string[] = [];
-      if (waiting.length) lines.push(ctx.t("request.waitingHeading", { count: waiting.length }), ...waiting.map((r) => `#${r.id} ${r.requester.name} ${leaveSummary(r, ctx.locale)}`));
-      if (mine.length) lines.push(ctx.t("request.mineHeading"), ...mine.map((r) => `#${r.id} ${statusLabel(ctx, r)} ${leaveSummary(r, ctx.locale)}`));
+      if (waiting.length) lines.push(ctx.t("request.waitingHeading", { count: waiting.length }), ...waiting.map((r) => `#${r.id} ${r.requester.name} ${requestSummary(r, ctx.locale)}`));
+      if (mine.length) lines.push(ctx.t("request.mineHeading"), ...mine.map((r) => `#${r.id} ${statusLabel(ctx, r)} ${requestSummary(r, ctx.locale)}`));
       const buttons = waiting.slice(0, 10).map((r) => [
         { label: ctx.t("request.approveButtonId", { id: r.id }), action: "request.approve", value: String(r.id) },
         { label: ctx.t("request.rejectButtonId", { id: r.id }), action: "request.reject", value: String(r.id) },
@@ -167,15 +165,7 @@ function idAndText(ctx: CommandContext): [number | undefined, string] {
   return [Number.isInteger(id) && id > 0 ? id : undefined, rest.join(" ").trim()];
 }
 
-function typeLabel(type: string | null, locale: Locale): string {
-  return t(locale, `leave.type.${type ?? "other"}` as MessageKey);
-}
 
-/** "事假 12月3日(周四)上午 至 12月4日(周五)下午，共 2 个工作日；事由：家里有事". */
-export function leaveSummary(r: Pick<Request, "form" | "reason" | "leaveType">, locale: Locale): string {
-  const form = r.form as unknown as LeaveForm;
-  return t(locale, "leave.summaryLine", { type: typeLabel(form.type, locale), period: describePeriod(form.period as LeavePeriod, locale), reason: r.reason });
-}
 
 function statusLabel(ctx: Context, r: RequestWithSteps): string {
   if (r.status !== "pending") return ctx.t(`request.status.${r.status}` as MessageKey);

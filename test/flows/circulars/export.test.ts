@@ -4,7 +4,8 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { csvCell, receiptsCsv, type ExportRow } from "../../../src/flows/circulars/export.ts";
+import { receiptsCsv, type ExportRow } from "../../../src/flows/circulars/export.ts";
+import { csvCell } from "../../../src/flows/csv-export.ts";
 import { openOffice, TestClock, type Office } from "../../support/office.ts";
 import { setupOffice } from "../../support/roster.ts";
 
