@@ -21,6 +21,7 @@ import { registerChannels } from "./flows/org/channels.ts";
 import { registerLeave } from "./flows/requests/leave-commands.ts";
 import { registerSeal } from "./flows/requests/seal.ts";
 import { registerLeaveSettings } from "./flows/requests/leave-settings.ts";
+import { registerGeneral } from "./flows/requests/general-commands.ts";
 import { registerOrg } from "./flows/org/org-commands.ts";
 import { registerReminders } from "./flows/reminders/reminder-commands.ts";
 import { HttpServer } from "./http/http-server.ts";
@@ -133,6 +134,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     registerLeave(app);
     registerSeal(app);
     registerLeaveSettings(app);
+    registerGeneral(app);
     registerCircularExport(app);
     await pruneClaims(db.prisma, clock.now());
 

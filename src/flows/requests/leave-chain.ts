@@ -1,10 +1,16 @@
 // Who approves a leave request: the supervisor; for more than one working day also a leader of the
 // requester's unit (or the nearest unit above); for more than five also the principal leader (a leader
-// of the office's root unit). Nobody appears twice and nobody approves their own leave.
+// of the office's root unit). The thresholds are an admin's to change (/approvers). Nobody appears twice
+// and nobody approves their own leave.
 import type { PrismaClient } from "../../db/database.ts";
 import type { Person } from "../../generated/prisma/client.ts";
 
-export async function leaveApprovers(prisma: PrismaClient, requesterId: number, workingDays: number): Promise<number[]> {
+export async function leaveApprovers(
+  prisma: PrismaClient,
+  requesterId: number,
+  workingDays: number,
+  thresholds: { leaderAfterDays: number; principalAfterDays: number } = { leaderAfterDays: 1, principalAfterDays: 5 },
+): Promise<number[]> {
   const requester = await prisma.person.findUniqueOrThrow({ where: { id: requesterId } });
   const units = await prisma.unit.findMany({ select: { id: true, parentId: true } });
   const leaders = await prisma.person.findMany({ where: { role: "leader", active: true }, orderBy: { id: "asc" } });
@@ -23,8 +29,8 @@ export async function leaveApprovers(prisma: PrismaClient, requesterId: number, 
     }
     return leaders.find((l) => l.id !== requester.id) ?? null;
   })();
-  if (workingDays > 1 || chain.length === 0) add(unitLeader);
-  if (workingDays > 5) {
+  if (workingDays > thresholds.leaderAfterDays || chain.length === 0) add(unitLeader);
+  if (workingDays > thresholds.principalAfterDays) {
     const roots = new Set(units.filter((u) => u.parentId === null).map((u) => u.id));
     add(leaders.find((l) => l.unitId !== null && roots.has(l.unitId) && l.id !== requester.id));
   }

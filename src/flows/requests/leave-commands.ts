@@ -9,6 +9,7 @@ import type { Request } from "../../generated/prisma/client.ts";
 import { usage } from "../org/org-commands.ts";
 import { decide, fileRequest, requestsOf, withdraw, type RequestWithSteps } from "./approval.ts";
 import { registerApproverChasing } from "./approver-chasing.ts";
+import { chainSettings } from "./chains.ts";
 import { leaveApprovers } from "./leave-chain.ts";
 import { leaveTypeOf } from "./leave-types.ts";
 import { officeYear, remaining } from "./balances.ts";
@@ -46,7 +47,7 @@ export function registerLeave(app: App): void {
       if (left !== null && left < period.workingDays) {
         return void (await ctx.reply(ctx.t("leave.insufficient", { type: typeLabel(form.type, ctx.locale), left, days: period.workingDays })));
       }
-      const approvers = await leaveApprovers(app.prisma, ctx.member!.id, period.workingDays);
+      const approvers = await leaveApprovers(app.prisma, ctx.member!.id, period.workingDays, await chainSettings(app));
       const request = await fileRequest(
         app,
         ctx.member!,

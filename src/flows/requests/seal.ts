@@ -14,6 +14,7 @@ import { csvAsText, csvFile, INLINE_LIMIT, saveExport } from "../csv-export.ts";
 import { usage } from "../org/org-commands.ts";
 import { sendToPerson } from "../org/messenger.ts";
 import { fileRequest, onApproved, type RequestWithSteps } from "./approval.ts";
+import { configuredApprovers } from "./chains.ts";
 
 /** What a seal request's `form` holds. `seal` is a key of SEALS, or the free text typed after 印章. */
 export interface SealForm {
@@ -177,6 +178,8 @@ function registerNumber(entry: Pick<SealEntry, "year" | "serial">, locale: Local
  * per seal or per kind of document are a later step.
  */
 export async function sealApprovers(app: App, requesterId: number): Promise<number[]> {
+  const configured = await configuredApprovers(app, "seal", requesterId);
+  if (configured.length) return configured;
   const roots = await app.prisma.unit.findMany({ where: { parentId: null }, select: { id: true } });
   const secretaries = await app.prisma.person.findMany({ where: { role: "secretary", active: true, id: { not: requesterId } }, orderBy: { id: "asc" } });
   const director =
