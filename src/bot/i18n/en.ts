@@ -243,6 +243,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   "request.ask": "{name}'s request #{id} is waiting for your decision:",
   "request.askOnBehalf": "({name} is on leave; you decide on their behalf)",
   "request.nameOnBehalf": "{name} (for {of})",
+  "request.deciderOnBehalf": "{name} for {of}",
   "request.approveButton": "✓ Approve",
   "request.rejectButton": "✗ Reject",
   "request.approveButtonId": "Approve #{id}",

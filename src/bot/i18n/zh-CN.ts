@@ -241,6 +241,7 @@ export const zhCN = {
   "request.ask": "{name} 的申请 #{id} 等待你审批：",
   "request.askOnBehalf": "（{name} 请假中，由你代为审批）",
   "request.nameOnBehalf": "{name}（代 {of}）",
+  "request.deciderOnBehalf": "{name}，代 {of}",
   "request.approveButton": "✓ 批准",
   "request.rejectButton": "✗ 驳回",
   "request.approveButtonId": "批准 #{id}",

@@ -142,14 +142,17 @@ export async function decide(app: App, member: Member, id: number, approve: bool
     await approvedHooks.get(updated.kind)?.(updated);
     updated = await loadRequest(app, id);
   }
-  const note = comment ? t(localeOf(app, request.requester), "request.commentNote", { comment }) : "";
-  if (outcome === "rejected") await tell(app, request.requester, "request.toldRejected", { id, name: member.name, note });
-  else if (outcome === "approved") await tell(app, request.requester, "request.toldApproved", { id, name: member.name, note });
+  const requesterLocale = localeOf(app, request.requester);
+  const note = comment ? t(requesterLocale, "request.commentNote", { comment }) : "";
+  // A stand-in's decision says on whose behalf it was made.
+  const decider = step.onBehalfOf ? t(requesterLocale, "request.deciderOnBehalf", { name: member.name, of: step.onBehalfOf.name }) : member.name;
+  if (outcome === "rejected") await tell(app, request.requester, "request.toldRejected", { id, name: decider, note });
+  else if (outcome === "approved") await tell(app, request.requester, "request.toldApproved", { id, name: decider, note });
   else {
     updated = await assignStandIn(app, updated);
     const next = updated.steps.find((s) => s.status === "pending")!;
     const nextName = next.onBehalfOf ? t(localeOf(app, request.requester), "request.nameOnBehalf", { name: next.approver.name, of: next.onBehalfOf.name }) : next.approver.name;
-    await tell(app, request.requester, "request.toldNext", { id, name: member.name, next: nextName, note });
+    await tell(app, request.requester, "request.toldNext", { id, name: decider, next: nextName, note });
     await askApprover(app, updated, summary);
   }
   return { request: updated, outcome };

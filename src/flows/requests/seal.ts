@@ -342,7 +342,7 @@ export function registerSeal(app: App): void {
 
   router.command({
     name: "seal_register",
-    aliases: ["用印登记", "用印台账"],
+    aliases: ["用印登记", "用印台账", "seal-register"], // Telegram commands cannot contain "-"
     audience: REGISTER_AUDIENCE,
     summary: "seal.register.summary",
     usage: "seal.register.usage",
@@ -369,7 +369,7 @@ export function registerSeal(app: App): void {
 
   router.command({
     name: "seal_export",
-    aliases: ["导出用印登记", "导出用印台账"],
+    aliases: ["导出用印登记", "导出用印台账", "seal-export"],
     audience: REGISTER_AUDIENCE,
     summary: "seal.export.summary",
     usage: "seal.export.usage",

@@ -125,7 +125,7 @@ describe("balances, stand-ins and leave seen by circulars", () => {
     await chat().waitFor("jia", "转 周秘书（代 陈书记） 审批");
     expect(await chat().say("chen", "批准 2")).toEqual(["申请 #2 当前由 周秘书 审批，你不能代为决定。"]);
     await chat().press("zhou", "request.approve");
-    await chat().waitFor("jia", "你的申请 #2 已获批准（周秘书）。");
+    await chat().waitFor("jia", "你的申请 #2 已获批准（周秘书，代 陈书记）。");
     const step = await office.runtime.app.prisma.requestStep.findFirstOrThrow({ where: { requestId: 2, position: 1 }, include: { approver: true, onBehalfOf: true } });
     expect([step.approver.name, step.onBehalfOf?.name, step.status]).toEqual(["周秘书", "陈书记", "approved"]);
   });
