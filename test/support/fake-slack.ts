@@ -1,0 +1,338 @@
+// A fake Slack Web API over real HTTP, for Slack adapter tests. Bolt is pointed at it with
+// `clientOptions: { slackApiUrl: fake.url }` and gets Slack's answers: HTTP 200 with `{ ok: false, error }` for
+// refusals (Slack uses no other status codes except 429), 429 with Retry-After for rate limits, and the same
+// response shapes for the handful of methods Relay uses. It also serves response_url endpoints so `respond()` works.
+// Only types come from Bolt's re-export of @slack/web-api (not a direct dependency of ours): they are generated
+// from Slack's docs, so tsc checks our field names.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { webApi } from "@slack/bolt";
+
+/** The workspace and bot a fake started with default options answers as (and slack-signing's builders use). */
+export const DEFAULT_WORKSPACE = {
+  team_id: "T0RELAY001",
+  team: "Relay Office",
+  domain: "relay-office",
+  bot_user_id: "U0RELAYBOT",
+  bot_id: "B0RELAYBOT",
+  app_id: "A0RELAYAPP",
+  token: "xoxb-0000000001-0000000002-relaytesttoken",
+} as const;
+
+export interface FakeSlackOptions {
+  token?: string; // the one bot token accepted; default DEFAULT_WORKSPACE.token
+  users?: Record<string, Partial<FakeUser>>; // users.info answers for these ids; other well-formed ids get a made-up person
+  now?: () => number; // ms clock for message ts values, so a test can stand still
+}
+
+export interface FakeUser {
+  id: string;
+  name: string;
+  real_name: string;
+  display_name: string;
+  tz: string;
+  is_bot: boolean;
+}
+
+/** A message the bot posted, as Slack now shows it (edits applied). */
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks?: unknown[];
+  thread_ts?: string;
+  user: string; // the bot user, as Slack shows app messages
+  bot_id: string;
+  edited?: { user: string; ts: string };
+}
+
+/** A message only `user` can see (chat.postEphemeral); Slack never lets the app edit or fetch it. */
+export interface EphemeralMessage { channel: string; user: string; message_ts: string; text: string; blocks?: unknown[] }
+
+export interface SlackCall { method: string; body: Record<string, unknown>; token?: string; error?: string }
+export interface ResponseUrlPost { url: string; body: Record<string, unknown> }
+
+type Params = Record<string, unknown>;
+/** A method's answer without `ok`, which onRequest adds. */
+type Answer<T> = Omit<T, "ok">;
+/** An `ok: false` answer; `status` is 200 except for rate limits, as on Slack. */
+class SlackRefusal {
+  constructor(readonly error: string, readonly extra: Params = {}) {}
+}
+
+// Parameters Slack takes as JSON inside a form field; @slack/web-api JSON-stringifies every non-scalar argument.
+const JSON_PARAMS = new Set(["blocks", "attachments", "metadata", "unfurl_links_domains"]);
+const METHODS = new Set(["auth.test", "chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open", "users.info"]);
+const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
+const USER_ID = /^[UW][A-Z0-9]{8,}$/;
+
+export class FakeSlack {
+  readonly token: string;
+  url = ""; // "http://127.0.0.1:PORT/api/": what WebClient's slackApiUrl and Bolt's clientOptions.slackApiUrl take
+  origin = "";
+  calls: SlackCall[] = [];
+  responses: ResponseUrlPost[] = []; // what respond() posted to response URLs made by responseUrl()
+  rateLimited = 0;
+
+  private server!: Server;
+  private readonly now: () => number;
+  private readonly users: Record<string, Partial<FakeUser>>;
+  private readonly messages: PostedMessage[] = [];
+  private readonly ephemeralMessages: EphemeralMessage[] = [];
+  private readonly dms = new Map<string, string>();
+  private readonly faults = new Map<string, ({ kind: "ratelimit"; retryAfter: number } | { kind: "fail"; error: string })[]>();
+  private seq = 0;
+  private responseUrls = 0;
+
+  private constructor(opts: FakeSlackOptions) {
+    this.token = opts.token ?? DEFAULT_WORKSPACE.token;
+    this.users = opts.users ?? {};
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Starts a fake on a free port of 127.0.0.1. */
+  static async start(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
+    const fake = new FakeSlack(opts);
+    fake.server = createServer((req, res) => {
+      // A bug in the fake must fail the test loudly, not crash the worker with an unhandled rejection.
+      fake.onRequest(req, res).catch((e: unknown) => send(res, 500, { ok: false, error: `fake_bug: ${String(e)}` }));
+    });
+    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
+    fake.origin = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    fake.url = `${fake.origin}/api/`;
+    return fake;
+  }
+
+  /** Stops the server, cutting open keep-alive connections. */
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Calls made to one method, in order (rate-limited and refused ones included). */
+  callsTo(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Messages the bot posted (to one channel, or all), edits applied. A user id means the bot's DM with that user. */
+  posted(channel?: string): PostedMessage[] {
+    const id = channel !== undefined && USER_ID.test(channel) ? this.dmWith(channel) : channel;
+    return this.messages.filter((m) => id === undefined || m.channel === id);
+  }
+
+  /** Ephemeral messages the bot posted (to one channel, or all). */
+  ephemeral(channel?: string): EphemeralMessage[] {
+    return this.ephemeralMessages.filter((m) => channel === undefined || m.channel === channel);
+  }
+
+  /** The next `n` calls to `method` answer 429 with `Retry-After: retryAfterSeconds` and `{ ok: false, error: "ratelimited" }`. */
+  rateLimitNext(method: string, n: number, retryAfterSeconds: number): void {
+    this.queueFault(method, n, { kind: "ratelimit", retryAfter: retryAfterSeconds });
+  }
+
+  /** The next `n` calls to `method` answer `{ ok: false, error }`, e.g. "channel_not_found", "not_in_channel". */
+  failNext(method: string, error: string, n = 1): void {
+    this.queueFault(method, n, { kind: "fail", error });
+  }
+
+  /** A fresh response_url served by this fake; what is posted to it lands in `responses`. */
+  responseUrl(): string {
+    return `${this.origin}/commands/${DEFAULT_WORKSPACE.team_id}/${++this.responseUrls}/fakeResponseToken`;
+  }
+
+  /** The DM channel id conversations.open gives for a user: stable per user. */
+  dmWith(userId: string): string {
+    let id = this.dms.get(userId);
+    if (!id) { id = `D${userId.slice(1).padEnd(10, "0")}`; this.dms.set(userId, id); }
+    return id;
+  }
+
+  private queueFault(method: string, n: number, fault: ({ kind: "ratelimit"; retryAfter: number } | { kind: "fail"; error: string })): void {
+    const list = this.faults.get(method) ?? [];
+    for (let i = 0; i < n; i++) list.push(fault);
+    this.faults.set(method, list);
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", this.origin).pathname;
+    const raw = await readBody(req);
+    if (path.startsWith("/commands/") && req.method === "POST") {
+      this.responses.push({ url: `${this.origin}${path}`, body: parseBody(raw, req.headers["content-type"]) ?? {} });
+      send(res, 200, "ok", "text/plain");
+      return;
+    }
+    if (!path.startsWith("/api/")) { send(res, 404, "Not Found", "text/plain"); return; }
+    const method = path.slice("/api/".length);
+    const params = parseBody(raw, req.headers["content-type"]);
+    const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
+    // Slack takes the token from the Authorization header or, as @slack/web-api also sends it, the body.
+    const { token: bodyToken, ...body } = params ?? {};
+    const token = auth?.[1] ?? (typeof bodyToken === "string" ? bodyToken : undefined);
+    const call: SlackCall = { method, body, ...(token ? { token } : {}) };
+    this.calls.push(call);
+
+    const fault = this.faults.get(method)?.shift();
+    if (fault?.kind === "ratelimit") {
+      this.rateLimited++;
+      call.error = "ratelimited";
+      send(res, 429, { ok: false, error: "ratelimited" }, "application/json", { "Retry-After": String(fault.retryAfter) });
+      return;
+    }
+    let answer: Params;
+    try {
+      if (params === undefined) throw new SlackRefusal("invalid_form_data");
+      if (!METHODS.has(method)) throw new SlackRefusal("unknown_method");
+      if (!token) throw new SlackRefusal("not_authed");
+      if (token !== this.token) throw new SlackRefusal("invalid_auth");
+      if (fault?.kind === "fail") throw new SlackRefusal(fault.error);
+      answer = { ok: true, ...this.handle(method, body) };
+    } catch (e) {
+      if (!(e instanceof SlackRefusal)) throw e;
+      call.error = e.error;
+      answer = { ok: false, error: e.error, ...e.extra };
+    }
+    send(res, 200, answer);
+  }
+
+  // ---- Methods ----
+
+  private handle(method: string, body: Params): object {
+    switch (method) {
+      case "auth.test": return this.authTest();
+      case "chat.postMessage": return this.postMessage(body);
+      case "chat.update": return this.update(body);
+      case "chat.postEphemeral": return this.postEphemeral(body);
+      case "conversations.open": return this.open(body);
+      case "users.info": return this.usersInfo(body);
+      default: throw new SlackRefusal("unknown_method");
+    }
+  }
+
+  private nextTs(): string {
+    return `${Math.floor(this.now() / 1000)}.${String(++this.seq).padStart(6, "0")}`;
+  }
+
+  private channelOf(body: Params): string {
+    const channel = body.channel;
+    if (typeof channel !== "string" || channel === "") throw new SlackRefusal("channel_not_found");
+    if (USER_ID.test(channel)) return this.dmWith(channel); // Slack posts to the app's DM with that user
+    if (!CHANNEL_ID.test(channel)) throw new SlackRefusal("channel_not_found");
+    return channel;
+  }
+
+  private content(body: Params): { text: string; blocks?: unknown[] } {
+    const text = typeof body.text === "string" ? body.text : "";
+    const blocks = body.blocks;
+    if (blocks !== undefined && (!Array.isArray(blocks) || blocks.length > 50 || blocks.some((b) => typeof b !== "object" || b === null || typeof (b as Params).type !== "string"))) {
+      throw new SlackRefusal("invalid_blocks");
+    }
+    if (text.trim() === "" && (!blocks || blocks.length === 0) && body.attachments === undefined) throw new SlackRefusal("no_text");
+    if (text.length > 40_000) throw new SlackRefusal("msg_too_long");
+    return { text, ...(blocks ? { blocks } : {}) };
+  }
+
+  private messageObject(m: PostedMessage): Params {
+    return {
+      user: m.user, type: "message", ts: m.ts, bot_id: m.bot_id, app_id: DEFAULT_WORKSPACE.app_id, text: m.text,
+      team: DEFAULT_WORKSPACE.team_id, ...(m.blocks ? { blocks: m.blocks } : {}), ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+      ...(m.edited ? { edited: m.edited } : {}),
+      bot_profile: { id: m.bot_id, app_id: DEFAULT_WORKSPACE.app_id, name: "Relay", deleted: false, team_id: DEFAULT_WORKSPACE.team_id },
+    };
+  }
+
+  private authTest(): Answer<webApi.AuthTestResponse> {
+    const w = DEFAULT_WORKSPACE;
+    return { url: `https://${w.domain}.slack.com/`, team: w.team, user: "relay", team_id: w.team_id, user_id: w.bot_user_id, bot_id: w.bot_id, is_enterprise_install: false };
+  }
+
+  private postMessage(body: Params): Answer<webApi.ChatPostMessageResponse> {
+    const channel = this.channelOf(body);
+    const thread_ts = typeof body.thread_ts === "string" ? body.thread_ts : undefined;
+    const m: PostedMessage = { channel, ts: this.nextTs(), ...this.content(body), ...(thread_ts ? { thread_ts } : {}), user: DEFAULT_WORKSPACE.bot_user_id, bot_id: DEFAULT_WORKSPACE.bot_id };
+    this.messages.push(m);
+    return { channel, ts: m.ts, message: this.messageObject(m) };
+  }
+
+  private update(body: Params): Answer<webApi.ChatUpdateResponse> {
+    const channel = this.channelOf(body);
+    const m = this.messages.find((x) => x.channel === channel && x.ts === body.ts);
+    if (!m) throw new SlackRefusal("message_not_found");
+    const { text, blocks } = this.content(body);
+    m.text = text;
+    // Slack keeps the old blocks when an update sends none, and clears them when it sends [].
+    if (blocks) m.blocks = blocks.length > 0 ? blocks : undefined;
+    if (!m.blocks) delete m.blocks;
+    m.edited = { user: DEFAULT_WORKSPACE.bot_user_id, ts: this.nextTs() };
+    return { channel, ts: m.ts, text: m.text, message: this.messageObject(m) };
+  }
+
+  private postEphemeral(body: Params): Answer<webApi.ChatPostEphemeralResponse> {
+    const channel = this.channelOf(body);
+    if (typeof body.user !== "string" || !USER_ID.test(body.user)) throw new SlackRefusal("user_not_found");
+    const message_ts = this.nextTs();
+    this.ephemeralMessages.push({ channel, user: body.user, message_ts, ...this.content(body) });
+    return { message_ts };
+  }
+
+  private open(body: Params): Answer<webApi.ConversationsOpenResponse> {
+    const users = typeof body.users === "string" ? body.users.split(",").map((u) => u.trim()).filter(Boolean) : [];
+    if (users.length === 0) throw new SlackRefusal("users_list_not_supplied");
+    if (users.some((u) => !USER_ID.test(u))) throw new SlackRefusal("user_not_found");
+    if (users.length > 8) throw new SlackRefusal("too_many_users");
+    const id = users.length === 1 ? this.dmWith(users[0]!) : `G${[...users].sort().join("").replace(/[^A-Z0-9]/g, "").slice(-10)}`;
+    return { channel: { id } };
+  }
+
+  private usersInfo(body: Params): Answer<webApi.UsersInfoResponse> {
+    const id = body.user;
+    if (typeof id !== "string" || !USER_ID.test(id)) throw new SlackRefusal("user_not_found");
+    const given = this.users[id] ?? {};
+    const name = given.name ?? `user.${id.slice(-4).toLowerCase()}`;
+    const real_name = given.real_name ?? `Test User ${id.slice(-4)}`;
+    const display_name = given.display_name ?? real_name;
+    const tz = given.tz ?? "Asia/Shanghai";
+    return {
+      user: {
+        id, team_id: DEFAULT_WORKSPACE.team_id, name, deleted: false, color: "9f69e7", real_name, tz,
+        tz_label: tz === "Asia/Shanghai" ? "China Standard Time" : tz, tz_offset: tz === "Asia/Shanghai" ? 28_800 : 0,
+        profile: { real_name, real_name_normalized: real_name, display_name, display_name_normalized: display_name, team: DEFAULT_WORKSPACE.team_id },
+        is_admin: false, is_owner: false, is_primary_owner: false, is_restricted: false, is_ultra_restricted: false,
+        is_bot: given.is_bot ?? false, is_app_user: false, updated: 1_732_700_000,
+      },
+    };
+  }
+}
+
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Form bodies (what @slack/web-api sends, JSON params as strings) or JSON bodies; undefined if neither parses. */
+function parseBody(raw: string, contentType: string | undefined): Params | undefined {
+  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type === "application/json") {
+    try {
+      const parsed: unknown = raw === "" ? {} : JSON.parse(raw);
+      return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Params) : undefined;
+    } catch { return undefined; }
+  }
+  if (type === "application/x-www-form-urlencoded" || (type === "" && raw === "")) {
+    const out: Params = {};
+    for (const [key, value] of new URLSearchParams(raw)) {
+      if (JSON_PARAMS.has(key)) {
+        try { out[key] = JSON.parse(value); } catch { out[key] = value; }
+      } else out[key] = value;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, contentType = "application/json", headers: Record<string, string> = {}): void {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  res.writeHead(status, { "content-type": contentType === "application/json" ? "application/json; charset=utf-8" : contentType, ...headers });
+  res.end(text);
+}
