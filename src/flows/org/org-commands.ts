@@ -7,7 +7,7 @@ import { formatLocal } from "../../bot/time-parse.ts";
 import { officeStaff, parseRole, type Role } from "../../bot/roles.ts";
 import { unitByName, unitSubtreeIds } from "./directory.ts";
 import { sendToPerson } from "./messenger.ts";
-import { addUnit, createInvite, join, setLocale, setup } from "./org-service.ts";
+import { addUnit, createInvite, createLinkCode, join, setLocale, setup } from "./org-service.ts";
 
 export function registerOrg(app: App): void {
   const { router } = app.bot;
@@ -85,6 +85,18 @@ export function registerOrg(app: App): void {
       // Telegram deep links (t.me/bot?start=CODE) arrive as "/start CODE".
       if (ctx.args && !ctx.member) return joinWith(ctx, ctx.args);
       await ctx.reply(ctx.member ? ctx.t("org.welcomeBack", { name: ctx.member.name }) : ctx.t("org.welcome"));
+    },
+  });
+
+  router.command({
+    name: "link",
+    aliases: ["关联账号", "绑定账号"],
+    audience: "roster",
+    summary: "org.link.summary",
+    usage: "org.link.usage",
+    async run(ctx) {
+      const invite = await createLinkCode(app, ctx.member!);
+      await ctx.reply(ctx.t("org.linkCode", { code: displayInviteCode(invite.code), raw: invite.code }));
     },
   });
 

@@ -161,6 +161,30 @@ export async function join(app: App, user: UserRef, typedCode: string, locale: L
   });
 }
 
+/**
+ * A one-time code that links another chat account (Slack, a second Telegram) to `member`: sent from the
+ * other account with /join, it binds that account to this roster entry instead of adding a person.
+ */
+export async function createLinkCode(app: App, member: Member): Promise<Invite> {
+  return app.prisma.$transaction(async (tx) => {
+    const person = await tx.person.findUniqueOrThrow({ where: { id: member.id } });
+    const invite = await tx.invite.create({
+      data: {
+        code: newInviteCode(),
+        name: person.name,
+        personId: person.id,
+        role: person.role,
+        unitId: person.unitId,
+        supervisorId: person.supervisorId,
+        createdById: person.id,
+        expiresAt: new Date(app.clock.now().getTime() + 3600_000), // an hour: it is for the person themself
+      },
+    });
+    await audit(tx, { actorId: person.id, action: "identity.linkCode", entity: "Invite", entityId: invite.id });
+    return invite;
+  });
+}
+
 /** Remembers the language a person wants Relay to speak to them. */
 export async function setLocale(app: App, member: Member, locale: Locale): Promise<void> {
   await app.prisma.$transaction(async (tx) => {

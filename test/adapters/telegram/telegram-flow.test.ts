@@ -106,3 +106,30 @@ async function waitForParts(tg: TelegramOffice, chatId: number, n: number) {
   await expect.poll(() => tg.fake.sent(chatId).filter((m) => m.text.includes("很长的提醒内容")).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(n);
   return tg.fake.sent(chatId).filter((m) => m.text.includes("很长的提醒内容"));
 }
+
+describe("linking a second account to the same person", () => {
+  let tg: TelegramOffice;
+  beforeAll(async () => {
+    tg = await TelegramOffice.open("webhook");
+  });
+  afterAll(async () => tg?.close());
+
+  it("binds another account with a one-time /link code, so both reach the same roster entry", async () => {
+    const phone = user(1001, "王");
+    const laptop = user(1077, "王（电脑）");
+    await tg.deliver(privateMessage(phone, "/setup 王主任 城关镇"));
+    await tg.waitFor(phone.id, "第一位管理员");
+    await tg.deliver(privateMessage(phone, "关联账号"));
+    const link = await tg.waitFor(phone.id, "关联码");
+    const raw = /\/start ([A-Z0-9]{8})/.exec(link.text)![1]!;
+    await tg.deliver(privateMessage(laptop, `/start ${raw}`));
+    await tg.waitFor(laptop.id, "欢迎，王主任！");
+    await tg.deliver(privateMessage(laptop, "/whoami"));
+    const me = await tg.waitFor(laptop.id, "王主任（#1）");
+    expect(me.text).toContain("角色：管理员");
+    expect(await tg.db.prisma.person.count()).toBe(1);
+    expect(await tg.db.prisma.identity.count({ where: { personId: 1 } })).toBe(2);
+    await tg.deliver(privateMessage(user(1099, "别人"), `/start ${raw}`));
+    await tg.waitFor(1099, "这个邀请码已经用过了");
+  });
+});
