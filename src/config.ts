@@ -109,6 +109,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
     throw new ConfigError("Invalid configuration: SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (HTTP events) or SLACK_APP_TOKEN (Socket Mode)");
   }
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && e.PORT === undefined) {
+    throw new ConfigError("Invalid configuration: SLACK_SIGNING_SECRET (HTTP events) needs PORT for the HTTP server that receives them, or set SLACK_APP_TOKEN for Socket Mode");
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.RELAY_DATA_DIR,

@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Runs until a signal, or until the console's input ends. */
 async function run(mode: Mode, config: Config): Promise<number> {
-  const hasChatToken = Boolean(config.telegram); // Slack joins when its adapter lands
+  const hasChatToken = Boolean(config.telegram || config.slack);
   const useConsole = mode === "start" && (process.stdin.isTTY || !hasChatToken);
   const console_ = useConsole
     ? new ConsoleAdapter({

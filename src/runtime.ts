@@ -13,8 +13,9 @@ import { migrate } from "./db/migrator.ts";
 import { claimUpdate, pruneClaims } from "./db/update-dedup.ts";
 import { TelegramAdapter } from "../adapters/telegram/telegram-adapter.ts";
 import { throttle } from "../adapters/telegram/throttle.ts";
+import { SlackAdapter } from "../adapters/slack/slack-adapter.ts";
 import { registerHelp } from "./flows/help/help-command.ts";
-import { identify } from "./flows/org/directory.ts";
+import { identify, rosterName } from "./flows/org/directory.ts";
 import { registerCirculars } from "./flows/circulars/circular-commands.ts";
 import { registerCircularExport } from "./flows/circulars/export.ts";
 import { registerChannels } from "./flows/org/channels.ts";
@@ -26,7 +27,7 @@ import { registerOrg } from "./flows/org/org-commands.ts";
 import { registerReminders } from "./flows/reminders/reminder-commands.ts";
 import { HttpServer } from "./http/http-server.ts";
 import { checkRedis, connectRedis } from "./queue/redis.ts";
-import { DeliverQueue } from "./queue/deliver-queue.ts";
+import { DEFAULT_LIMITS, DeliverQueue } from "./queue/deliver-queue.ts";
 import { RateLimiter } from "./queue/rate-limiter.ts";
 import { Scheduler } from "./queue/scheduler.ts";
 import { StartupError } from "./startup-error.ts";
@@ -70,6 +71,22 @@ function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer
         // Every process sending with this token shares one budget in Redis (30/s, 1/s a chat, 20/min a group).
         transformers: [limits],
         pace: (chatId) => limits.pace(chatId),
+      }),
+    );
+  }
+  if (config.slack) {
+    // As for Telegram: the fan-out queue and the posts share the workspace budget; a burst of it is left
+    // for answers to people, so a reply does not queue behind a whole fan-out's pacing.
+    const rate = config.deliverRates.slack ?? DEFAULT_LIMITS.slack!;
+    adapters.push(
+      new SlackAdapter({
+        ...config.slack,
+        log: deps.log.child({ platform: "slack" }),
+        http: deps.http,
+        claimUpdate: (id) => claimUpdate(deps.db.prisma, "slack", id),
+        limiter: deps.limiter,
+        limits: { workspace: { limit: rate.max, windowMs: rate.duration, burst: rate.max } },
+        nameOf: (id) => rosterName(deps.db.prisma, "slack", id),
       }),
     );
   }

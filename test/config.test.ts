@@ -63,6 +63,7 @@ describe("loadConfig", () => {
     [{ REDIS_PREFIX: "a:b" }, "REDIS_PREFIX must be letters, digits"],
     [{ TELEGRAM_BOT_TOKEN: "secret-token-value" }, 'TELEGRAM_BOT_TOKEN must be a token from @BotFather, like 123456:ABC-DEF (got "sec…")'],
     [{ SLACK_BOT_TOKEN: "xoxb-1" }, "SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (HTTP events) or SLACK_APP_TOKEN (Socket Mode)"],
+    [{ SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "8f742231b10e" }, "SLACK_SIGNING_SECRET (HTTP events) needs PORT for the HTTP server that receives them, or set SLACK_APP_TOKEN"],
   ])("rejects %o with a line naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -37,7 +37,8 @@ interface InboundBase {
 
 export type Inbound =
   | (InboundBase & { kind: "command"; name: string; args: string })
-  | (InboundBase & { kind: "text"; text: string })
+  /** `addressed`: said to the bot in a group (a mention, Slack's "/relay …"), so it is read as in a direct chat. */
+  | (InboundBase & { kind: "text"; text: string; addressed?: boolean })
   | (InboundBase & { kind: "action"; action: string; value: string; messageRef?: MessageRef })
   /** The bot was added to (joined) or removed from a group by `user`. */
   | (InboundBase & { kind: "membership"; joined: boolean });

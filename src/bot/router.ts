@@ -154,13 +154,15 @@ export class Router {
     // Anonymous group admins post as the group itself: there is nobody on the roster to act as.
     if (inbound.user.anonymous) return ctx.answer(ctx.t("router.anonymous"));
     if (inbound.kind === "action") return this.runAction(ctx, inbound);
-    const parsed = inbound.kind === "command" ? { name: inbound.name, args: inbound.args } : this.matchText(inbound.text, inbound.chat.kind);
+    // Text said to the bot (a direct chat, a mention) is read as a direct chat: "请假明天" needs no space.
+    const spokenTo = inbound.chat.kind === "direct" || (inbound.kind === "text" && inbound.addressed === true);
+    const parsed = inbound.kind === "command" ? { name: inbound.name, args: inbound.args } : this.matchText(inbound.text, spokenTo ? "direct" : "group");
     if (!parsed && inbound.kind === "text" && ctx.member) {
       for (const listener of this.textListeners) if (await listener(ctx, inbound.text)) return;
     }
     if (!parsed) {
       // Groups are conversations between people: only speak there when spoken to.
-      if (inbound.chat.kind === "direct") await ctx.reply(ctx.member ? ctx.t("router.notUnderstood") : ctx.t("org.notOnRoster"));
+      if (spokenTo) await ctx.reply(ctx.member ? ctx.t("router.notUnderstood") : ctx.t("org.notOnRoster"));
       return;
     }
     const spec = this.findCommand(parsed.name);

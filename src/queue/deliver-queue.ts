@@ -52,13 +52,13 @@ export const PLATFORMS = ["telegram", "slack", "console"] as const satisfies rea
 
 /**
  * Defaults at the platforms' bulk ceilings. Telegram: ~30 messages/s per bot. Slack's chat.postMessage is
- * limited to ~1/s per channel and each recipient is its own DM channel, but workspaces also throttle a
- * bot's overall burst, so we stay at a conservative 50/min, as 5 per 6 s to avoid minute-sized clumps.
+ * limited to ~1/s per channel and each recipient is its own DM channel, but a workspace allows an app only
+ * "several hundred messages a minute" overall, so we stay well under it at 3/s (180/min).
  * `null` means unlimited (console, tests).
  */
 export const DEFAULT_LIMITS: Readonly<Record<Platform, RateLimit | null>> = {
   telegram: { max: 30, duration: 1000 },
-  slack: { max: 5, duration: 6000 },
+  slack: { max: 3, duration: 1000 },
   console: null,
 };
 

@@ -4,11 +4,12 @@ import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, ErrorCode as BoltErrorCode, HTTPReceiver, LogLevel, verifySlackRequest, webApi } from "@slack/bolt";
+import { App, ErrorCode as BoltErrorCode, HTTPReceiver, LogLevel, SocketModeReceiver, verifySlackRequest, webApi, type Logger } from "@slack/bolt";
+import { WebSocket } from "ws";
 import { DEFAULT_WORKSPACE, FakeSlack, type FakeSlackOptions } from "./fake-slack.ts";
 import { freePort } from "./net.ts";
 import {
-  appMention, blockAction, messageEvent, postSigned, signSlackRequest, slashCommand, urlVerification,
+  appMention, blockAction, blockActionObject, messageEvent, postSigned, signSlackRequest, slashCommand, slashCommandObject, urlVerification,
 } from "./slack-signing.ts";
 
 const { WebClient, ErrorCode } = webApi;
@@ -178,6 +179,8 @@ describe("slack-signing", () => {
     });
     const dm = messageEvent({ user: li, channel: "D0LIWEI0001", text: "hi", event_id: "Ev0TEST0001" });
     expect(dm).toMatchObject({ type: "event_callback", event_id: "Ev0TEST0001", event_time: expect.any(Number), event: { type: "message", channel_type: "im", user: li, text: "hi" } });
+    const fixed = { command: "/notice", user_id: li, channel_id: general, trigger_id: "1.T.x", response_url: "https://hooks.slack.com/commands/T/1/x" };
+    expect(Object.fromEntries(new URLSearchParams(slashCommand(fixed)))).toEqual(slashCommandObject(fixed)); // one field list, two encodings
     expect(appMention({ user: li, channel: general, text: "help" }).event.text).toBe(`<@${DEFAULT_WORKSPACE.bot_user_id}> help`);
     expect(messageEvent({ user: li, channel: general, text: "a" }).event_id).not.toBe(messageEvent({ user: li, channel: general, text: "a" }).event_id);
   });
@@ -266,5 +269,146 @@ describe("A Bolt App against the fake and signed requests", () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe("Socket Mode against the fake", () => {
+  // For the refusal test: the socket client logs the refusals it is meant to get at ERROR level.
+  const silent: Logger = {
+    debug: () => {}, info: () => {}, warn: () => {}, error: () => {}, setLevel: () => {}, getLevel: () => LogLevel.ERROR, setName: () => {},
+  };
+
+  // Bolt copies App's clientOptions into installerOptions.clientOptions, which is what SocketModeClient's WebClient
+  // (the apps.connections.open caller) uses. Giving installerOptions its own object keeps SocketModeClient from
+  // writing its retryConfig (100 retries) into App's clientOptions, which listener clients (say()) are built from.
+  async function startSocketApp(): Promise<App> {
+    fake = await FakeSlack.start();
+    app = new App({
+      token: fake.token, appToken: fake.appToken, socketMode: true, clientOptions: { slackApiUrl: fake.url },
+      installerOptions: { clientOptions: { slackApiUrl: fake.url } }, logLevel: LogLevel.ERROR,
+    });
+    await app.start(); // resolves on the fake's hello
+    expect(fake.socketConnections).toBe(1);
+    return app;
+  }
+
+  it("delivers events_api envelopes to app.message / app.event, acked by Bolt, with retry_attempt as context.retryNum", async () => {
+    const socketApp = await startSocketApp();
+    const seen: string[] = [];
+    socketApp.message(async ({ message, context }) => {
+      if (message.subtype === undefined) seen.push(`${message.channel_type}: ${message.text} (retry ${context.retryNum} ${context.retryReason})`);
+    });
+    socketApp.event("app_mention", async ({ event, context }) => { seen.push(`mention: ${event.text} (retry ${context.retryNum} ${context.retryReason})`); });
+    const first = await fake.socketSend("events_api", messageEvent({ user: li, channel: "D0LIWEI0001", text: "你好" }));
+    const retried = await fake.socketSend("events_api", appMention({ user: li, channel: general, text: "help" }), { retryAttempt: 1, retryReason: "timeout" });
+    await expect.poll(() => seen.length).toBe(2);
+    expect(seen.sort()).toEqual(["im: 你好 (retry 0 )", `mention: <@${DEFAULT_WORKSPACE.bot_user_id}> help (retry 1 timeout)`]);
+    // Bolt acks events itself, before listeners run; @slack/socket-mode always sends a payload, {} for a bare ack.
+    await expect.poll(() => fake.socketAcks.length).toBe(2);
+    expect(fake.socketAcks).toEqual(expect.arrayContaining([{ envelope_id: first, payload: {} }, { envelope_id: retried, payload: {} }]));
+    expect(fake.callsTo("apps.connections.open")).toEqual([expect.objectContaining({ token: fake.appToken })]);
+  });
+
+  it("delivers a slash command to app.command: ack(text) travels in the ack's payload; say() and respond() reach the fake", async () => {
+    const socketApp = await startSocketApp();
+    socketApp.command("/notice", async ({ command, ack, say, respond }) => {
+      await ack("收到");
+      await say(`通知：${command.text}`);
+      await respond({ text: "已发送", response_type: "ephemeral" });
+    });
+    const payload = slashCommandObject({ command: "/notice", text: "周五开会", user_id: li, channel_id: general, response_url: fake.responseUrl() });
+    const id = await fake.socketSend("slash_commands", payload);
+    await expect.poll(() => fake.responses.length).toBe(1);
+    await expect.poll(() => fake.socketAcks).toEqual([{ envelope_id: id, payload: { text: "收到" } }]);
+    expect(fake.posted(general).map((m) => m.text)).toEqual(["通知：周五开会"]);
+    expect(fake.responses[0]!.body).toMatchObject({ text: "已发送", response_type: "ephemeral" });
+    // Slack retries only Events API deliveries; asking the fake for a retried command is a test bug.
+    await expect(fake.socketSend("slash_commands", payload, { retryAttempt: 1 })).rejects.toThrow(/only with events_api/);
+  });
+
+  it("delivers a block_actions payload to app.action and records its ack", async () => {
+    const socketApp = await startSocketApp();
+    const seen: string[] = [];
+    socketApp.action("notice.ack", async ({ ack, action, body }) => {
+      await ack();
+      seen.push(`ack ${(action as { value?: string }).value} by ${body.user.id}`);
+    });
+    const id = await fake.socketSend("interactive", blockActionObject({ user: li, channel: general, action_id: "notice.ack", value: "42", message_ts: "1732700000.000001" }));
+    await expect.poll(() => fake.socketAcks).toEqual([{ envelope_id: id, payload: {} }]);
+    await expect.poll(() => seen).toEqual([`ack 42 by ${li}`]);
+  });
+
+  it("gives socket URLs only for the app-level token, in the header; each URL is good for one connection", async () => {
+    fake = await FakeSlack.start();
+    const client = (token?: string) => new WebClient(token, { slackApiUrl: fake.url, retryConfig: { retries: 0 }, logLevel: webApi.LogLevel.ERROR });
+    await expect(client(fake.token).apps.connections.open({})).rejects.toEqual(platformError("not_allowed_token_type"));
+    await expect(client("xapp-1-A0RELAYAPP-0000000001-wrong").apps.connections.open({})).rejects.toEqual(platformError("invalid_auth"));
+    await expect(client(fake.appToken).chat.postMessage({ channel: general, text: "x" })).rejects.toEqual(platformError("not_allowed_token_type"));
+    const inBody = await fetch(`${fake.url}apps.connections.open`, { method: "POST", body: new URLSearchParams({ token: fake.appToken }) });
+    expect(await inBody.json()).toEqual({ ok: false, error: "not_authed" });
+
+    const { url } = await client(fake.appToken).apps.connections.open({});
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/socket\?ticket=\d+$/);
+    const ws = new WebSocket(url!);
+    const hello = await new Promise<unknown>((resolve) => ws.once("message", (data) => resolve(JSON.parse(String(data)))));
+    expect(hello).toMatchObject({ type: "hello", num_connections: 1, connection_info: { app_id: DEFAULT_WORKSPACE.app_id } });
+    await fake.waitForSocket();
+    const again = new WebSocket(url!);
+    const refused = await new Promise<Error>((resolve) => again.once("error", resolve));
+    expect(refused.message).toBe("Unexpected server response: 401");
+    ws.close();
+  });
+
+  it("a Bolt app started with a wrong app token fails at once (invalid_auth), and with the bot token only if it may not reconnect", async () => {
+    fake = await FakeSlack.start();
+    const wrong = new App({
+      token: fake.token, appToken: "xapp-1-A0RELAYAPP-0000000001-wrong", socketMode: true,
+      clientOptions: { slackApiUrl: fake.url }, logger: silent,
+    });
+    await expect(wrong.start()).rejects.toMatchObject({ data: { error: "invalid_auth" } });
+    await wrong.stop();
+    // not_allowed_token_type is not among @slack/socket-mode's unrecoverable errors: with autoReconnectEnabled (the
+    // default) start() would call apps.connections.open again after 5 s, 10 s, ... and never settle.
+    const receiver = new SocketModeReceiver({
+      appToken: fake.token, autoReconnectEnabled: false, logger: silent,
+      installerOptions: { clientOptions: { slackApiUrl: fake.url } },
+    });
+    app = new App({ token: fake.token, receiver, clientOptions: { slackApiUrl: fake.url }, logger: silent });
+    await expect(app.start()).rejects.toMatchObject({ data: { error: "not_allowed_token_type" } });
+    expect(fake.callsTo("apps.connections.open").map((c) => c.error)).toEqual(["invalid_auth", "not_allowed_token_type"]);
+    expect(fake.socketConnections).toBe(0);
+  });
+
+  it("answers the client's pings, and a refresh_requested disconnect makes the client fetch a new URL and reconnect", async () => {
+    fake = await FakeSlack.start();
+    // clientPingTimeout sets both the ping period (a third of it) and the wait before reconnecting (5 s by default).
+    const receiver = new SocketModeReceiver({
+      appToken: fake.appToken, clientPingTimeout: 300, logLevel: LogLevel.ERROR, installerOptions: { clientOptions: { slackApiUrl: fake.url } },
+    });
+    app = new App({ token: fake.token, receiver, clientOptions: { slackApiUrl: fake.url }, logLevel: LogLevel.ERROR });
+    const seen: string[] = [];
+    app.message(async ({ message }) => { if (message.subtype === undefined) seen.push(message.text ?? ""); });
+    await app.start();
+    await new Promise((resolve) => setTimeout(resolve, 800)); // ~8 pings; unanswered, the client would drop after 4
+    expect(fake.callsTo("apps.connections.open")).toHaveLength(1);
+    expect(fake.socketConnections).toBe(1);
+
+    await fake.socketDisconnect("refresh_requested");
+    await expect.poll(() => fake.socketConnections, { interval: 20 }).toBe(0);
+    await expect.poll(() => fake.callsTo("apps.connections.open").length).toBe(2);
+    await fake.waitForSocket();
+    await expect.poll(() => fake.socketConnections).toBe(1);
+    const id = await fake.socketSend("events_api", messageEvent({ user: li, channel: "D0LIWEI0001", text: "after refresh" }));
+    await expect.poll(() => seen).toEqual(["after refresh"]);
+    await expect.poll(() => fake.socketAcks).toEqual([{ envelope_id: id, payload: {} }]);
+  });
+
+  it("App's clientOptions alone also reach the fake, but SocketModeClient then writes its retryConfig into that object", async () => {
+    fake = await FakeSlack.start();
+    const clientOptions: webApi.WebClientOptions = { slackApiUrl: fake.url };
+    app = new App({ token: fake.token, appToken: fake.appToken, socketMode: true, clientOptions, logLevel: LogLevel.ERROR });
+    expect(clientOptions.retryConfig).toEqual({ retries: 100, factor: 1.3 });
+    await app.start();
+    expect(fake.callsTo("apps.connections.open")).toHaveLength(1);
   });
 });

@@ -2,11 +2,18 @@
 // `clientOptions: { slackApiUrl: fake.url }` and gets Slack's answers: HTTP 200 with `{ ok: false, error }` for
 // refusals (Slack uses no other status codes except 429), 429 with Retry-After for rate limits, and the same
 // response shapes for the handful of methods Relay uses. It also serves response_url endpoints so `respond()` works.
+// It also serves Socket Mode on the same port: apps.connections.open (app-level token only) hands out a ws:// URL, and
+// the test pushes envelopes down that WebSocket with socketSend() and reads the client's acks in socketAcks, so a real
+// Bolt SocketModeReceiver runs unchanged. The server side uses the `ws` package (a dev dependency): @slack/socket-mode
+// itself connects with undici's WebSocket client, which has no server.
 // Only types come from Bolt's re-export of @slack/web-api (not a direct dependency of ours): they are generated
 // from Slack's docs, so tsc checks our field names.
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { webApi } from "@slack/bolt";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
 
 /** The workspace and bot a fake started with default options answers as (and slack-signing's builders use). */
 export const DEFAULT_WORKSPACE = {
@@ -17,10 +24,12 @@ export const DEFAULT_WORKSPACE = {
   bot_id: "B0RELAYBOT",
   app_id: "A0RELAYAPP",
   token: "xoxb-0000000001-0000000002-relaytesttoken",
+  app_token: "xapp-1-A0RELAYAPP-0000000001-relaytestapptoken", // the app-level token Socket Mode connects with
 } as const;
 
 export interface FakeSlackOptions {
   token?: string; // the one bot token accepted; default DEFAULT_WORKSPACE.token
+  appToken?: string; // the one app-level token apps.connections.open accepts; default DEFAULT_WORKSPACE.app_token
   users?: Record<string, Partial<FakeUser>>; // users.info answers for these ids; other well-formed ids get a made-up person
   now?: () => number; // ms clock for message ts values, so a test can stand still
 }
@@ -52,6 +61,11 @@ export interface EphemeralMessage { channel: string; user: string; message_ts: s
 export interface SlackCall { method: string; body: Record<string, unknown>; token?: string; error?: string }
 export interface ResponseUrlPost { url: string; body: Record<string, unknown> }
 
+/** What Socket Mode envelopes carry: Events API envelopes, slash commands (the form fields as an object), interactivity payloads. */
+export type SocketEnvelopeType = "events_api" | "slash_commands" | "interactive";
+/** A client's acknowledgement of an envelope; @slack/socket-mode always sends `payload`, `{}` for a bare ack(). */
+export interface SocketAck { envelope_id: string; payload?: unknown }
+
 type Params = Record<string, unknown>;
 /** A method's answer without `ok`, which onRequest adds. */
 type Answer<T> = Omit<T, "ok">;
@@ -62,17 +76,21 @@ class SlackRefusal {
 
 // Parameters Slack takes as JSON inside a form field; @slack/web-api JSON-stringifies every non-scalar argument.
 const JSON_PARAMS = new Set(["blocks", "attachments", "metadata", "unfurl_links_domains"]);
-const METHODS = new Set(["auth.test", "chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open", "users.info"]);
+const METHODS = new Set(["apps.connections.open", "auth.test", "chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open", "users.info"]);
+// Interactivity payloads whose HTTP answer can carry data (response_action, options) accept a response payload in acks.
+const INTERACTIVE_WITH_RESPONSE = new Set(["view_submission", "block_suggestion"]);
 const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
 const USER_ID = /^[UW][A-Z0-9]{8,}$/;
 
 export class FakeSlack {
   readonly token: string;
+  readonly appToken: string;
   url = ""; // "http://127.0.0.1:PORT/api/": what WebClient's slackApiUrl and Bolt's clientOptions.slackApiUrl take
   origin = "";
   calls: SlackCall[] = [];
   responses: ResponseUrlPost[] = []; // what respond() posted to response URLs made by responseUrl()
   rateLimited = 0;
+  socketAcks: SocketAck[] = []; // acks Socket Mode clients sent, in order
 
   private server!: Server;
   private readonly now: () => number;
@@ -83,9 +101,17 @@ export class FakeSlack {
   private readonly faults = new Map<string, ({ kind: "ratelimit"; retryAfter: number } | { kind: "fail"; error: string })[]>();
   private seq = 0;
   private responseUrls = 0;
+  // Socket Mode. clientTracking keeps wss.clients (every upgraded socket, greeted or not) for close() to shut.
+  private readonly wss = new WebSocketServer({ noServer: true, clientTracking: true });
+  private readonly sockets = new Set<WebSocket>(); // connections that have been sent hello, so envelopes may follow
+  private readonly tickets = new Set<string>(); // unused apps.connections.open tickets
+  private ticketsIssued = 0;
+  private nextSocket = 0;
+  private socketWaiters: (() => void)[] = [];
 
   private constructor(opts: FakeSlackOptions) {
     this.token = opts.token ?? DEFAULT_WORKSPACE.token;
+    this.appToken = opts.appToken ?? DEFAULT_WORKSPACE.app_token;
     this.users = opts.users ?? {};
     this.now = opts.now ?? Date.now;
   }
@@ -97,14 +123,21 @@ export class FakeSlack {
       // A bug in the fake must fail the test loudly, not crash the worker with an unhandled rejection.
       fake.onRequest(req, res).catch((e: unknown) => send(res, 500, { ok: false, error: `fake_bug: ${String(e)}` }));
     });
+    fake.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => fake.onUpgrade(req, socket, head));
     await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
     fake.origin = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
     fake.url = `${fake.origin}/api/`;
     return fake;
   }
 
-  /** Stops the server, cutting open keep-alive connections. */
+  /** Stops the server, cutting open keep-alive connections and closing Socket Mode WebSockets (upgraded sockets are no longer the HTTP server's). */
   async close(): Promise<void> {
+    // A close handshake rather than a cut: app.stop() does not wait for its close frame to be answered, and
+    // @slack/socket-mode answers a cut connection by arming a second 30 s close timer over the first, which then
+    // leaks and holds the process open for 30 s.
+    await Promise.all([...this.wss.clients].map(closeSocket));
+    this.sockets.clear();
+    this.wss.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -147,6 +180,87 @@ export class FakeSlack {
     return id;
   }
 
+  // ---- Socket Mode ----
+
+  /** Open Socket Mode connections that have been greeted with hello. */
+  get socketConnections(): number {
+    return this.sockets.size;
+  }
+
+  /** Resolves once a Socket Mode client is connected and its hello has been written (at once if one already is). */
+  waitForSocket(): Promise<void> {
+    if (this.sockets.size > 0) return Promise.resolve();
+    return new Promise((resolve) => this.socketWaiters.push(resolve));
+  }
+
+  /**
+   * Sends an envelope as Slack does and returns its envelope_id; the client's ack lands in socketAcks. Slack delivers
+   * each envelope over one of an app's connections, so with several open this takes turns. Retry fields exist only on
+   * events_api envelopes (Slack retries nothing else), so asking for them on another type is a test bug.
+   */
+  async socketSend(type: SocketEnvelopeType, payload: object, opts: { retryAttempt?: number; retryReason?: string } = {}): Promise<string> {
+    const open = [...this.sockets].filter((ws) => ws.readyState === ws.OPEN);
+    if (open.length === 0) throw new Error("FakeSlack.socketSend: no Socket Mode client is connected (await waitForSocket() first)");
+    if (type !== "events_api" && (opts.retryAttempt !== undefined || opts.retryReason !== undefined)) {
+      throw new Error(`FakeSlack.socketSend: Slack sends retry fields only with events_api envelopes, not ${type}`);
+    }
+    const envelope_id = randomUUID();
+    const envelope = type === "events_api"
+      ? { envelope_id, type, payload, accepts_response_payload: false, retry_attempt: opts.retryAttempt ?? 0, retry_reason: opts.retryReason ?? "" }
+      : {
+        envelope_id, type, payload,
+        accepts_response_payload: type === "slash_commands" || INTERACTIVE_WITH_RESPONSE.has(String((payload as Params).type)),
+      };
+    await sendFrame(open[this.nextSocket++ % open.length]!, envelope);
+    return envelope_id;
+  }
+
+  /** Sends `{ type: "disconnect", reason }` on every connection, as Slack does before recycling one; clients close and reconnect. */
+  async socketDisconnect(reason: "refresh_requested" | "warning" | "link_disabled" = "refresh_requested"): Promise<void> {
+    await Promise.all([...this.sockets].map((ws) => sendFrame(ws, { type: "disconnect", reason, debug_info: { host: "applink-fake" } })));
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? "/", this.origin);
+    // Slack's URLs are temporary tickets; here each is good for one connection, so a client that reconnects without
+    // calling apps.connections.open again is caught.
+    const status = url.pathname !== "/socket" ? "404 Not Found" : this.tickets.delete(url.searchParams.get("ticket") ?? "") ? "" : "401 Unauthorized";
+    if (status) {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
+  }
+
+  private onSocket(ws: WebSocket): void {
+    // ws answers the client's pings with pongs by itself (autoPong); @slack/socket-mode pings every clientPingTimeout/3
+    // and drops a connection that stays unanswered. The fake sends no pings of its own: the client only starts
+    // timing the server's pings (serverPingTimeout) after the first one arrives.
+    ws.on("message", (data: RawData, isBinary: boolean) => this.onSocketMessage(data, isBinary));
+    ws.on("close", () => this.sockets.delete(ws));
+    ws.on("error", () => ws.terminate()); // a protocol error must not surface as an unhandled 'error' event
+    this.sockets.add(ws); // before hello goes out: anything socketSend queues after it is ordered after hello
+    const hello = {
+      type: "hello", num_connections: this.sockets.size,
+      debug_info: { host: "applink-fake", build_number: 1, approximate_connection_time: 18_060 },
+      connection_info: { app_id: DEFAULT_WORKSPACE.app_id },
+    };
+    void sendFrame(ws, hello).then(() => {
+      const waiters = this.socketWaiters;
+      this.socketWaiters = [];
+      for (const resolve of waiters) resolve();
+    }, () => { /* closed before hello was written: the client never connected */ });
+  }
+
+  private onSocketMessage(data: RawData, isBinary: boolean): void {
+    if (isBinary) return;
+    let message: unknown;
+    try { message = JSON.parse(rawText(data)); } catch { return; } // Slack ignores what it cannot parse
+    if (typeof message !== "object" || message === null || typeof (message as Params).envelope_id !== "string") return;
+    const { envelope_id, payload } = message as { envelope_id: string; payload?: unknown };
+    this.socketAcks.push({ envelope_id, ...(payload === undefined ? {} : { payload }) });
+  }
+
   private queueFault(method: string, n: number, fault: ({ kind: "ratelimit"; retryAfter: number } | { kind: "fail"; error: string })): void {
     const list = this.faults.get(method) ?? [];
     for (let i = 0; i < n; i++) list.push(fault);
@@ -183,7 +297,7 @@ export class FakeSlack {
       if (params === undefined) throw new SlackRefusal("invalid_form_data");
       if (!METHODS.has(method)) throw new SlackRefusal("unknown_method");
       if (!token) throw new SlackRefusal("not_authed");
-      if (token !== this.token) throw new SlackRefusal("invalid_auth");
+      this.checkToken(method, token, auth !== null);
       if (fault?.kind === "fail") throw new SlackRefusal(fault.error);
       answer = { ok: true, ...this.handle(method, body) };
     } catch (e) {
@@ -194,10 +308,21 @@ export class FakeSlack {
     send(res, 200, answer);
   }
 
+  /** The bot token for everything but apps.connections.open, which takes only the app-level token, only in the header. */
+  private checkToken(method: string, token: string, inHeader: boolean): void {
+    const wanted = method === "apps.connections.open" ? this.appToken : this.token;
+    const other = method === "apps.connections.open" ? this.token : this.appToken;
+    if (token === other) throw new SlackRefusal("not_allowed_token_type");
+    if (token !== wanted) throw new SlackRefusal("invalid_auth");
+    // Slack's docs: for this method "passing it as a POST parameter will result in an error" (which one, they don't say).
+    if (method === "apps.connections.open" && !inHeader) throw new SlackRefusal("not_authed");
+  }
+
   // ---- Methods ----
 
   private handle(method: string, body: Params): object {
     switch (method) {
+      case "apps.connections.open": return this.connectionsOpen();
       case "auth.test": return this.authTest();
       case "chat.postMessage": return this.postMessage(body);
       case "chat.update": return this.update(body);
@@ -238,6 +363,12 @@ export class FakeSlack {
       ...(m.edited ? { edited: m.edited } : {}),
       bot_profile: { id: m.bot_id, app_id: DEFAULT_WORKSPACE.app_id, name: "Relay", deleted: false, team_id: DEFAULT_WORKSPACE.team_id },
     };
+  }
+
+  private connectionsOpen(): Answer<webApi.AppsConnectionsOpenResponse> {
+    const ticket = String(++this.ticketsIssued);
+    this.tickets.add(ticket);
+    return { url: `${this.origin.replace(/^http:/, "ws:")}/socket?ticket=${ticket}` };
   }
 
   private authTest(): Answer<webApi.AuthTestResponse> {
@@ -329,6 +460,25 @@ function parseBody(raw: string, contentType: string | undefined): Params | undef
     return out;
   }
   return undefined;
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return (Buffer.isBuffer(data) ? data : Buffer.from(new Uint8Array(data))).toString("utf8");
+}
+
+/** Closes with a handshake (1001 "going away"), cutting the socket if the peer has not finished it within a second. */
+function closeSocket(ws: WebSocket): Promise<void> {
+  if (ws.readyState === ws.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const cut = setTimeout(() => ws.terminate(), 1_000);
+    ws.once("close", () => { clearTimeout(cut); resolve(); });
+    ws.close(1001);
+  });
+}
+
+function sendFrame(ws: WebSocket, message: object): Promise<void> {
+  return new Promise((resolve, reject) => ws.send(JSON.stringify(message), (e) => (e ? reject(e) : resolve())));
 }
 
 function send(res: ServerResponse, status: number, body: unknown, contentType = "application/json", headers: Record<string, string> = {}): void {

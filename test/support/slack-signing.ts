@@ -1,6 +1,7 @@
 // Requests in the shape Slack sends them to an app's Request URL, signed the way Slack signs them, so adapter
 // tests drive Bolt's real HTTPReceiver (signature check included) instead of calling listeners directly.
-// Field names are checked by tsc against Bolt's own request types.
+// Field names are checked by tsc against Bolt's own request types. The *Object builders give the same payloads as
+// objects, which is how Socket Mode envelopes carry them (FakeSlack.socketSend); the string forms are built from them.
 import { createHmac, randomBytes } from "node:crypto";
 import type { BlockAction, ButtonAction, EnvelopedEvent, SlashCommand, types } from "@slack/bolt";
 import { DEFAULT_WORKSPACE } from "./fake-slack.ts";
@@ -58,10 +59,10 @@ export interface SlashCommandInput {
   response_url?: string; // FakeSlack.responseUrl() makes one respond() can reach
 }
 
-/** A slash command as Slack posts it: an application/x-www-form-urlencoded body. */
-export function slashCommand(input: SlashCommandInput): string {
+/** A slash command's fields as an object, as a Socket Mode slash_commands envelope carries them (all strings). */
+export function slashCommandObject(input: SlashCommandInput): SlashCommand {
   const team_id = input.team_id ?? DEFAULT_WORKSPACE.team_id;
-  const fields: SlashCommand = {
+  return {
     token: VERIFICATION_TOKEN, team_id, team_domain: DEFAULT_WORKSPACE.domain,
     channel_id: input.channel_id, channel_name: input.channel_name ?? (input.channel_id.startsWith("D") ? "directmessage" : "general"),
     user_id: input.user_id, user_name: input.user_name ?? `user.${input.user_id.slice(-4).toLowerCase()}`,
@@ -69,7 +70,11 @@ export function slashCommand(input: SlashCommandInput): string {
     response_url: input.response_url ?? `https://hooks.slack.com/commands/${team_id}/${++counter}/fakeResponseToken`,
     trigger_id: input.trigger_id ?? triggerId(),
   };
-  return new URLSearchParams(fields as Record<string, string>).toString();
+}
+
+/** A slash command as Slack posts it: an application/x-www-form-urlencoded body. */
+export function slashCommand(input: SlashCommandInput): string {
+  return new URLSearchParams(slashCommandObject(input) as Record<string, string>).toString();
 }
 
 export interface BlockActionInput {
@@ -84,13 +89,13 @@ export interface BlockActionInput {
   response_url?: string;
 }
 
-/** A button press as Slack posts it: a form body with one field, `payload`, holding the JSON. */
-export function blockAction(input: BlockActionInput): string {
+/** A button press's block_actions payload as an object, as a Socket Mode interactive envelope carries it. */
+export function blockActionObject(input: BlockActionInput): BlockAction<ButtonAction> {
   const action: ButtonAction = {
     type: "button", action_id: input.action_id, block_id: input.block_id ?? "actions", value: input.value,
     text: { type: "plain_text", text: input.text ?? input.value, emoji: true }, action_ts: `${nowSeconds()}.${String(++counter).padStart(6, "0")}`,
   };
-  const payload: BlockAction<ButtonAction> = {
+  return {
     type: "block_actions",
     user: { id: input.user, username: `user.${input.user.slice(-4).toLowerCase()}`, name: `user.${input.user.slice(-4).toLowerCase()}`, team_id: DEFAULT_WORKSPACE.team_id },
     api_app_id: DEFAULT_WORKSPACE.app_id, token: VERIFICATION_TOKEN,
@@ -107,7 +112,11 @@ export function blockAction(input: BlockActionInput): string {
     response_url: input.response_url ?? `https://hooks.slack.com/actions/${DEFAULT_WORKSPACE.team_id}/${++counter}/fakeResponseToken`,
     actions: [action],
   };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A button press as Slack posts it: a form body with one field, `payload`, holding the JSON. */
+export function blockAction(input: BlockActionInput): string {
+  return new URLSearchParams({ payload: JSON.stringify(blockActionObject(input)) }).toString();
 }
 
 export interface MessageEventInput { user: string; channel: string; text: string; channel_type?: "im" | "channel" | "group" | "mpim"; event_id?: string; ts?: string; thread_ts?: string }

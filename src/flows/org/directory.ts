@@ -1,6 +1,6 @@
 // Looking people up: platform user → roster person, names → people, units by name.
 import type { Member } from "../../bot/member.ts";
-import type { UserRef } from "../../bot/message.ts";
+import type { Platform, UserRef } from "../../bot/message.ts";
 import { UserError } from "../../bot/errors.ts";
 import type { PrismaClient } from "../../db/database.ts";
 import type { Tx } from "../../db/audit.ts";
@@ -31,8 +31,15 @@ export async function identify(prisma: Db, user: UserRef): Promise<Member | null
   };
 }
 
+/** The roster name of a platform user, for reading their mentions ("<@U123>" → "张三"); undefined if not joined. */
+export async function rosterName(prisma: Db, platform: Platform, externalId: string): Promise<string | undefined> {
+  const identity = await prisma.identity.findUnique({ where: { platform_externalId: { platform, externalId } }, include: { person: true } });
+  return identity?.person.active ? identity.person.name : undefined;
+}
+
 /** The one active person called `name` (or "#12" by id); a clear error when none or several match. */
 export async function personByName(prisma: Db, name: string): Promise<Person> {
+  name = name.trim().replace(/^[@＠]/, ""); // "@张三", as a mention reads
   const byId = /^#(\d+)$/.exec(name.trim());
   if (byId) {
     const person = await prisma.person.findFirst({ where: { id: Number(byId[1]), active: true } });

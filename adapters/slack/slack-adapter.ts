@@ -1,0 +1,231 @@
+// Slack through Bolt: signed HTTP requests at /slack/events on Relay's own HTTP server, or Socket Mode when
+// an app token is set. Every command and action is acked at once (Slack's 3-second rule) and handled after;
+// retried events are handled once (event_id claimed in the database); events of one channel in order.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger } from "@slack/bolt";
+import type { Logger } from "pino";
+import type { ChatAdapter, InboundSink, SendOptions } from "../../src/bot/adapter.ts";
+import type { ChatRef, MessageRef, Outbound, UserRef } from "../../src/bot/message.ts";
+import type { HttpServer } from "../../src/http/http-server.ts";
+import type { RateLimiter } from "../../src/queue/rate-limiter.ts";
+import { escapeMrkdwn, render } from "./render.ts";
+import { isSlackRefusal, SlackApi, type SlackLimits } from "./slack-api.ts";
+import { mentionedUsers, orderKey, payloadKind, senderOf, toInbound } from "./to-inbound.ts";
+
+/** Where Slack posts events, slash commands and interactions (the Request URL in app-manifest.yaml). */
+export const EVENTS_PATH = "/slack/events";
+/** How long a looked-up name and locale are trusted. */
+const PROFILE_TTL_MS = 60 * 60 * 1000;
+const MAX_PROFILES = 10_000;
+
+export interface SlackOptions {
+  botToken: string;
+  /** Set: HTTP events on `http` at EVENTS_PATH, signatures checked with it. */
+  signingSecret?: string;
+  /** Set: Socket Mode (no public URL needed); takes precedence over HTTP. */
+  appToken?: string;
+  /** The Web API's base URL (a local fake in tests); Slack's own by default. */
+  apiUrl?: string;
+  log: Logger;
+  /** Claims an event id; false means it was handled before (see src/db/update-dedup.ts). */
+  claimUpdate(eventId: string): Promise<boolean>;
+  http?: HttpServer;
+  /** Shared rate limits in Redis; without it, only Slack's 429s pace us. */
+  limiter?: RateLimiter;
+  limits?: Partial<SlackLimits>;
+  /** The roster name of a Slack user, so "<@U123>" in a command reads as "@张三". */
+  nameOf?(userId: string): Promise<string | undefined>;
+  /** Milliseconds before a Web API call counts as timed out. */
+  timeoutMs?: number;
+}
+
+type Body = Record<string, unknown>;
+interface Profile {
+  name?: string;
+  locale?: string;
+  at: number;
+}
+
+export class SlackAdapter implements ChatAdapter {
+  readonly platform = "slack" as const;
+  readonly api: SlackApi;
+  readonly app: App;
+  private readonly receiver: HTTPReceiver | SocketModeReceiver;
+  private botUserId = "";
+  private sink?: InboundSink;
+  private readonly chats = new Map<string, Promise<void>>();
+  private readonly dms = new Map<string, string>();
+  private readonly profiles = new Map<string, Profile>();
+  /** The response_url of the slash command being handled in a channel: where replies go if we may not post there. */
+  private readonly responding = new Map<string, string>();
+
+  constructor(private readonly opts: SlackOptions) {
+    const logger = boltLogger(opts.log);
+    const clientOptions = { ...(opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {}), logger };
+    // Retries are ours (slack-api.ts): the client's own would resend posts whose outcome is unknown.
+    const client = new webApi.WebClient(opts.botToken, { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: opts.timeoutMs ?? 30_000 });
+    this.api = new SlackApi(client, opts.limiter, opts.limits);
+    this.receiver = opts.appToken
+      ? // A copy: the Socket Mode client writes its own retry policy into the options it is given.
+        new SocketModeReceiver({ appToken: opts.appToken, logger, installerOptions: { clientOptions: { ...clientOptions } } })
+      : new HTTPReceiver({ signingSecret: opts.signingSecret ?? "", endpoints: EVENTS_PATH, processBeforeResponse: false, logger });
+    // The token was checked with auth.test in start(); Bolt needs it only to build listener arguments we do not use.
+    this.app = new App({ token: opts.botToken, receiver: this.receiver, logger, clientOptions, tokenVerificationEnabled: false });
+    this.app.use(async (args) => {
+      const { ack, body, context } = args as unknown as { ack?: () => Promise<void>; body: Body; context: { retryNum?: number } };
+      await ack?.(); // at once: Slack shows an error if a command or a button is not answered within 3 s
+      void this.receive(body, context.retryNum);
+    });
+  }
+
+  async start(sink: InboundSink): Promise<void> {
+    this.sink = sink;
+    const auth = await this.api.call<webApi.AuthTestResponse>("auth.test", {});
+    this.botUserId = auth.user_id ?? "";
+    if (this.receiver instanceof SocketModeReceiver) {
+      await this.app.start();
+      return;
+    }
+    if (!this.opts.http) throw new Error("Slack HTTP events need PORT for the HTTP server (or SLACK_APP_TOKEN for Socket Mode)");
+    const receiver = this.receiver;
+    this.opts.http.route("POST", EVENTS_PATH, (req: IncomingMessage, res: ServerResponse) => receiver.requestListener(req, res));
+  }
+
+  async stop(): Promise<void> {
+    if (this.receiver instanceof SocketModeReceiver) await this.app.stop();
+    await Promise.allSettled(this.chats.values());
+  }
+
+  async send(to: ChatRef, message: Outbound, options?: SendOptions): Promise<MessageRef> {
+    let ts = "";
+    for (const [i, part] of render(message).entries()) {
+      if (i === 0 && options?.onWire) {
+        // Wait for the rate-limit slot first, so "sending" is recorded only when the request goes out.
+        await this.api.pace(to.id);
+        await options.onWire();
+      }
+      try {
+        const sent = await this.api.call<webApi.ChatPostMessageResponse>("chat.postMessage", { channel: to.id, ...part, unfurl_links: false, unfurl_media: false });
+        ts = sent.ts ?? "";
+      } catch (error) {
+        const url = this.responding.get(to.id);
+        // A slash command typed in a channel Relay is not in: answer the person who typed it, only to them.
+        if (!url || !isSlackRefusal(error, "not_in_channel", "channel_not_found")) throw error;
+        await this.respond(url, part);
+      }
+    }
+    return { platform: "slack", chatId: to.id, messageId: ts };
+  }
+
+  async edit(ref: MessageRef, message: Outbound): Promise<void> {
+    if (!ref.messageId) return; // an answer only its reader saw: Slack does not let apps edit those
+    // An edited message stays one message: a live counter never needs more than one.
+    const [first] = render(message);
+    await this.api.call("chat.update", { channel: ref.chatId, ts: ref.messageId, ...first! });
+  }
+
+  async openDirect(user: UserRef): Promise<ChatRef> {
+    let channel = this.dms.get(user.id);
+    if (!channel) {
+      const opened = await this.api.call<webApi.ConversationsOpenResponse>("conversations.open", { users: user.id });
+      channel = opened.channel?.id;
+      if (!channel) throw new Error(`conversations.open gave no channel for ${user.id}`);
+      this.dms.set(user.id, channel);
+    }
+    return { platform: "slack", id: channel, kind: "direct" };
+  }
+
+  /** Every payload, from HTTP or Socket Mode: events once per event_id, one channel at a time, never throwing. */
+  receive(body: Body, retryNum?: number): Promise<void> {
+    const key = orderKey(body);
+    const previous = this.chats.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.handle(body, retryNum))
+      .catch((err: unknown) => this.opts.log.error({ err, kind: payloadKind(body) }, "slack payload failed"));
+    this.chats.set(key, next);
+    void next.then(() => {
+      if (this.chats.get(key) === next) this.chats.delete(key);
+    });
+    return next;
+  }
+
+  private async handle(body: Body, retryNum: number | undefined): Promise<void> {
+    const kind = payloadKind(body);
+    if (kind === "other") return;
+    if (kind === "event") {
+      // Slack redelivers an event it thinks we missed (X-Slack-Retry-Num), with the same event_id.
+      const id = typeof body.event_id === "string" ? body.event_id : undefined;
+      if (id && !(await this.opts.claimUpdate(id))) {
+        this.opts.log.info({ event: id, retryNum }, "duplicate slack event ignored");
+        return;
+      }
+    }
+    const sender = senderOf(body);
+    const mentioned = mentionedUsers(body).filter((id) => id !== this.botUserId);
+    const profiles = await this.lookupProfiles(sender ? [sender, ...mentioned] : mentioned);
+    const names = new Map<string, string>();
+    for (const id of mentioned) {
+      const name = (await this.opts.nameOf?.(id).catch(() => undefined)) ?? profiles.get(id)?.name;
+      if (name) names.set(id, name);
+    }
+    const event = toInbound(body, { botUserId: this.botUserId, names, profiles });
+    if (!event) return;
+    const responseUrl = typeof body.response_url === "string" ? body.response_url : undefined;
+    if (kind === "command" && responseUrl) this.responding.set(event.chat.id, responseUrl);
+    try {
+      const handled = await this.sink!(event);
+      // Slack has no toasts: the note goes to the presser alone, under the message.
+      if (event.kind === "action" && handled.toast && responseUrl) await this.respond(responseUrl, { text: escapeMrkdwn(handled.toast) });
+    } finally {
+      if (this.responding.get(event.chat.id) === responseUrl) this.responding.delete(event.chat.id);
+    }
+  }
+
+  /** Posts an answer only `url`'s user sees (a slash command's or a button's response_url). */
+  private async respond(url: string, content: { text: string; blocks?: unknown[] }): Promise<void> {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ response_type: "ephemeral", replace_original: false, ...content }),
+      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+    });
+    if (!res.ok) this.opts.log.warn({ status: res.status }, "slack response_url refused an answer");
+  }
+
+  /** Names and locales of users, from users.info, cached; a failed lookup leaves them unknown. */
+  private async lookupProfiles(ids: string[]): Promise<Map<string, Profile>> {
+    const out = new Map<string, Profile>();
+    const now = Date.now();
+    for (const id of new Set(ids)) {
+      let profile = this.profiles.get(id);
+      if (!profile || now - profile.at > PROFILE_TTL_MS) {
+        profile = await this.api
+          .call<webApi.UsersInfoResponse>("users.info", { user: id, include_locale: true })
+          .then(({ user }) => ({ name: user?.profile?.real_name || user?.real_name || user?.name || undefined, locale: user?.locale || undefined, at: now }))
+          .catch((err: unknown) => {
+            this.opts.log.warn({ err, user: id }, "could not look up a slack user");
+            return { at: now };
+          });
+        if (this.profiles.size >= MAX_PROFILES) this.profiles.clear();
+        this.profiles.set(id, profile);
+      }
+      out.set(id, profile);
+    }
+    return out;
+  }
+}
+
+/** Bolt's logger interface over pino, so Bolt's warnings land in Relay's log. */
+function boltLogger(log: Logger): BoltLogger {
+  const child = log.child({ lib: "bolt" });
+  let level = LogLevel.INFO;
+  return {
+    debug: (...m: unknown[]) => child.debug(m.map(String).join(" ")),
+    info: (...m: unknown[]) => child.info(m.map(String).join(" ")),
+    warn: (...m: unknown[]) => child.warn(m.map(String).join(" ")),
+    error: (...m: unknown[]) => child.error(m.map(String).join(" ")),
+    setLevel: (l: LogLevel) => void (level = l),
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}

@@ -1,0 +1,104 @@
+// The Slack adapter over real HTTP: signed requests against the receiver on Relay's own port, slash commands,
+// direct messages, mentions and retried events, with replies landing in the fake Web API.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_WORKSPACE } from "../../support/fake-slack.ts";
+import { appMention, eventId, messageEvent, slashCommand, urlVerification } from "../../support/slack-signing.ts";
+import { SlackOffice, textOf } from "../../support/slack-office.ts";
+
+const wang = "U0WANG00001";
+const li = "U0LIWEI0001";
+const general = "C0GENERAL01";
+
+describe("Slack over HTTP events", () => {
+  let slack: SlackOffice;
+  beforeAll(async () => {
+    slack = await SlackOffice.open();
+  });
+  afterAll(async () => slack?.close());
+
+  it("accepts only requests signed with the app's secret and fresh: wrong, stale and unsigned get 401", async () => {
+    const body = slashCommand({ command: "/relay", text: "help", user_id: wang, channel_id: slack.fake.dmWith(wang) });
+    const before = slack.fake.posted().length;
+    const wrong = await slack.post(body, { signature: "v0=" + "0".repeat(64) });
+    const stale = await slack.post(body, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const unsigned = await fetch(slack.url, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect([wrong.status, stale.status, unsigned.status]).toEqual([401, 401, 401]);
+    const verified = await slack.post(urlVerification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"));
+    expect([verified.status, await verified.json()]).toEqual([200, { challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" }]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(slack.fake.posted().length).toBe(before); // nothing reached the bot
+  });
+
+  it("acks a slash command at once and answers after: /relay with no text is help, in Chinese by default", async () => {
+    const started = Date.now();
+    expect(await slack.command(wang, slack.fake.dmWith(wang), "/relay")).toBe(200);
+    expect(Date.now() - started).toBeLessThan(3000);
+    const help = await slack.waitFor(wang, "/setup");
+    expect(help.channel).toBe(slack.fake.dmWith(wang));
+    expect(slack.fake.callsTo("conversations.open")).toHaveLength(0); // a reply goes to the chat it came from
+  });
+
+  it("sets up the office from a direct message and reads Chinese commands as typed", async () => {
+    expect(await slack.dm(wang, "/setup 王主任 城关镇")).toBe(200);
+    await slack.waitFor(wang, "第一位管理员");
+    await slack.dm(wang, "我是谁");
+    await slack.waitFor(wang, /王主任.*管理员/s);
+    // users.info gave the name and locale; it is asked once, then remembered.
+    expect(slack.fake.callsTo("users.info").filter((c) => c.body.user === wang)).toHaveLength(1);
+  });
+
+  it("takes per-command slash commands and /relay with a command word alike", async () => {
+    await slack.command(wang, slack.fake.dmWith(wang), "/invite", "李伟 member 党政办 王主任");
+    const invite = await slack.waitFor(wang, "为 李伟");
+    const code = /([A-Z0-9]{4}-?[A-Z0-9]{4})/.exec(textOf(invite))![1]!;
+    await slack.command(li, slack.fake.dmWith(li), "/relay", `join ${code}`);
+    await slack.waitFor(li, "欢迎");
+    await slack.command(li, slack.fake.dmWith(li), "/relay", "whoami");
+    await slack.waitFor(li, /李伟/);
+  });
+
+  it("hears a mention in a channel as said to the bot, and stays quiet about colleagues' talk", async () => {
+    const before = slack.fake.posted(general).length;
+    expect((await slack.post(messageEvent({ user: li, channel: general, channel_type: "channel", text: "帮助一下" }))).status).toBe(200);
+    await slack.post(appMention({ user: li, channel: general, text: "我是谁" }));
+    const reply = await slack.waitFor(general, /李伟/);
+    expect(slack.fake.posted(general).length).toBe(before + 1);
+    expect(textOf(reply)).toContain("李伟");
+  });
+
+  it("handles an event Slack retries (same event_id, X-Slack-Retry-Num) once", async () => {
+    const id = eventId();
+    const event = messageEvent({ user: li, channel: slack.fake.dmWith(li), text: "提醒 明天上午9点 交材料", event_id: id });
+    expect((await slack.post(event)).status).toBe(200);
+    for (const n of [1, 2]) {
+      const retry = await slack.post(event, { headers: { "x-slack-retry-num": String(n), "x-slack-retry-reason": "http_timeout" } });
+      expect(retry.status).toBe(200);
+    }
+    await slack.waitFor(li, "交材料");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(slack.fake.posted(li).filter((m) => textOf(m).includes("交材料"))).toHaveLength(1);
+    const rows = await slack.db.prisma.processedUpdate.count({ where: { platform: "slack", updateId: id } });
+    expect(rows).toBe(1);
+  });
+
+  it("ignores its own messages and edits echoed back as events", async () => {
+    const before = slack.fake.posted(li).length;
+    const own = messageEvent({ user: DEFAULT_WORKSPACE.bot_user_id, channel: slack.fake.dmWith(li), text: "帮助" });
+    const edited = messageEvent({ user: li, channel: slack.fake.dmWith(li), text: "帮助" });
+    (edited.event as { subtype?: string }).subtype = "message_changed";
+    await slack.post(own);
+    await slack.post(edited);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(slack.fake.posted(li).length).toBe(before);
+  });
+
+  it("escapes user text: <!channel> typed in a notice arrives as text, and an @here mention does not ping", async () => {
+    // Slack sends what a person typed literally as entities, and what became a mention as <…>.
+    await slack.dm(wang, "/notice 紧急 &lt;!channel&gt; &amp; <!here> 看这里 发给 李伟 截止 明天17:00");
+    const preview = await slack.waitFor(wang, "请确认");
+    const raw = JSON.stringify(preview.blocks) + preview.text;
+    expect(raw).not.toMatch(/<!(channel|here|everyone)/);
+    expect(raw).toContain("&lt;!channel&gt; &amp; @here");
+    expect(textOf(preview)).toContain("紧急 <!channel> & @here 看这里");
+  });
+});

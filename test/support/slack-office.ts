@@ -1,0 +1,127 @@
+// Relay with its real Slack adapter against the fake Web API, receiving signed HTTP requests on its own port;
+// optionally with the real Telegram adapter against the fake Bot API too (one roster, two platforms).
+import { pino } from "pino";
+import type { Clock } from "../../src/bot/clock.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createRuntime, type Runtime } from "../../src/runtime.ts";
+import { testDatabase, type TestDatabase } from "./db.ts";
+import { FakeSlack, type PostedMessage } from "./fake-slack.ts";
+import type { FakeTelegram } from "./fake-telegram.ts";
+import { freePort } from "./net.ts";
+import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.ts";
+import { blockAction, messageEvent, postSigned, slashCommand, type BlockActionInput } from "./slack-signing.ts";
+
+export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
+
+export interface SlackOfficeOptions {
+  fake?: FakeSlack;
+  /** Also run the Telegram adapter against this fake Bot API (polling). */
+  telegram?: FakeTelegram;
+  db?: TestDatabase;
+  prefix?: string;
+  clock?: Clock;
+  env?: Record<string, string>;
+}
+
+export class SlackOffice {
+  runtime!: Runtime;
+  readonly url: string;
+  private constructor(
+    readonly fake: FakeSlack,
+    readonly db: TestDatabase,
+    readonly prefix: string,
+    readonly port: number,
+    private readonly opts: SlackOfficeOptions,
+  ) {
+    this.url = `http://127.0.0.1:${port}/slack/events`;
+  }
+
+  static async open(opts: SlackOfficeOptions = {}): Promise<SlackOffice> {
+    const fake = opts.fake ?? (await FakeSlack.start());
+    const db = opts.db ?? (await testDatabase("postgres"));
+    const office = new SlackOffice(fake, db, opts.prefix ?? uniquePrefix("slack"), await freePort(), opts);
+    await office.boot();
+    return office;
+  }
+
+  /** Starts (or restarts) Relay on the same fakes, database and Redis prefix. */
+  async boot(): Promise<void> {
+    const tg = this.opts.telegram;
+    const config = loadConfig({
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: this.prefix,
+      SLACK_BOT_TOKEN: this.fake.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: this.fake.url,
+      PORT: String(this.port),
+      ...(tg ? { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.url } : {}),
+      ...this.opts.env,
+    });
+    const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+    this.runtime = await createRuntime({ config, mode: "start", adapters: [], db: this.db, clock: this.opts.clock, log });
+  }
+
+  /** POSTs a body to /slack/events signed with the app's secret (form string or JSON object). */
+  post(body: string | object, opts: Parameters<typeof postSigned>[3] = {}): Promise<Response> {
+    return postSigned(this.url, body, SIGNING_SECRET, opts);
+  }
+
+  /** A slash command, as Slack posts it; resolves with the HTTP status (the ack). */
+  async command(user: string, channel: string, command: string, text = ""): Promise<number> {
+    const res = await this.post(slashCommand({ command, text, user_id: user, channel_id: channel, response_url: this.fake.responseUrl() }));
+    return res.status;
+  }
+
+  /** A direct message to the bot (a D… channel). */
+  async dm(user: string, text: string): Promise<number> {
+    const res = await this.post(messageEvent({ user, channel: this.fake.dmWith(user), text }));
+    return res.status;
+  }
+
+  /** A press of the button `actionId` ("circular.ack#0") on a message the bot posted. */
+  async press(user: string, message: PostedMessage, action: string, extra: Partial<BlockActionInput> = {}): Promise<number> {
+    const button = buttons(message).find((b) => b.action_id.startsWith(`${action}#`));
+    if (!button) throw new Error(`no ${action} button on: ${message.text}`);
+    const res = await this.post(
+      blockAction({ user, channel: message.channel, action_id: button.action_id, value: button.value, message_ts: message.ts, response_url: this.fake.responseUrl(), ...extra }),
+    );
+    return res.status;
+  }
+
+  /** Waits until the bot has posted in `channel` (a user id means their DM) a message whose text matches. */
+  async waitFor(channel: string, match: string | RegExp, timeoutMs = 10_000): Promise<PostedMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.fake.posted(channel).find((m) => textOf(m).match(match));
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no message to ${channel} matching ${match}; got:\n${this.fake.posted(channel).map(textOf).join("\n---\n")}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  async close(opts: { keep?: boolean } = {}): Promise<void> {
+    await this.runtime.close();
+    if (opts.keep) return;
+    await this.db.drop();
+    if (!this.opts.fake) await this.fake.close();
+    await flushPrefix(this.prefix);
+  }
+}
+
+interface Button {
+  action_id: string;
+  value: string;
+  text: { text: string };
+}
+
+/** The buttons of a posted message, in order. */
+export function buttons(message: PostedMessage): Button[] {
+  return (message.blocks ?? []).flatMap((b) => ((b as { type: string }).type === "actions" ? (b as { elements: Button[] }).elements : []));
+}
+
+/** A posted message's text as a reader sees it: its sections' mrkdwn, entities decoded. */
+export function textOf(message: PostedMessage): string {
+  const sections = (message.blocks ?? []).flatMap((b) => ((b as { type: string }).type === "section" ? [(b as { text: { text: string } }).text.text] : []));
+  const mrkdwn = sections.length ? sections.join("") : message.text;
+  return mrkdwn.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
