@@ -56,7 +56,7 @@ export interface Runtime {
 }
 
 /** The chat apps the configuration names (tokens set). */
-function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database; limiter: RateLimiter }): ChatAdapter[] {
+function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database; limiter: RateLimiter; redis: Redis }): ChatAdapter[] {
   const adapters: ChatAdapter[] = [];
   if (config.telegram) {
     // The fan-out queue and the API throttle share one ceiling, so BullMQ and grammY agree on the pace.
@@ -78,6 +78,7 @@ function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer
     // As for Telegram: the fan-out queue and the posts share the workspace budget; a burst of it is left
     // for answers to people, so a reply does not queue behind a whole fan-out's pacing.
     const rate = config.deliverRates.slack ?? DEFAULT_LIMITS.slack!;
+    const dmKey = `${config.redisPrefix}:slack:direct-chats`;
     adapters.push(
       new SlackAdapter({
         ...config.slack,
@@ -87,6 +88,10 @@ function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer
         limiter: deps.limiter,
         limits: { workspace: { limit: rate.max, windowMs: rate.duration, burst: rate.max } },
         nameOf: (id) => rosterName(deps.db.prisma, "slack", id),
+        directChats: {
+          get: async (id) => (await deps.redis.hget(dmKey, id)) ?? undefined,
+          set: async (id, channel) => void (await deps.redis.hset(dmKey, id, channel)),
+        },
       }),
     );
   }
@@ -141,7 +146,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
     const bot = new Bot({ log, defaultLocale: config.locale, identify: (user) => identify(db.prisma, user) });
     const limiter = new RateLimiter(redis, config.redisPrefix);
-    for (const adapter of [...opts.adapters, ...platformAdapters(config, { log, http, db, limiter })]) bot.addAdapter(adapter);
+    for (const adapter of [...opts.adapters, ...platformAdapters(config, { log, http, db, limiter, redis })]) bot.addAdapter(adapter);
     const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, deliver, bot };
     registerHelp(app);
     registerOrg(app);

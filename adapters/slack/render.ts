@@ -74,10 +74,12 @@ function splitPlain(text: string): string[] {
   while (escapeMrkdwn(rest).length > MAX_SECTION) {
     // Cut the raw text, not the escaped one, so "&amp;" is never split; shrink until it fits escaped.
     let window = rest.slice(0, MAX_SECTION);
-    while (escapeMrkdwn(window).length > MAX_SECTION) window = window.slice(0, window.length - Math.ceil((escapeMrkdwn(window).length - MAX_SECTION) / 4));
+    // A character escapes to at most 5 ("&amp;"): shrinking by overshoot/5 never empties the window (4 could, and loop forever).
+    while (escapeMrkdwn(window).length > MAX_SECTION) window = window.slice(0, window.length - Math.ceil((escapeMrkdwn(window).length - MAX_SECTION) / 5));
     let cut = window.lastIndexOf("\n") + 1;
     if (cut < window.length / 2) cut = window.lastIndexOf(" ") + 1;
     if (cut < window.length / 2) cut = window.length;
+    if (/[\uD800-\uDBFF]/.test(rest.charAt(cut - 1))) cut -= 1; // never split an emoji's surrogate pair
     out.push(escapeMrkdwn(rest.slice(0, cut)));
     rest = rest.slice(cut);
   }
@@ -108,7 +110,7 @@ function actionBlocks(rows: Button[][]): Block[] {
     for (let i = 0; i < row.length; i += MAX_BUTTONS) {
       const elements = row.slice(i, i + MAX_BUTTONS).map((b): ButtonElement => {
         if (b.value.length > MAX_VALUE) throw new Error(`button value for ${b.action} is over ${MAX_VALUE} characters: buttons must carry ids`);
-        return { type: "button", text: { type: "plain_text", text: b.label.slice(0, MAX_LABEL), emoji: true }, action_id: encodeActionId(b, index++), value: b.value };
+        return { type: "button", text: { type: "plain_text", text: Array.from(b.label).slice(0, MAX_LABEL).join("") || " ", emoji: true }, action_id: encodeActionId(b, index++), value: b.value };
       });
       if (elements.length) blocks.push({ type: "actions", elements });
     }
@@ -120,6 +122,8 @@ function actionBlocks(rows: Button[][]): Block[] {
 export function render(message: Outbound): SlackMessage[] {
   const texts = sections(message.text);
   const buttons = actionBlocks(message.buttons ?? []);
+  // Every message needs a section next to the buttons (else the loop below never ends).
+  if (buttons.length >= MAX_BLOCKS) throw new Error(`${buttons.length} blocks of buttons do not fit in a message of ${MAX_BLOCKS} blocks`);
   const perMessage = MAX_BLOCKS - buttons.length;
   const messages: SlackMessage[] = [];
   for (let i = 0; i < texts.length; i += perMessage) {
@@ -135,5 +139,8 @@ function fallback(blocks: Block[]): string {
   const all = blocks.map((b) => (b.type === "section" ? b.text.text : "")).join("\n");
   if (all.length <= MAX_FALLBACK) return all;
   const cut = all.slice(0, MAX_FALLBACK).search(/\s\S*$/);
-  return `${all.slice(0, cut > 0 ? cut : MAX_FALLBACK)}…`;
+  const kept = all.slice(0, cut > 0 ? cut : MAX_FALLBACK);
+  // A link's label may hold spaces: drop a <…> the cut left open.
+  const open = kept.lastIndexOf("<");
+  return `${open > kept.lastIndexOf(">") ? kept.slice(0, open) : kept}…`;
 }

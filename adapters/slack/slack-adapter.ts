@@ -35,8 +35,18 @@ export interface SlackOptions {
   limits?: Partial<SlackLimits>;
   /** The roster name of a Slack user, so "<@U123>" in a command reads as "@张三". */
   nameOf?(userId: string): Promise<string | undefined>;
+  /**
+   * Where the direct chat of each user is remembered across restarts and processes (Redis in production), so
+   * conversations.open, a slower tier than posting, is asked once per person rather than once per message.
+   */
+  directChats?: DirectChats;
   /** Milliseconds before a Web API call counts as timed out. */
   timeoutMs?: number;
+}
+
+export interface DirectChats {
+  get(userId: string): Promise<string | undefined>;
+  set(userId: string, channel: string): Promise<void>;
 }
 
 type Body = Record<string, unknown>;
@@ -125,14 +135,21 @@ export class SlackAdapter implements ChatAdapter {
   }
 
   async openDirect(user: UserRef): Promise<ChatRef> {
-    let channel = this.dms.get(user.id);
+    let channel = this.dms.get(user.id) ?? (await this.opts.directChats?.get(user.id));
     if (!channel) {
       const opened = await this.api.call<webApi.ConversationsOpenResponse>("conversations.open", { users: user.id });
       channel = opened.channel?.id;
       if (!channel) throw new Error(`conversations.open gave no channel for ${user.id}`);
-      this.dms.set(user.id, channel);
     }
+    await this.rememberDirect(user.id, channel);
     return { platform: "slack", id: channel, kind: "direct" };
+  }
+
+  /** A user's direct chat never changes: kept here and in the shared store once learnt. */
+  private async rememberDirect(userId: string, channel: string): Promise<void> {
+    if (this.dms.get(userId) === channel) return;
+    this.dms.set(userId, channel);
+    await this.opts.directChats?.set(userId, channel).catch((err: unknown) => this.opts.log.warn({ err }, "could not remember a slack direct chat"));
   }
 
   /** Every payload, from HTTP or Socket Mode: events once per event_id, one channel at a time, never throwing. */
@@ -170,6 +187,9 @@ export class SlackAdapter implements ChatAdapter {
     }
     const event = toInbound(body, { botUserId: this.botUserId, names, profiles });
     if (!event) return;
+    // A message, or a press of a button Relay posted, in someone's direct chat with Relay tells us its id.
+    // (Not a slash command's D… channel: that may be a direct chat between two people, where Relay cannot post.)
+    if (kind !== "command" && event.chat.kind === "direct") await this.rememberDirect(event.user.id, event.chat.id);
     const responseUrl = typeof body.response_url === "string" ? body.response_url : undefined;
     if (kind === "command" && responseUrl) this.responding.set(event.chat.id, responseUrl);
     try {

@@ -39,6 +39,9 @@ export const channelKey = (channel: string): string => `slack:chat:${channel}`;
 
 // Posts count against the message limits; lookups (users.info, conversations.open) have their own tiers.
 const COUNTED = new Set(["chat.postMessage", "chat.update", "chat.postEphemeral"]);
+// Methods with a tier of their own (https://api.slack.com/docs/rate-limits): conversations.open is Tier 3,
+// "50+ a minute"; paced so a fan-out to people Relay has never written to does not meet a wall of 429s.
+const TIERED: Record<string, Omit<Window, "key">> = { "conversations.open": { limit: 50, windowMs: 60_000, burst: 50 } };
 // Calls that change nothing when repeated: safe to resend when we do not know whether the first one arrived.
 const IDEMPOTENT = new Set(["chat.update", "conversations.open", "users.info", "auth.test"]);
 // Errors that mean a person cannot be written to any more (deactivated, DMs with apps turned off, …).
@@ -74,8 +77,10 @@ export class SlackApi {
     const counted = COUNTED.has(method) && channel !== undefined;
     let paid = counted && this.takePrepaid(channel!);
     let failures = 0;
+    const tier = TIERED[method] && { key: `slack:method:${method}`, ...TIERED[method] };
     for (;;) {
       if (counted && !paid) await this.limiter?.acquire(this.windows(channel!));
+      if (tier) await this.limiter?.acquire([tier]);
       paid = false; // a retry waits its turn again
       try {
         const result = (await this.client.apiCall(method, args)) as T;
@@ -86,7 +91,8 @@ export class SlackApi {
           // Never dropped: wait as long as Slack says, every process together, then try again.
           const ms = Math.max(error.retryAfter, 1) * 1000;
           this.stats.retried429++;
-          if (counted && this.limiter) await this.limiter.penalize(WORKSPACE_KEY, ms);
+          const blocked = counted ? WORKSPACE_KEY : tier?.key;
+          if (blocked && this.limiter) await this.limiter.penalize(blocked, ms);
           else await sleep(ms);
           continue;
         }

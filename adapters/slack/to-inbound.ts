@@ -17,6 +17,9 @@ export interface SlackContext {
   profiles?: ReadonlyMap<string, { name?: string; locale?: string }>;
 }
 
+/** Message subtypes that are a person writing: plain, with a file attached (its text still counts), a thread reply shown in the channel. */
+const PEOPLES_MESSAGES = new Set(["undefined", "file_share", "thread_broadcast"]);
+
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 const obj = (v: unknown): Body | undefined => (typeof v === "object" && v !== null ? (v as Body) : undefined);
 
@@ -34,7 +37,8 @@ export function payloadKind(body: Body): "event" | "command" | "action" | "other
 /** Direct messages are D… channels; public (C…) and private (G…) channels and group DMs are groups. */
 function chatRef(channel: string, name?: string): ChatRef {
   if (channel.startsWith("D")) return { platform: "slack", id: channel, kind: "direct" };
-  return { platform: "slack", id: channel, kind: "group", ...(name && !name.startsWith("mpdm-") ? { title: `#${name}` } : {}) };
+  // Slash commands and interactions name every private channel "privategroup": no title beats a wrong one.
+  return { platform: "slack", id: channel, kind: "group", ...(name && !name.startsWith("mpdm-") && name !== "privategroup" ? { title: `#${name}` } : {}) };
 }
 
 function userRef(id: string, ctx: SlackContext, fallbackName?: string): UserRef {
@@ -55,9 +59,10 @@ export function mentionedUsers(body: Body): string[] {
   return [...text.matchAll(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g)].map((m) => m[1]!);
 }
 
-/** The user who sent the payload (for looking up their profile). */
+/** The user who sent the payload (for looking up their profile): for our joining or leaving, who did it. */
 export function senderOf(body: Body): string | undefined {
-  return str(body.user_id) ?? str(obj(body.user)?.id) ?? str(obj(body.event)?.user);
+  const event = obj(body.event);
+  return str(body.user_id) ?? str(obj(body.user)?.id) ?? str(event?.inviter) ?? str(event?.actor_id) ?? str(event?.user);
 }
 
 /**
@@ -67,17 +72,22 @@ export function senderOf(body: Body): string | undefined {
 export function plainSlackText(text: string, ctx: SlackContext): string {
   const plain = text.replace(/<([^<>]*)>|&(amp|lt|gt);/g, (_all, inside: string | undefined, entity: string | undefined) => {
     if (entity) return entity === "amp" ? "&" : entity === "lt" ? "<" : ">";
-    const [target = "", label] = inside!.split("|", 2);
+    const [target = "", given] = inside!.split("|", 2);
+    const label = given || undefined; // "<#C1|>": Slack leaves out the names of private channels
     if (target.startsWith("@")) {
       const id = target.slice(1);
       return id === ctx.botUserId ? "\u0000" : `@${ctx.names?.get(id) ?? label ?? id}`;
     }
     if (target.startsWith("#")) return `#${label ?? target.slice(1)}`;
-    if (target.startsWith("!")) return `@${label ?? target.slice(1).split("^")[0]}`; // <!here>, <!subteam^S1|@team>
+    if (target.startsWith("!")) {
+      // <!here>, <!subteam^S1|@team>: a user group's label already starts with "@"
+      const special = label ?? target.slice(1).split("^")[0] ?? "";
+      return special.startsWith("@") ? special : `@${special}`;
+    }
     if (target.startsWith("mailto:")) return label ?? target.slice("mailto:".length);
     return unescape(target); // a link: its address is what a notice or a file field needs
   });
-  return plain.replace(/^\s*\u0000\s*/, "").replace(/\u0000/g, "").trim();
+  return plain.replace(/[ \t]*\u0000[ \t]*/g, " ").trim();
 }
 
 const unescape = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
@@ -104,12 +114,16 @@ function locale(id: string, ctx: SlackContext): { locale?: string } {
   return l ? { locale: l } : {};
 }
 
-/** "/notice 周五开会" is the command notice; "/relay 请假 明天" is the text "请假 明天" said to the bot. */
+/**
+ * "/notice 周五开会" is the command notice ("/relay-notice" too); "/relay 请假 明天" is the text "请假 明天" said
+ * to the bot, so any command in either language, and answers to its questions, work through /relay.
+ */
 function fromCommand(body: Body, ctx: SlackContext): Inbound | undefined {
   const user = str(body.user_id);
   const channel = str(body.channel_id);
   if (!user || !channel) return undefined;
-  const name = String(body.command).replace(/^\//, "").toLowerCase();
+  // "/relay-leave" is "/leave" renamed where Slack's own /leave would win (see app-manifest.yaml).
+  const name = String(body.command).replace(/^\//, "").toLowerCase().replace(/^relay[-_](?=.)/, "");
   const text = plainSlackText(typeof body.text === "string" ? body.text : "", ctx);
   const base = { user: userRef(user, ctx, str(body.user_name)), chat: chatRef(channel, str(body.channel_name)), ...locale(user, ctx) };
   if (name !== UMBRELLA_COMMAND) return { ...base, kind: "command", name, args: text };
@@ -142,9 +156,9 @@ function fromEvent(event: Body, ctx: SlackContext): Inbound | undefined {
   switch (event.type) {
     case "message": {
       // Only people's new messages in a direct chat: edits, deletions, joins and bots (ourselves included)
-      // carry a subtype or a bot_id. In channels Relay hears only mentions (app_mention), so colleagues'
+      // carry another subtype or a bot_id. In channels Relay hears only mentions (app_mention), so colleagues'
       // conversations stay theirs.
-      if (event.subtype !== undefined || event.bot_id || !user || user === ctx.botUserId || !channel) return undefined;
+      if (!PEOPLES_MESSAGES.has(String(event.subtype)) || event.bot_id || !user || user === ctx.botUserId || !channel) return undefined;
       if (event.channel_type !== "im" || typeof event.text !== "string") return undefined;
       const text = plainSlackText(event.text, ctx);
       return text ? { kind: "text", text, user: userRef(user, ctx), chat: chatRef(channel), ...locale(user, ctx) } : undefined;

@@ -66,6 +66,25 @@ describe("Slack over HTTP events", () => {
     expect(textOf(reply)).toContain("李伟");
   });
 
+  it("reads a mention typed in a command as the person's roster name", async () => {
+    // With should_escape (app-manifest.yaml) Slack sends "@李伟" picked from its menu as <@U…|li.wei>.
+    await slack.command(wang, slack.fake.dmWith(wang), "/notice", `季度报表 发给 <@${li}|li.wei> 截止 明天17:00`);
+    const preview = await slack.waitFor(wang, "季度报表");
+    expect(textOf(preview)).toMatch(/李伟/);
+    await slack.press(wang, preview, "circular.discard"); // leave no draft behind
+    await slack.waitFor(wang, "（此预览已处理）");
+  });
+
+  it("answers a command typed in a channel it has not joined only to the person who typed it", async () => {
+    const elsewhere = "C0NOTJOINED";
+    slack.fake.failNext("chat.postMessage", "not_in_channel");
+    const before = slack.fake.responses.length;
+    await slack.command(li, elsewhere, "/relay", "我是谁");
+    await expect.poll(() => slack.fake.responses.length, { timeout: 5000 }).toBe(before + 1);
+    expect(slack.fake.responses.at(-1)!.body).toMatchObject({ response_type: "ephemeral", text: expect.stringContaining("李伟") });
+    expect(slack.fake.posted(elsewhere)).toHaveLength(0);
+  });
+
   it("handles an event Slack retries (same event_id, X-Slack-Retry-Num) once", async () => {
     const id = eventId();
     const event = messageEvent({ user: li, channel: slack.fake.dmWith(li), text: "提醒 明天上午9点 交材料", event_id: id });
@@ -95,7 +114,7 @@ describe("Slack over HTTP events", () => {
   it("escapes user text: <!channel> typed in a notice arrives as text, and an @here mention does not ping", async () => {
     // Slack sends what a person typed literally as entities, and what became a mention as <…>.
     await slack.dm(wang, "/notice 紧急 &lt;!channel&gt; &amp; <!here> 看这里 发给 李伟 截止 明天17:00");
-    const preview = await slack.waitFor(wang, "请确认");
+    const preview = await slack.waitFor(wang, /请确认.*紧急/s);
     const raw = JSON.stringify(preview.blocks) + preview.text;
     expect(raw).not.toMatch(/<!(channel|here|everyone)/);
     expect(raw).toContain("&lt;!channel&gt; &amp; @here");
