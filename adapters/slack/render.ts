@@ -1,7 +1,7 @@
 // Outbound → Slack chat.postMessage payloads: Block Kit sections of mrkdwn with every piece of user text
 // escaped (so "<!channel>" typed by a user arrives as text, not as a ping), action buttons whose value fits
 // Slack's 2,000 characters, and text too long for one message split over several.
-import type { Button, Outbound, Span } from "../../src/bot/message.ts";
+import { plainText, type Button, type Outbound, type Span } from "../../src/bot/message.ts";
 
 /** Slack's limit on a section's text. */
 export const MAX_SECTION = 3000;
@@ -64,7 +64,12 @@ function mrkdwn(span: Exclude<Span, string>): string {
 /** A piece of a section: its mrkdwn, never split further. */
 function pieces(text: Outbound["text"]): string[] {
   const spans: Span[] = typeof text === "string" ? [text] : text;
-  return spans.flatMap((span) => (typeof span === "string" ? splitPlain(span) : [mrkdwn(span)]));
+  return spans.flatMap((span) => {
+    if (typeof span === "string") return splitPlain(span);
+    const marked = mrkdwn(span);
+    // A bold title or a link longer than a section loses its mark rather than the message.
+    return marked.length <= MAX_SECTION ? [marked] : splitPlain(plainText([span]));
+  });
 }
 
 /** Plain text as escaped pieces no longer than a section, cut after a newline or a space where possible. */

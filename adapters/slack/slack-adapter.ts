@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { ChatAdapter, InboundSink, SendOptions } from "../../src/bot/adapter.ts";
 import type { ChatRef, MessageRef, Outbound, UserRef } from "../../src/bot/message.ts";
 import type { HttpServer } from "../../src/http/http-server.ts";
+import { StartupError } from "../../src/startup-error.ts";
 import type { RateLimiter } from "../../src/queue/rate-limiter.ts";
 import { escapeMrkdwn, render } from "./render.ts";
 import { isSlackRefusal, SlackApi, type SlackLimits } from "./slack-api.ts";
@@ -17,6 +18,7 @@ export const EVENTS_PATH = "/slack/events";
 /** How long a looked-up name and locale are trusted. */
 const PROFILE_TTL_MS = 60 * 60 * 1000;
 const MAX_PROFILES = 10_000;
+const RETRY_LOOKUP_MS = 60 * 1000;
 
 export interface SlackOptions {
   botToken: string;
@@ -90,10 +92,14 @@ export class SlackAdapter implements ChatAdapter {
 
   async start(sink: InboundSink): Promise<void> {
     this.sink = sink;
-    const auth = await this.api.call<webApi.AuthTestResponse>("auth.test", {});
+    const auth = await this.api.call<webApi.AuthTestResponse>("auth.test", {}).catch((error: unknown) => {
+      throw refused("SLACK_BOT_TOKEN", error);
+    });
     this.botUserId = auth.user_id ?? "";
     if (this.receiver instanceof SocketModeReceiver) {
-      await this.app.start();
+      await this.app.start().catch((error: unknown) => {
+        throw refused("SLACK_APP_TOKEN", error);
+      });
       return;
     }
     if (!this.opts.http) throw new Error("Slack HTTP events need PORT for the HTTP server (or SLACK_APP_TOKEN for Socket Mode)");
@@ -224,7 +230,7 @@ export class SlackAdapter implements ChatAdapter {
           .then(({ user }) => ({ name: user?.profile?.real_name || user?.real_name || user?.name || undefined, locale: user?.locale || undefined, at: now }))
           .catch((err: unknown) => {
             this.opts.log.warn({ err, user: id }, "could not look up a slack user");
-            return { at: now };
+            return { at: now - PROFILE_TTL_MS + RETRY_LOOKUP_MS }; // unknown for now; asked again in a minute
           });
         if (this.profiles.size >= MAX_PROFILES) this.profiles.clear();
         this.profiles.set(id, profile);
@@ -233,6 +239,13 @@ export class SlackAdapter implements ChatAdapter {
     }
     return out;
   }
+}
+
+/** A token Slack refuses is the operator's to fix: one line naming it, not a stack trace. */
+function refused(variable: string, error: unknown): Error {
+  const code = (error as { data?: { error?: string } }).data?.error;
+  if (!code) return error as Error;
+  return new StartupError(`Slack refused ${variable} (${code}): check the token in the app's settings at https://api.slack.com/apps`);
 }
 
 /** Bolt's logger interface over pino, so Bolt's warnings land in Relay's log. */

@@ -173,6 +173,13 @@ describe("buttons", () => {
 });
 
 describe("long text", () => {
+  it("drops the mark of a bold title too long for one section, keeping its text escaped", () => {
+    const title = "<重要>".repeat(700); // 2,800 characters, 4,200 escaped
+    const parts = sections(one({ text: [{ bold: title }] }).blocks);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(MAX_SECTION);
+    expect(parts.join("")).toBe("&lt;重要&gt;".repeat(700));
+  });
+
   it("splits a 7,000-character message into sections of at most 3,000, cut after a line break, keeping every character", () => {
     const line = "事".repeat(69) + "\n"; // 70 characters
     const text = line.repeat(100); // 7,000

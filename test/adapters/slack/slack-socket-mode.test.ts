@@ -1,7 +1,14 @@
 // The Slack adapter in Socket Mode (SLACK_APP_TOKEN set): the same payloads arrive as WebSocket envelopes from the
 // fake instead of signed HTTP requests, are acked at once, and go through the same mapping and deduplication.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { loadConfig } from "../../../src/config.ts";
+import { createRuntime } from "../../../src/runtime.ts";
+import { StartupError } from "../../../src/startup-error.ts";
+import { testDatabase, type TestDatabase } from "../../support/db.ts";
 import { FakeSlack } from "../../support/fake-slack.ts";
+import { freePort } from "../../support/net.ts";
+import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../../support/redis.ts";
 import { blockActionObject, eventId, messageEvent, slashCommandObject } from "../../support/slack-signing.ts";
 import { SlackOffice, textOf } from "../../support/slack-office.ts";
 
@@ -46,5 +53,38 @@ describe("Slack in Socket Mode", () => {
     await slack.waitFor(wang, "开会材料");
     await new Promise((r) => setTimeout(r, 500));
     expect(fake.posted(wang).filter((m) => textOf(m).includes("开会材料"))).toHaveLength(1);
+  });
+});
+
+describe("Slack tokens Slack refuses", () => {
+  let fake: FakeSlack;
+  let db: TestDatabase;
+  const prefixes: string[] = [];
+  beforeAll(async () => {
+    fake = await FakeSlack.start();
+    db = await testDatabase("postgres");
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await fake?.close();
+    for (const prefix of prefixes) await flushPrefix(prefix);
+  });
+
+  async function start(env: Record<string, string>): Promise<unknown> {
+    prefixes.push(uniquePrefix("slack-token"));
+    const config = loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefixes.at(-1)!, SLACK_API_URL: fake.url, PORT: String(await freePort()), ...env });
+    return createRuntime({ config, mode: "start", adapters: [], db, log: pino({ level: "silent" }) }).then(
+      async (runtime) => runtime.close(),
+      (error: unknown) => error,
+    );
+  }
+
+  it("stops start-up with one line naming the variable", async () => {
+    const bot = await start({ SLACK_BOT_TOKEN: "xoxb-not-the-right-one", SLACK_SIGNING_SECRET: "8f742231b10e8888" });
+    expect(bot).toBeInstanceOf(StartupError);
+    expect((bot as Error).message).toBe("Slack refused SLACK_BOT_TOKEN (invalid_auth): check the token in the app's settings at https://api.slack.com/apps");
+    const app = await start({ SLACK_BOT_TOKEN: fake.token, SLACK_APP_TOKEN: "xapp-1-A0RELAYAPP-0000000001-wrong" });
+    expect(app).toBeInstanceOf(StartupError);
+    expect((app as Error).message).toContain("Slack refused SLACK_APP_TOKEN (invalid_auth)");
   });
 });
