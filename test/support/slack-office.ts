@@ -92,7 +92,7 @@ export class SlackOffice {
   async waitFor(channel: string, match: string | RegExp, timeoutMs = 10_000): Promise<PostedMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.fake.posted(channel).find((m) => textOf(m).match(match));
+      const found = this.fake.posted(channel).find((m) => (typeof match === "string" ? textOf(m).includes(match) : match.test(textOf(m))));
       if (found) return found;
       if (Date.now() > deadline) throw new Error(`no message to ${channel} matching ${match}; got:\n${this.fake.posted(channel).map(textOf).join("\n---\n")}`);
       await new Promise((r) => setTimeout(r, 25));

@@ -20,16 +20,20 @@ export function registerHelp(app: App): void {
       const mine = router.list().filter((spec) => mayUse(ctx, spec));
       const heading = ctx.member ? ctx.t("help.heading", { role: ctx.t(`role.${ctx.member.role}`) }) : ctx.t("help.guestHeading");
       const lines = mine.map((spec) => `${title(ctx, spec)} — ${ctx.t(spec.summary)}`);
-      await ctx.reply([heading, ...lines, "", ctx.t("help.footer")].join("\n"));
+      await ctx.reply([heading, ...lines, "", ctx.t(ctx.chat.platform === "slack" ? "help.footerSlack" : "help.footer")].join("\n"));
     },
   });
 }
 
-/** "提醒 (/remind)" for Chinese readers, "/remind (提醒)" for English ones. */
+/**
+ * "提醒 (/remind)" for Chinese readers, "/remind (提醒)" for English ones. On Slack a command is typed as
+ * "/relay remind": Slack keeps "/remind", "/leave" and others for itself.
+ */
 function title(ctx: Context, spec: CommandSpec): string {
+  const slash = `${ctx.chat.platform === "slack" ? "/relay " : "/"}${spec.name}`;
   const zh = spec.aliases.find((a) => /[\u4e00-\u9fff]/.test(a));
-  if (!zh) return `/${spec.name}`;
-  return ctx.locale === "en" ? `/${spec.name} (${zh})` : `${zh} (/${spec.name})`;
+  if (!zh) return slash;
+  return ctx.locale === "en" ? `${slash} (${zh})` : `${zh} (${slash})`;
 }
 
 function mayUse(ctx: Context, spec: CommandSpec): boolean {

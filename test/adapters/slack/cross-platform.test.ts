@@ -120,8 +120,8 @@ describe("one roster on Slack and Telegram", () => {
     tg.pushUpdate(privateMessage(zhao, `/start ${await invite("赵强")}`));
     await waitForTelegram(tg, zhao.id, "欢迎");
     tg.pushUpdate(privateMessage(zhao, "/link"));
-    const link = await waitForTelegram(tg, zhao.id, "/join");
-    const code = /\/join ([A-Z0-9-]+)/.exec(link.text)![1]!;
+    const link = await waitForTelegram(tg, zhao.id, "关联码");
+    const code = /加入 ([A-Z0-9-]+)/.exec(link.text)![1]!;
     await slack.command(zhaoSlack, slack.fake.dmWith(zhaoSlack), "/relay", `join ${code}`);
     await slack.waitFor(zhaoSlack, "赵强");
     await slack.command(zhaoSlack, slack.fake.dmWith(zhaoSlack), "/relay", "whoami");

@@ -34,8 +34,10 @@ describe("Slack over HTTP events", () => {
     const started = Date.now();
     expect(await slack.command(wang, slack.fake.dmWith(wang), "/relay")).toBe(200);
     expect(Date.now() - started).toBeLessThan(3000);
-    const help = await slack.waitFor(wang, "/setup");
+    // Commands are shown as Slack users type them: "/relay setup" (Slack keeps /remind, /leave… for itself).
+    const help = await slack.waitFor(wang, "初始化 (/relay setup)");
     expect(help.channel).toBe(slack.fake.dmWith(wang));
+    expect(textOf(help)).toContain("在频道中请 @Relay，或用 /relay 加命令");
     expect(slack.fake.callsTo("conversations.open")).toHaveLength(0); // a reply goes to the chat it came from
   });
 

@@ -13,8 +13,8 @@ describe.each(["postgres", "pglite"] as const)("org flow on %s", (kind) => {
   const codeIn = (text: string) => /([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(text)?.[1] ?? "";
 
   it("tells an unknown user how to join, politely and once", async () => {
-    expect(await say("stranger", "/whoami")).toEqual(["你还不在本单位名册中。请向办公室索取邀请码，然后发送：/join 邀请码"]);
-    expect(await say("stranger", "hello", "en")).toEqual(["You are not on your office's roster yet. Ask the office for an invite code, then send: /join CODE"]);
+    expect(await say("stranger", "/whoami")).toEqual(["你还不在本单位名册中。请向办公室索取邀请码，然后发送：加入 邀请码"]);
+    expect(await say("stranger", "hello", "en")).toEqual(["You are not on your office's roster yet. Ask the office for an invite code, then send: join CODE"]);
   });
 
   it("makes the first person to /setup the admin, and nobody after", async () => {
