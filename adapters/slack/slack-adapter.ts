@@ -196,6 +196,9 @@ export class SlackAdapter implements ChatAdapter {
     // A message, or a press of a button Relay posted, in someone's direct chat with Relay tells us its id.
     // (Not a slash command's D… channel: that may be a direct chat between two people, where Relay cannot post.)
     if (kind !== "command" && event.chat.kind === "direct") await this.rememberDirect(event.user.id, event.chat.id);
+    // Otherwise open it now, while nothing waits on it, so the first notice to this person does not queue
+    // behind conversations.open's slower tier.
+    else if (!event.user.anonymous && !this.dms.has(event.user.id)) void this.openDirect(event.user).catch((err: unknown) => this.opts.log.warn({ err }, "could not open a slack direct chat"));
     const responseUrl = typeof body.response_url === "string" ? body.response_url : undefined;
     if (kind === "command" && responseUrl) this.responding.set(event.chat.id, responseUrl);
     try {

@@ -36,9 +36,8 @@ describe("Slack over HTTP events", () => {
     expect(Date.now() - started).toBeLessThan(3000);
     // Commands are shown as Slack users type them: "/relay setup" (Slack keeps /remind, /leave… for itself).
     const help = await slack.waitFor(wang, "初始化 (/relay setup)");
-    expect(help.channel).toBe(slack.fake.dmWith(wang));
+    expect(help.channel).toBe(slack.fake.dmWith(wang)); // a reply goes to the chat it came from
     expect(textOf(help)).toContain("在频道中请 @Relay，或用 /relay 加命令");
-    expect(slack.fake.callsTo("conversations.open")).toHaveLength(0); // a reply goes to the chat it came from
   });
 
   it("sets up the office from a direct message and reads Chinese commands as typed", async () => {
@@ -58,6 +57,10 @@ describe("Slack over HTTP events", () => {
     await slack.waitFor(li, "欢迎");
     await slack.command(li, slack.fake.dmWith(li), "/relay", "whoami");
     await slack.waitFor(li, /李伟/);
+    // Li has only used slash commands: his direct chat with Relay is opened now, while nothing waits on it,
+    // and remembered in Redis for every Relay process.
+    await expect.poll(() => slack.fake.callsTo("conversations.open").map((c) => c.body.users)).toContain(li);
+    expect(await slack.runtime.redis.hget(`${slack.prefix}:slack:direct-chats`, li)).toBe(slack.fake.dmWith(li));
   });
 
   it("hears a mention in a channel as said to the bot, and stays quiet about colleagues' talk", async () => {
