@@ -64,6 +64,7 @@ export class SlackAdapter implements ChatAdapter {
   readonly app: App;
   private readonly receiver: HTTPReceiver | SocketModeReceiver;
   private botUserId = "";
+  private botId = "";
   private sink?: InboundSink;
   private readonly chats = new Map<string, Promise<void>>();
   private readonly dms = new Map<string, string>();
@@ -81,8 +82,10 @@ export class SlackAdapter implements ChatAdapter {
       ? // A copy: the Socket Mode client writes its own retry policy into the options it is given.
         new SocketModeReceiver({ appToken: opts.appToken, logger, installerOptions: { clientOptions: { ...clientOptions } } })
       : new HTTPReceiver({ signingSecret: opts.signingSecret ?? "", endpoints: EVENTS_PATH, processBeforeResponse: false, logger });
-    // The token was checked with auth.test in start(); Bolt needs it only to build listener arguments we do not use.
-    this.app = new App({ token: opts.botToken, receiver: this.receiver, logger, clientOptions, tokenVerificationEnabled: false });
+    // The token is checked once, with auth.test in start(). Given only a token, Bolt would call auth.test again
+    // before every event (with token verification off) or at construction (with it on): both delay acks.
+    const authorize = async () => ({ botToken: opts.botToken, botUserId: this.botUserId, botId: this.botId });
+    this.app = new App({ authorize, receiver: this.receiver, logger, clientOptions });
     this.app.use(async (args) => {
       const { ack, body, context } = args as unknown as { ack?: () => Promise<void>; body: Body; context: { retryNum?: number } };
       await ack?.(); // at once: Slack shows an error if a command or a button is not answered within 3 s
@@ -96,6 +99,7 @@ export class SlackAdapter implements ChatAdapter {
       throw refused("SLACK_BOT_TOKEN", error);
     });
     this.botUserId = auth.user_id ?? "";
+    this.botId = auth.bot_id ?? "";
     if (this.receiver instanceof SocketModeReceiver) {
       await this.app.start().catch((error: unknown) => {
         throw refused("SLACK_APP_TOKEN", error);

@@ -45,6 +45,7 @@ describe("Slack over HTTP events", () => {
     await slack.waitFor(wang, "第一位管理员");
     await slack.dm(wang, "我是谁");
     await slack.waitFor(wang, /王主任.*管理员/s);
+    expect(slack.fake.callsTo("auth.test")).toHaveLength(1); // at start only: nothing stands before an ack
     // users.info gave the name and locale; it is asked once, then remembered.
     expect(slack.fake.callsTo("users.info").filter((c) => c.body.user === wang)).toHaveLength(1);
   });
