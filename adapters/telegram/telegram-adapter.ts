@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { ChatAdapter, InboundSink, SendOptions } from "../../src/bot/adapter.ts";
 import type { ChatRef, MessageRef, Outbound, UserRef } from "../../src/bot/message.ts";
 import type { HttpServer } from "../../src/http/http-server.ts";
+import { StartupError } from "../../src/startup-error.ts";
 import { BodyTooLargeError, readBody } from "../../src/http/read-body.ts";
 import { MAX_TEXT, render } from "./render.ts";
 import { toInbound } from "./to-inbound.ts";
@@ -59,7 +60,14 @@ export class TelegramAdapter implements ChatAdapter {
 
   async start(sink: InboundSink): Promise<void> {
     this.sink = sink;
-    await this.bot.init(); // getMe: our @username tells our group commands from other bots'
+    // getMe: our @username tells our group commands from other bots'. A token Telegram refuses is the
+    // operator's to fix: one line naming it, not a stack trace.
+    await this.bot.init().catch((error: unknown) => {
+      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
+        throw new StartupError(`Telegram refused TELEGRAM_BOT_TOKEN (${error.error_code} ${error.description}): check it with @BotFather`);
+      }
+      throw error;
+    });
     if (this.opts.webhookSecret) {
       if (!this.opts.http) throw new Error("Telegram webhooks need PORT for the HTTP server");
       this.opts.http.route("POST", WEBHOOK_PATH, (req, res) => this.onWebhook(req, res));

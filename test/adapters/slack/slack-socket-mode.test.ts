@@ -1,14 +1,10 @@
 // The Slack adapter in Socket Mode (SLACK_APP_TOKEN set): the same payloads arrive as WebSocket envelopes from the
 // fake instead of signed HTTP requests, are acked at once, and go through the same mapping and deduplication.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pino } from "pino";
-import { loadConfig } from "../../../src/config.ts";
-import { createRuntime } from "../../../src/runtime.ts";
 import { StartupError } from "../../../src/startup-error.ts";
 import { testDatabase, type TestDatabase } from "../../support/db.ts";
 import { FakeSlack } from "../../support/fake-slack.ts";
-import { freePort } from "../../support/net.ts";
-import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../../support/redis.ts";
+import { startupError } from "../../support/startup.ts";
 import { blockActionObject, eventId, messageEvent, slashCommandObject } from "../../support/slack-signing.ts";
 import { SlackOffice, textOf } from "../../support/slack-office.ts";
 
@@ -59,7 +55,6 @@ describe("Slack in Socket Mode", () => {
 describe("Slack tokens Slack refuses", () => {
   let fake: FakeSlack;
   let db: TestDatabase;
-  const prefixes: string[] = [];
   beforeAll(async () => {
     fake = await FakeSlack.start();
     db = await testDatabase("postgres");
@@ -67,23 +62,13 @@ describe("Slack tokens Slack refuses", () => {
   afterAll(async () => {
     await db?.drop();
     await fake?.close();
-    for (const prefix of prefixes) await flushPrefix(prefix);
   });
 
-  async function start(env: Record<string, string>): Promise<unknown> {
-    prefixes.push(uniquePrefix("slack-token"));
-    const config = loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefixes.at(-1)!, SLACK_API_URL: fake.url, PORT: String(await freePort()), ...env });
-    return createRuntime({ config, mode: "start", adapters: [], db, log: pino({ level: "silent" }) }).then(
-      async (runtime) => runtime.close(),
-      (error: unknown) => error,
-    );
-  }
-
   it("stops start-up with one line naming the variable", async () => {
-    const bot = await start({ SLACK_BOT_TOKEN: "xoxb-not-the-right-one", SLACK_SIGNING_SECRET: "8f742231b10e8888" });
+    const bot = await startupError({ SLACK_API_URL: fake.url, SLACK_BOT_TOKEN: "xoxb-not-the-right-one", SLACK_SIGNING_SECRET: "8f742231b10e8888" }, db);
     expect(bot).toBeInstanceOf(StartupError);
     expect((bot as Error).message).toBe("Slack refused SLACK_BOT_TOKEN (invalid_auth): check the token in the app's settings at https://api.slack.com/apps");
-    const app = await start({ SLACK_BOT_TOKEN: fake.token, SLACK_APP_TOKEN: "xapp-1-A0RELAYAPP-0000000001-wrong" });
+    const app = await startupError({ SLACK_API_URL: fake.url, SLACK_BOT_TOKEN: fake.token, SLACK_APP_TOKEN: "xapp-1-A0RELAYAPP-0000000001-wrong" }, db);
     expect(app).toBeInstanceOf(StartupError);
     expect((app as Error).message).toContain("Slack refused SLACK_APP_TOKEN (invalid_auth)");
   });

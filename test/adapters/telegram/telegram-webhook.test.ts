@@ -1,6 +1,10 @@
-// Webhook specifics: the secret header, malformed and oversized bodies, duplicates across a restart.
+// Webhook specifics: the secret header, malformed and oversized bodies, duplicates across a restart; and a
+// token Telegram refuses.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { privateMessage, user } from "../../support/fake-telegram.ts";
+import { StartupError } from "../../../src/startup-error.ts";
+import { testDatabase } from "../../support/db.ts";
+import { FakeTelegram, privateMessage, user } from "../../support/fake-telegram.ts";
+import { startupError } from "../../support/startup.ts";
 import { SECRET, TelegramOffice } from "../../support/telegram-office.ts";
 
 const wang = user(1001, "王", { last_name: "主任", language_code: "zh-hans" });
@@ -41,5 +45,20 @@ describe("Telegram webhook", () => {
     await tg.deliver(privateMessage(wang, "/people"));
     await tg.waitFor(wang.id, "· 王主任 #1");
     expect(tg.fake.sent(wang.id).filter((m) => m.text.startsWith("王主任（#1）"))).toHaveLength(1);
+  });
+});
+
+describe("a Telegram token Telegram refuses", () => {
+  it("stops start-up with one line naming the variable", async () => {
+    const fake = await FakeTelegram.start({ limits: false });
+    const db = await testDatabase("postgres");
+    try {
+      const error = await startupError({ TELEGRAM_BOT_TOKEN: "123456:not-the-right-token", TELEGRAM_API_ROOT: fake.url }, db);
+      expect(error).toBeInstanceOf(StartupError);
+      expect((error as Error).message).toBe("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): check it with @BotFather");
+    } finally {
+      await db.drop();
+      await fake.close();
+    }
   });
 });
