@@ -1,5 +1,6 @@
 // /help (帮助): what this person may do, in their language; "/help remind" explains one command.
 import type { App } from "../../app.ts";
+import { forPlatform, slash } from "../../bot/command-syntax.ts";
 import type { Context } from "../../bot/router.ts";
 import type { CommandSpec } from "../../bot/router.ts";
 
@@ -15,7 +16,7 @@ export function registerHelp(app: App): void {
       if (ctx.args) {
         const spec = router.findCommand(ctx.args.split(/\s+/)[0]!);
         if (!spec) return void (await ctx.reply(ctx.t("router.unknownCommand", { name: ctx.args })));
-        return void (await ctx.reply(`${title(ctx, spec)} — ${ctx.t(spec.summary)}\n${ctx.t(spec.usage)}`));
+        return void (await ctx.reply(`${title(ctx, spec)} — ${ctx.t(spec.summary)}\n${forPlatform(ctx.t(spec.usage), ctx.chat.platform)}`));
       }
       const mine = router.list().filter((spec) => mayUse(ctx, spec));
       const heading = ctx.member ? ctx.t("help.heading", { role: ctx.t(`role.${ctx.member.role}`) }) : ctx.t("help.guestHeading");
@@ -30,10 +31,10 @@ export function registerHelp(app: App): void {
  * "/relay remind": Slack keeps "/remind", "/leave" and others for itself.
  */
 function title(ctx: Context, spec: CommandSpec): string {
-  const slash = `${ctx.chat.platform === "slack" ? "/relay " : "/"}${spec.name}`;
+  const typed = slash(ctx.chat.platform, spec.name);
   const zh = spec.aliases.find((a) => /[\u4e00-\u9fff]/.test(a));
-  if (!zh) return slash;
-  return ctx.locale === "en" ? `${slash} (${zh})` : `${zh} (${slash})`;
+  if (!zh) return typed;
+  return ctx.locale === "en" ? `${typed} (${zh})` : `${zh} (${typed})`;
 }
 
 function mayUse(ctx: Context, spec: CommandSpec): boolean {

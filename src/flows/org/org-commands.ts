@@ -2,6 +2,7 @@
 import type { App } from "../../app.ts";
 import { displayInviteCode } from "./invite-code.ts";
 import type { CommandContext, Context } from "../../bot/router.ts";
+import { forPlatform } from "../../bot/command-syntax.ts";
 import { t, toLocale, type MessageKey } from "../../bot/i18n/index.ts";
 import { formatLocal } from "../../bot/time-parse.ts";
 import { officeStaff, parseRole, type Role } from "../../bot/roles.ts";
@@ -189,7 +190,7 @@ export function registerOrg(app: App): void {
 
 /** Replies with the command's usage line. */
 export async function usage(ctx: CommandContext): Promise<void> {
-  await ctx.reply(`${ctx.t("router.usage")}\n${ctx.t(ctx.command.usage)}`);
+  await ctx.reply(`${ctx.t("router.usage")}\n${forPlatform(ctx.t(ctx.command.usage), ctx.chat.platform)}`);
 }
 
 export function roleName(ctx: Context, role: Role): string {

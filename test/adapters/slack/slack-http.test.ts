@@ -58,6 +58,9 @@ describe("Slack over HTTP events", () => {
     await slack.waitFor(li, "欢迎");
     await slack.command(li, slack.fake.dmWith(li), "/relay", "whoami");
     await slack.waitFor(li, /李伟/);
+    // Usage help shows commands as they are typed on Slack.
+    await slack.command(li, slack.fake.dmWith(li), "/relay", "help remind");
+    await slack.waitFor(li, "/relay remind");
     // Li has only used slash commands: his direct chat with Relay is opened now, while nothing waits on it,
     // and remembered in Redis for every Relay process.
     await expect.poll(() => slack.fake.callsTo("conversations.open").map((c) => c.body.users)).toContain(li);
@@ -94,15 +97,15 @@ describe("Slack over HTTP events", () => {
 
   it("handles an event Slack retries (same event_id, X-Slack-Retry-Num) once", async () => {
     const id = eventId();
-    const event = messageEvent({ user: li, channel: slack.fake.dmWith(li), text: "提醒 明天上午9点 交材料", event_id: id });
+    const event = messageEvent({ user: li, channel: slack.fake.dmWith(li), text: "提醒 明天上午9点 交季度报表", event_id: id });
     expect((await slack.post(event)).status).toBe(200);
     for (const n of [1, 2]) {
       const retry = await slack.post(event, { headers: { "x-slack-retry-num": String(n), "x-slack-retry-reason": "http_timeout" } });
       expect(retry.status).toBe(200);
     }
-    await slack.waitFor(li, "交材料");
+    await slack.waitFor(li, "交季度报表");
     await new Promise((r) => setTimeout(r, 500));
-    expect(slack.fake.posted(li).filter((m) => textOf(m).includes("交材料"))).toHaveLength(1);
+    expect(slack.fake.posted(li).filter((m) => textOf(m).includes("交季度报表"))).toHaveLength(1);
     const rows = await slack.db.prisma.processedUpdate.count({ where: { platform: "slack", updateId: id } });
     expect(rows).toBe(1);
   });
