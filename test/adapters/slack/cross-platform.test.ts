@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callbackQuery, FakeTelegram, privateMessage, user, type SentMessage } from "../../support/fake-telegram.ts";
 import { TestClock } from "../../support/office.ts";
 import { DEFAULT_WORKSPACE } from "../../support/fake-slack.ts";
-import { envelope } from "../../support/slack-signing.ts";
+import { appMention, envelope } from "../../support/slack-signing.ts";
 import { buttons, SlackOffice, textOf } from "../../support/slack-office.ts";
 
 const wang = "U0WANG00001"; // the admin, on Slack
@@ -89,7 +89,12 @@ describe("one roster on Slack and Telegram", () => {
     await slack.command(wang, office, "/relay", "bind 党政办");
     await slack.waitFor(office, "本群已绑定到：党政办");
 
-    await slack.command(wang, office, "/notice", "周一例会 发给 本群 截止 周五17:00");
+    // A guided notice in the channel: Relay's questions are answered by mentioning it.
+    await slack.command(wang, office, "/notice", "周一例会");
+    await slack.waitFor(office, "发给谁？");
+    await slack.post(appMention({ user: wang, channel: office, text: "本群" }));
+    await slack.waitFor(office, "截止时间？");
+    await slack.post(appMention({ user: wang, channel: office, text: "周五17:00" }));
     const preview = await slack.waitFor(office, "请确认");
     await slack.press(wang, preview, "circular.publish");
     const post = await slack.waitFor(office, /^【通知】.*周一例会/s);
