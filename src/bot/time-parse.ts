@@ -20,6 +20,13 @@
 // - 下周X / "next X" is X in the next Monday-based week; 本周X/这周X is X in this one.
 // - Durations in seconds, minutes or hours are exact; in days, weeks, months or working days ("3天后",
 //   "in 3 days", "3个工作日后") they keep the current time of day unless a time follows ("3天后下午3点").
+// - 内/以内 after a duration means the same as 后: "3个工作日内" is due 3 working days from now. Hours and
+//   minutes combine ("1小时30分钟后", "in 1h30m", "in an hour and a half").
+// - 上班 is 09:00; 下班 (前/时/后), end of day, EOD, COB are 18:00, the end of the working day.
+// - 周末 is the week's Saturday; 月初 the 1st; 12月初 and 12月底 that month's first and last day; 年底 Dec 31.
+// - 12/3 and 12.3 are month/day, as Chinese offices write dates (3 December).
+// - "By" words are read with the time and dropped: 周五前, 下班之前, 今天之内, "by Friday", "before 5pm".
+//   A bare 前/内 only where a word ends, so 明天前往 and 明天内容 keep theirs.
 // - Durations beyond ten years are not read as times.
 // - Recurring rules without a time fire at 09:00; "每月31号" fires on the last day of shorter months.
 import {
@@ -96,7 +103,7 @@ const CN_NUM = "[二两三四五六七八九]?十[一二三四五六七八九]?|
 const INT = `\\d{1,2}|${CN_NUM}`;
 // 周1 … 周7 also occur in quick typing.
 const ZH_WEEKDAY: Record<string, number> = {
-  日: 0, 天: 0, 7: 0, 一: 1, 1: 1, 二: 2, 2: 2, 三: 3, 3: 3, 四: 4, 4: 4, 五: 5, 5: 5, 六: 6, 6: 6,
+  日: 0, 天: 0, 7: 0, 末: 6, 一: 1, 1: 1, 二: 2, 2: 2, 三: 3, 3: 3, 四: 4, 4: 4, 五: 5, 5: 5, 六: 6, 6: 6,
 };
 const ZH_PART: Record<string, Part> = {
   凌晨: "dawn",
@@ -195,7 +202,12 @@ const RE = {
   enEveryMonthDay: re(`(?:every\\s+month|monthly)(?:\\s+on)?\\s+the\\s+(\\d{1,2})(?:st|nd|rd|th)?${END}`),
   enEveryMonthEnd: re(`(?:every\\s+month|monthly)(?:\\s+on)?\\s+the\\s+last\\s+day${END}`),
 
-  zhDuration: re(`(?:(\\d+(?:\\.\\d+)?|${CN_NUM})个?(半)?|半个?)(秒钟?|分钟?|刻钟|小时|钟头|工作日|天|日|周|星期|礼拜|月)(?:之后|以后|后)`),
+  // "内" (within) is read as "后": "3个工作日内" is due 3 working days from now.
+  zhDuration: re(`(?:(\\d+(?:\\.\\d+)?|${CN_NUM})个?(半)?|半个?)(秒钟?|分钟?|刻钟|小时|钟头|工作日|天|日|周|星期|礼拜|月)(?:之后|以后|后|之内|以内|内)`),
+  zhHoursMinutes: re(`(\\d+|${CN_NUM})个?(?:小时|钟头)零?(\\d+|${CN_NUM})分钟?(?:之后|以后|后|之内|以内|内)`),
+  enHoursMinutes: re(
+    `in\\s+(\\d+|an?|one)\\s*(?:hours?|hrs?|h)\\s*(?:and\\s+)?(?:(\\d+)\\s*(?:minutes?|mins?|m)|(a\\s+half))${END}`,
+  ),
   enDuration: re(
     `in\\s+(${EN_AMOUNT})\\s*(${EN_UNIT})${END}|(${EN_AMOUNT})\\s*(${EN_UNIT})\\s+(?:from\\s+now|later)${END}`,
   ),
@@ -205,7 +217,8 @@ const RE = {
     `(the\\s+day\\s+after\\s+tomorrow|day\\s+after\\s+tomorrow|tomorrow|tmrw|tmr|today|tonight)` +
       `(?:\\s+(morning|afternoon|evening|night))?${END}|this\\s+(morning|afternoon|evening)${END}`,
   ),
-  zhWeekday: re("(下下个?|下一?个?|这一?个?|本)?(?:周|星期|礼拜)([一二三四五六日天]|[1-7](?!\\d))"),
+  // 周末 is its Saturday.
+  zhWeekday: re("(下下个?|下一?个?|这一?个?|本)?(?:周|星期|礼拜)([一二三四五六日天末]|[1-7](?!\\d))"),
   enWeekday: re(`(?:on\\s+)?(?:(next|this|coming)\\s+)?(${EN_DAY})${END}`),
   isoDate: re("(\\d{4})[-/.](\\d{1,2})[-/.](\\d{1,2})(?!\\d)(?:T(?=\\d))?"),
   zhDate: re(`(?:(\\d{4})年)?(${INT})月(${INT})[日号]`),
@@ -214,11 +227,23 @@ const RE = {
   zhMonthEnd: re("(?:(本|这个?|下一?个?)月|月)[底末]"),
   enMonthEnd: re(`(?:at\\s+)?(?:the\\s+)?end\\s+of\\s+(?:the\\s+|this\\s+|(next)\\s+)?month${END}`),
   zhMonthDay: re(`(?:(本|这个?|下一?个?)月)?(${INT})[号日]`),
+  zhMonthStart: re("(?:(本|这个?|下一?个?)月|月)初"),
+  zhNamedMonthEdge: re(`(${INT})月(初|[底末])`),
+  zhYearEnd: re("(今|明|下一?个?)?年[底末]"),
+  // 12/3, 12.3: month and day, as offices write them.
+  shortDate: re("(\\d{1,2})[/.](\\d{1,2})(?![\\d./:])"),
   enMonthDayOrdinal: re(`(?:on\\s+)?the\\s+(\\d{1,2})(?:st|nd|rd|th)(?:\\s+of\\s+(this|next)\\s+month)?${END}`),
   zhNextWorkday: re("下一?个?工作日"),
   enNextWorkday: re(`(?:the\\s+)?next\\s+(?:working\\s+day|work\\s*day|business\\s+day)${END}`),
 
   zhPart: re("凌晨|半夜|早上|早晨|清晨|上午|中午|下午|午后|傍晚|晚上|夜里|夜晚"),
+  // The working day's edges: 上班 09:00, 下班 (end of day, close of business) 18:00.
+  workEdge: re(
+    `([上下])班[前时后]?|(?:at\\s+|by\\s+)?(?:the\\s+)?(?:end\\s+of\\s+(?:the\\s+)?(?:working\\s+|work\\s+|business\\s+)?day|eod|cob|close\\s+of\\s+business)${END}`,
+  ),
+  // "By" a time: 周五前, 下班之前, 今天之内; "by Friday", "before 5pm". A bare 前/内 only where a word ends (not 前往, 内容).
+  zhBefore: re("之前|以前|之内|以内|[前内](?=$|[\\s,，。.:：;；!！])"),
+  enBefore: re(`(?:by|before|until|till|no\\s+later\\s+than)\\s+`),
   // Not 一点点 ("a little"), which is no time.
   zhClock: re(`(${INT})(?:点钟?|时)(?!点)(?:(半)|([一1三3])刻|整|(${INT})分?)?`),
   // 9:30, 15:00, 3pm, 3:30 p.m., 9 o'clock, at 9, and a bare 8 (see parseTime).
@@ -287,6 +312,8 @@ function validClock(hour: number, minute: number, twentyFour: boolean): { clock:
 
 /** 下午3点, 十点半, 两点一刻, 9:30, 3pm, at 9 in the evening, 中午 — a part of day, a clock time, or both. */
 function parseTime(sc: Scanner): TimeSpec | undefined {
+  const edge = sc.take(RE.workEdge);
+  if (edge) return { part: edge[1] === "上" ? "morning" : "dusk" };
   return sc.attempt(() => {
     const partWord = sc.take(RE.zhPart);
     const part = partWord ? ZH_PART[partWord[0]] : undefined;
@@ -443,8 +470,33 @@ function dayParsers(sc: Scanner, ctx: Context): Array<() => DaySpec | undefined>
       return { days: [dayOfMonth(ctx.today, 0, "last"), dayOfMonth(ctx.today, 1, "last")] };
     },
     () => {
+      const m = sc.take(RE.zhMonthStart);
+      if (!m) return undefined;
+      if (m[1]) return fixed(dayOfMonth(ctx.today, monthsAhead(m[1]), 1));
+      return { days: [dayOfMonth(ctx.today, 0, 1), dayOfMonth(ctx.today, 1, 1)] }; // 月初: this month's 1st if ahead
+    },
+    () => {
+      const m = sc.take(RE.zhNamedMonthEdge);
+      if (!m) return undefined;
+      const month = toNumber(m[1] ?? "");
+      if (month < 1 || month > 12) return undefined;
+      const first = upcomingDate(month, 1, ctx) ?? validDate(ctx.today.year, month, 1);
+      if (m[2] === "初") return fixed(first);
+      // 12月底: the last day of the coming December (this one, while it lasts).
+      const year = month === ctx.today.month ? ctx.today.year : first!.year;
+      return fixed(validDate(year, month, daysInMonth(year, month)));
+    },
+    () => {
+      const m = sc.take(RE.zhYearEnd);
+      return m ? fixed(validDate(ctx.today.year + (m[1] && m[1] !== "今" ? 1 : 0), 12, 31)) : undefined;
+    },
+    () => {
       const m = sc.take(RE.zhMonthDay);
       return m ? monthDay(ctx, m[1], toNumber(m[2] ?? "")) : undefined;
+    },
+    () => {
+      const m = sc.take(RE.shortDate);
+      return m ? fixed(upcomingDate(Number(m[1]), Number(m[2]), ctx)) : undefined;
     },
     () => {
       const m = sc.take(RE.enMonthDayOrdinal);
@@ -460,6 +512,12 @@ function parseDay(sc: Scanner, ctx: Context): DaySpec | undefined {
 
 /** "10分钟后", "in 2 hours" → an instant; "3天后", "in 3 working days" → a day keeping the time of day. */
 function parseDuration(sc: Scanner, ctx: Context): Date | DaySpec | undefined {
+  const hm = sc.take(RE.zhHoursMinutes) ?? sc.take(RE.enHoursMinutes);
+  if (hm) {
+    const hours = /^an?$|^one$/i.test(hm[1] ?? "") ? 1 : toNumber(hm[1] ?? "");
+    const minutes = hm[3] ? 30 : toNumber(hm[2] ?? "");
+    return minutes < 60 ? new Date(ctx.now.getTime() + (hours * 60 + minutes) * 60_000) : undefined;
+  }
   let amount: number;
   let unit: Unit;
   const zh = sc.take(RE.zhDuration);
@@ -511,7 +569,8 @@ function parseOnce(sc: Scanner, ctx: Context): Date | undefined {
 
   const spec = day ?? { days: [ctx.today, addDays(ctx.today, 1)] }; // a bare time: today, or tomorrow if past
   const hm = toHM(time?.part ?? spec.part, time?.clock) ?? spec.time ?? DEFAULT_TIME;
-  const instants = spec.days.map((candidate) => fromZoned({ ...candidate, ...hm }, ctx.timeZone));
+  // Only the date of a candidate: today's carries the current time, whose seconds must not leak in.
+  const instants = spec.days.map(({ year, month, day }) => fromZoned({ year, month, day, second: 0, ...hm }, ctx.timeZone));
   return instants.find((at) => at > ctx.now) ?? instants.at(-1);
 }
 
@@ -591,7 +650,12 @@ export function parseWhen(input: string, ref: TimeRef): When | null {
   });
   const recurring = sc.attempt(() => parseRecurring(sc, ctx));
   if (recurring) return { kind: "recurring", ...recurring, ...texts() };
-  const at = parseOnce(sc, ctx);
+  const at = sc.attempt(() => {
+    sc.take(RE.enBefore);
+    const found = parseOnce(sc, ctx);
+    if (found) sc.take(RE.zhBefore);
+    return found;
+  });
   return at ? { kind: "once", at, ...texts() } : null;
 }
 

@@ -114,7 +114,7 @@ const REFUSED_TIME =
 const PART_OF_DAY = /早上|早晨|清晨|上午|中午|下午|午后|(?:\bat\s+|\bin\s+the\s+)?\b(?:morning|afternoon|noon|midday)\b/i;
 // Day words tied to today rather than to a range's start.
 const TODAY_RELATIVE = /今|明|后|下|本|这|\b(?:next|this|coming|tomorrow|today|tmrw?|later|from\s+now|in)\b/i;
-const HAS_MONTH = new RegExp(`月|\\d{4}[-/.]\\d|\\b(?:${EN_MONTH})\\b`, "i");
+const HAS_MONTH = new RegExp(`月|\\d{4}[-/.]\\d|\\d{1,2}[/.]\\d{1,2}|\\b(?:${EN_MONTH})\\b`, "i");
 const NAMES_WEEKDAY = new RegExp(`周|星期|礼拜|\\b(?:${EN_DAY})\\b`, "i");
 
 function take(pattern: RegExp, text: string, pos: number): { m: RegExpExecArray; end: number } | undefined {

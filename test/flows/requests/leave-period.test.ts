@@ -121,6 +121,10 @@ describe("parseLeavePeriod, English, at Friday 2026-11-27 10:00", () => {
     ["Dec 3 at noon to Dec 4 at noon", "2026-12-03 pm", "2026-12-04 am", 1, ""],
     ["Dec 3 am to pm", "2026-12-03 am", "2026-12-03 pm", 1, ""],
     ["Dec 3-5 sick", "2026-12-03 am", "2026-12-05 pm", 2, "sick"],
+    // month/day, as Chinese offices write dates
+    ["12/3", "2026-12-03 am", "2026-12-03 pm", 1, ""],
+    ["12.3-12.5 回老家", "2026-12-03 am", "2026-12-05 pm", 2, "回老家"],
+    ["12/3下午到12/4上午", "2026-12-03 pm", "2026-12-04 am", 1, ""],
     ["from Dec 7 to Dec 11", "2026-12-07 am", "2026-12-11 pm", 5, ""],
     ["December 7th through December 9th", "2026-12-07 am", "2026-12-09 pm", 3, ""],
     ["7 Dec to 9 Dec: wedding", "2026-12-07 am", "2026-12-09 pm", 3, "wedding"],
@@ -163,7 +167,7 @@ describe("parseLeavePeriod refuses", () => {
     "请假",
     "家里有事",
     "next week",
-    "12/3",
+    "13/3", // month/day: there is no 13th month
     "2月30日",
     "3天 从下周一开始", // a length and a start: not read here
     "请假3天",
