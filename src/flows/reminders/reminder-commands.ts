@@ -3,7 +3,7 @@ import type { App } from "../../app.ts";
 import { DeliveryUncertainError, RecipientUnreachableError } from "../../bot/delivery-errors.ts";
 import type { Button } from "../../bot/message.ts";
 import type { ActionContext, Context } from "../../bot/router.ts";
-import { describeRecurrence, formatLocal, parseWhen } from "../../bot/time-parse.ts";
+import { describeRecurrence, formatLocal, parseWhen, type When } from "../../bot/time-parse.ts";
 import type { Reminder } from "../../generated/prisma/client.ts";
 import { sendToPerson } from "../org/messenger.ts";
 import { t, toLocale } from "../../bot/i18n/index.ts";
@@ -39,15 +39,30 @@ export function registerReminders(app: App): void {
       // "提醒我明天…" / "/remind me in 2 hours to …": the "me" is implied.
       const input = ctx.args.replace(/^(我|me\s+)/i, "");
       if (!input) return usage(ctx);
-      const zone = zoneOf(app, ctx.member!);
-      const when = parseWhen(input, { now: app.clock.now(), timeZone: zone });
+      const when = parseWhen(input, { now: app.clock.now(), timeZone: zoneOf(app, ctx.member!) });
       if (!when) return void (await ctx.reply(`${ctx.t("reminder.noTime", { input })}\n${ctx.t("reminder.remind.usage")}`));
-      const text = when.rest.replace(/^(to\s+|[,，:：;；]\s*)/i, "").trim();
-      if (!text) return void (await ctx.reply(ctx.t("reminder.noText")));
-      const r = await createReminder(app, ctx.member!, when, text);
-      await ctx.reply({ text: describeCreated(app, ctx, r), buttons: [[{ label: ctx.t("reminder.cancelButton", { id: r.id }), action: "reminder.cancel", value: String(r.id) }]] });
+      await remind(ctx, when, when.rest);
     },
   });
+
+  // The time first, as people say it: "明天下午三点提醒我开会", "每天早上8点半提醒我打卡", "at 5pm remind me to
+  // call Li". Only in a direct chat or said to the bot, where nobody else is being spoken to.
+  router.onText(async (ctx, text) => {
+    const spokenTo = ctx.chat.kind === "direct" || (ctx.inbound.kind === "text" && ctx.inbound.addressed === true);
+    if (!spokenTo) return false;
+    const when = parseWhen(text, { now: app.clock.now(), timeZone: zoneOf(app, ctx.member!) });
+    const ask = when && /^(?:提醒我?|叫我|remind\s+me)\s*/i.exec(when.rest);
+    if (!when || !ask) return false;
+    await remind(ctx, when, when.rest.slice(ask[0].length));
+    return true;
+  });
+
+  async function remind(ctx: Context, when: When, rest: string): Promise<void> {
+    const text = rest.replace(/^(to\s+|[,，:：;；]\s*)/i, "").trim();
+    if (!text) return void (await ctx.reply(ctx.t("reminder.noText")));
+    const r = await createReminder(app, ctx.member!, when, text);
+    await ctx.reply({ text: describeCreated(app, ctx, r), buttons: [[{ label: ctx.t("reminder.cancelButton", { id: r.id }), action: "reminder.cancel", value: String(r.id) }]] });
+  }
 
   router.command({
     name: "reminders",

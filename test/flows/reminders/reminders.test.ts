@@ -93,4 +93,13 @@ describe.each(["postgres", "pglite"] as const)("reminders on %s", (kind) => {
     expect(after.fireAt.getTime()).toBeGreaterThan(Date.now());
     expect(await office.runtime.app.scheduler.isScheduled(`reminder-${r.id}-s1`)).toBe(true);
   });
+
+  it("understands the time first and 提醒我 after it, in a direct chat, and leaves group talk alone", async () => {
+    expect((await say("明天下午三点提醒我开会"))[0]).toMatch(/好的，将在 .*15:00 提醒你：开会（#\d+）/);
+    expect((await say("每天早上8点半提醒我打卡"))[0]).toMatch(/每天 08:30（下次 .*08:30） 提醒你：打卡/);
+    expect((await say("tomorrow at 5pm remind me to call Li"))[0]).toMatch(/17:00 提醒你：call Li/);
+    expect(await say("明天下午三点开会")).toEqual(["没听懂这句话。发送“帮助”或 /help 查看可用命令。"]); // no 提醒: not a reminder
+    expect(await office.chat.say("wang", "明天下午三点提醒我开会", undefined, "党政办工作群")).toEqual([]); // between colleagues
+    await prisma().reminder.deleteMany({ where: { text: { in: ["开会", "打卡", "call Li"] } } });
+  });
 });
