@@ -183,8 +183,18 @@ export class Router {
     await spec.run({ ...ctx, value: inbound.value, messageRef: inbound.messageRef });
   }
 
-  /** Plain text that starts with a command name or alias ("提醒 10分钟后 喝水", "帮助"). */
+  /**
+   * Plain text that starts with a command name or alias ("提醒 10分钟后 喝水", "帮助"); said to the bot, also
+   * after a polite lead-in ("我要请假 明天", "帮我发通知 …").
+   */
   private matchText(text: string, chat: ChatRef["kind"]): { name: string; args: string } | undefined {
+    const plain = this.matchAlias(text, chat);
+    if (plain || chat !== "direct") return plain;
+    const lead = /^\s*(?:我(?:想要|想|要|需要)|(?:请)?帮我)\s*/.exec(text);
+    return lead ? this.matchAlias(text.slice(lead[0].length), chat) : undefined;
+  }
+
+  private matchAlias(text: string, chat: ChatRef["kind"]): { name: string; args: string } | undefined {
     const trimmed = text.trim();
     if (trimmed.startsWith("/")) {
       const [, name = "", args = ""] = /^\/(\S+)\s*([\s\S]*)$/.exec(trimmed) ?? [];

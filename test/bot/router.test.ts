@@ -71,6 +71,27 @@ describe("router", () => {
     expect(chat.lastTo("g1")).toBe("echo:大家好");
   });
 
+  it("reads text said to the bot in a group (a mention) as in a direct chat, and answers what it does not understand", async () => {
+    const { bot, chat } = await botWith();
+    const group = { platform: "console" as const, id: "C0GROUP0001", kind: "group" as const };
+    const user = { platform: "console" as const, id: "wang" };
+    await bot.handle({ kind: "text", text: "回声一下吧", user, chat: group, addressed: true });
+    expect(chat.lastTo("C0GROUP0001")).toBe("echo:一下吧");
+    await bot.handle({ kind: "text", text: "今天开会吗", user, chat: group, addressed: true });
+    expect(chat.lastTo("C0GROUP0001")).toBe("没听懂这句话。发送“帮助”或 /help 查看可用命令。");
+  });
+
+  it("takes a polite lead-in before a command word when spoken to, not between colleagues", async () => {
+    const { bot, chat } = await botWith();
+    expect(await chat.say("wang", "我要回声 你好")).toEqual(["echo:你好"]);
+    expect(await chat.say("wang", "我想回声")).toEqual(["echo:"]);
+    expect(await chat.say("wang", "请帮我回声 a")).toEqual(["echo:a"]);
+    expect(await chat.say("wang", "我要休息")).toEqual(["没听懂这句话。发送“帮助”或 /help 查看可用命令。"]);
+    const group = { platform: "console" as const, id: "g2", kind: "group" as const };
+    await bot.handle({ kind: "text", text: "我要回声 大家好", user: { platform: "console", id: "wang" }, chat: group });
+    expect(chat.inbox("g2")).toEqual([]);
+  });
+
   it("says who may do it when the role does not allow it", async () => {
     const { chat } = await botWith("member");
     expect(await chat.say("wang", "老板")).toEqual(["只有管理员或领导可以这样做。"]);

@@ -116,7 +116,7 @@ export function registerLeave(app: App): void {
 
   router.command({
     name: "requests",
-    aliases: ["我的申请", "审批"],
+    aliases: ["我的申请", "审批", "待审批", "我的审批"],
     audience: "roster",
     summary: "request.list.summary",
     usage: "request.list.usage",
