@@ -7,6 +7,7 @@ import { formatInstant } from "./bot/time-zone.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { migrate, migrationStatus } from "./db/migrator.ts";
+import { accountOf } from "./flows/org/directory.ts";
 import { importRoster } from "./flows/org/roster-import.ts";
 import { createLogger, createRuntime, type Mode } from "./runtime.ts";
 import { StartupError } from "./startup-error.ts";
@@ -65,6 +66,7 @@ async function run(mode: Mode, config: Config): Promise<number> {
   if (!console_ && !hasChatToken && mode !== "worker") return fail("no chat adapter to run: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN, or run `relay start` in a terminal");
   if (console_ && process.stdin.isTTY) process.stdout.write("Relay console — type 帮助 or /help; /as NAME to switch person; Ctrl-D to quit.\n");
   const runtime = await createRuntime({ config, mode, adapters, log: createLogger(config, useConsole) });
+  console_?.lookUpPersonas((name) => accountOf(runtime.app.prisma, "console", name));
 
   let stopping = false;
   const stop = async (why: string) => {

@@ -27,6 +27,7 @@ interface Pressable {
 export class ConsoleAdapter implements ChatAdapter {
   readonly platform = "console" as const;
   private persona: string;
+  private personaOf?: (name: string) => Promise<string | undefined>;
   private rl?: Interface;
   private sink?: InboundSink;
   private queue: Promise<void> = Promise.resolve();
@@ -70,6 +71,11 @@ export class ConsoleAdapter implements ChatAdapter {
     this.print(`${who} (${ref.messageId} updated)`.trim(), plainText(message.text), this.numberButtons(chat, ref, message.buttons));
   }
 
+  /** Lets "/as NAME" find the console account of the roster person called NAME. */
+  lookUpPersonas(personaOf: (name: string) => Promise<string | undefined>): void {
+    this.personaOf = personaOf;
+  }
+
   async openDirect(user: UserRef): Promise<ChatRef> {
     return { platform: "console", id: user.id, kind: "direct" };
   }
@@ -80,8 +86,10 @@ export class ConsoleAdapter implements ChatAdapter {
     if (/^\/(quit|exit)$/i.test(line)) return void this.rl?.close();
     const as = /^\/as\s+(.+)$/i.exec(line);
     if (as) {
-      this.persona = as[1]!.trim();
-      this.opts.output.write(`(now typing as ${this.persona})\n`);
+      const name = as[1]!.trim();
+      // "/as 王主任" after "/setup 王主任" as root means root again, not a stranger called 王主任.
+      this.persona = (await this.personaOf?.(name).catch(() => undefined)) ?? name;
+      this.opts.output.write(`(now typing as ${name})\n`);
       return this.prompt();
     }
     const event = this.toInbound(line);

@@ -37,6 +37,12 @@ export async function rosterName(prisma: Db, platform: Platform, externalId: str
   return identity?.person.active ? identity.person.name : undefined;
 }
 
+/** The account on `platform` of the active person called `name`, if they have exactly one such person and account. */
+export async function accountOf(prisma: Db, platform: Platform, name: string): Promise<string | undefined> {
+  const identities = await prisma.identity.findMany({ where: { platform, person: { name: name.trim(), active: true } }, take: 2 });
+  return identities.length === 1 ? identities[0]!.externalId : undefined;
+}
+
 /** The one active person called `name` (or "#12" by id); a clear error when none or several match. */
 export async function personByName(prisma: Db, name: string): Promise<Person> {
   name = name.trim().replace(/^[@＠]/, ""); // "@张三", as a mention reads

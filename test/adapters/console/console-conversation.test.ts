@@ -73,6 +73,12 @@ describe.each(["pglite", "postgres"] as const)("console conversation on %s", (ki
     s.type(button);
     await s.waitFor(/Relay ▸ 已完成：测试/, 10_000, mark);
 
+    // Back to the admin by name: "/as 王主任" finds wang's console account, not a stranger called 王主任.
+    const back = s.stdout.length;
+    s.type("/as 王主任");
+    s.type("/whoami");
+    await s.waitFor(/Relay ▸ 王主任（#1）\n\s+角色：管理员/, 10_000, back);
+
     expect(await s.end()).toBe(0);
     expect(s.stderr).not.toMatch(/"level":(50|60)/); // no error logs
   });
