@@ -20,6 +20,8 @@ import { isResponseWord, parseResponse, responseLabel, RESPONSES, serialLabel } 
 
 const PUBLISHERS = ["admin", "leader", "secretary"] as const;
 const CANCEL_WORDS = new Set(["取消", "算了", "不发了", "cancel", "stop"]);
+/** Words that answer a circular when typed on their own ("收到", "不参加 1 有会"); not 好的/ok, which say too little. */
+const REPLY_WORDS = new Set(["收到", "已收到", "已阅", "参加", "出席", "不参加", "缺席", "委派", "签阅", "已签阅"]);
 
 export function registerCirculars(app: App): void {
   const { router } = app.bot;
@@ -96,28 +98,53 @@ export function registerCirculars(app: App): void {
     audience: "roster",
     summary: "circular.ack.summary",
     usage: "circular.ack.usage",
-    async run(ctx) {
-      const [idText, word, ...rest] = ctx.args.split(/\s+/).filter(Boolean);
-      const id = Number(idText?.replace(/^#/, ""));
-      if (!Number.isInteger(id) || id <= 0) return usage(ctx);
-      const circular = await app.prisma.circular.findUnique({ where: { id } });
-      if (!circular) return void (await ctx.reply(ctx.t("circular.notFound", { id })));
-      let response = parseResponse(circular.kind, word);
-      let comment = rest.join(" ");
-      if (!response && isResponseWord(word)) return void (await ctx.reply(ctx.t("circular.badResponse")));
-      // A meeting needs an answer (参加 / 不参加 / 委派): free text is not taken as attending.
-      if (!response && circular.kind === "meeting") return usage(ctx);
-      if (!response) {
-        // "/ack 12 已安排专人负责": no response word, so it is the default response with a comment.
-        response = RESPONSES[circular.kind][0]!;
-        comment = [word, ...rest].filter(Boolean).join(" ");
-      }
-      const delegate = response === "delegate" ? rest[0] : undefined;
-      if (delegate) comment = rest.slice(1).join(" ");
-      const result = await respond(app, ctx.member!, id, response, comment, delegate);
-      await ctx.reply(ctx.t(result.first ? "circular.recorded" : "circular.updated", { response: responseLabel(response, ctx.locale), serial: serialLabel(result.circular, ctx.locale) }));
-    },
+    run: (ctx) => answer(ctx, ctx.args),
   });
+
+  // A reply as people write it, in a direct chat or to the bot: "收到", "不参加 1 在县里开会", "签阅 3".
+  router.onText(async (ctx, text) => {
+    const spokenTo = ctx.chat.kind === "direct" || (ctx.inbound.kind === "text" && ctx.inbound.addressed === true);
+    const [word = "", next, ...rest] = text.trim().split(/\s+/);
+    if (!spokenTo || !REPLY_WORDS.has(word)) return false;
+    await answer(ctx, /^#?\d+$/.test(next ?? "") ? [next, word, ...rest].join(" ") : text.trim());
+    return true;
+  });
+
+  /** "12 收到 说明" answers circular 12; without a number ("收到", "不参加 有会", "确认") the newest one still open. */
+  async function answer(ctx: Context, args: string): Promise<void> {
+    const words = args.split(/\s+/).filter(Boolean);
+    const numbered = /^#?\d+$/.test(words[0] ?? "");
+    // "回复 收到" or a bare "确认" answers the newest; anything else must start with a number.
+    if (!numbered && words.length > 0 && !isResponseWord(words[0])) return usage(ctx, "circular.ack.usage");
+    const id = numbered ? Number(words.shift()!.replace(/^#/, "")) : await newestOpen(ctx.member!.id);
+    if (!id) return void (await ctx.reply(ctx.t("circular.nothingPending")));
+    const [word, ...rest] = words;
+    const circular = await app.prisma.circular.findUnique({ where: { id } });
+    if (!circular) return void (await ctx.reply(ctx.t("circular.notFound", { id })));
+    let response = parseResponse(circular.kind, word);
+    let comment = rest.join(" ");
+    if (!response && isResponseWord(word)) return void (await ctx.reply(ctx.t("circular.badResponse")));
+    // A meeting needs an answer (参加 / 不参加 / 委派): free text is not taken as attending.
+    if (!response && circular.kind === "meeting") return usage(ctx, "circular.ack.usage");
+    if (!response) {
+      // "/ack 12 已安排专人负责": no response word, so it is the default response with a comment.
+      response = RESPONSES[circular.kind][0]!;
+      comment = [word, ...rest].filter(Boolean).join(" ");
+    }
+    const delegate = response === "delegate" ? rest[0] : undefined;
+    if (delegate) comment = rest.slice(1).join(" ");
+    const result = await respond(app, ctx.member!, id, response, comment, delegate);
+    await ctx.reply(ctx.t(result.first ? "circular.recorded" : "circular.updated", { response: responseLabel(response, ctx.locale), serial: serialLabel(result.circular, ctx.locale) }));
+  }
+
+  /** The newest published circular this person has not answered, if any. */
+  async function newestOpen(personId: number): Promise<number | undefined> {
+    const receipt = await app.prisma.receipt.findFirst({
+      where: { personId, respondedAt: null, circular: { status: "published" } },
+      orderBy: { circularId: "desc" },
+    });
+    return receipt?.circularId;
+  }
 
   router.command({
     name: "status",

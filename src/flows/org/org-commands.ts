@@ -188,9 +188,10 @@ export function registerOrg(app: App): void {
   });
 }
 
-/** Replies with the command's usage line. */
-export async function usage(ctx: CommandContext): Promise<void> {
-  await ctx.reply(`${ctx.t("router.usage")}\n${forPlatform(ctx.t(ctx.command.usage), ctx.chat.platform)}`);
+/** Replies with the command's usage line (or `key`'s, where the text was not a command). */
+export async function usage(ctx: Context & { command?: CommandContext["command"] }, key?: MessageKey): Promise<void> {
+  const line = key ?? ctx.command?.usage ?? "help.usage";
+  await ctx.reply(`${ctx.t("router.usage")}\n${forPlatform(ctx.t(line), ctx.chat.platform)}`);
 }
 
 export function roleName(ctx: Context, role: Role): string {

@@ -176,4 +176,26 @@ describe("meetings and documents", () => {
       );
     });
   });
+
+  describe("answers typed as people write them", () => {
+    it("takes 签阅 N, a bare 收到 or 确认 for the newest open one, and says when nothing is open", async () => {
+      await chat().say("bing", "/lang 中文"); // 丙 chose English above
+      expect(await chat().say("bing", "签阅 2 已学习")).toEqual(["已记录：签阅（传阅〔2026〕1号）"]);
+      await chat().say("zhao", "通知 冬季防火检查 发给 综治办 截止 周五17:00");
+      const [published] = await chat().press("zhao", "circular.publish");
+      const [, serial, id] = /已发布 (通知〔2026〕\d+号)（#(\d+)），共 3 人/.exec(published!)!;
+      for (const [who] of members) await chat().waitFor(who, `${serial}（#${id}）`);
+      expect(await chat().say("jia", "收到")).toEqual([`已记录：收到（${serial}）`]);
+      expect(await chat().say("yi", "确认")).toEqual([`已记录：收到（${serial}）`]);
+      expect(await chat().say("bing", `已阅 ${id} 已转达各村`)).toEqual([`已记录：收到（${serial}）`]);
+      expect(await chat().say("jia", "收到")).toEqual(["没有待你回复的文件。"]);
+      const [status] = await chat().say("zhao", `状态 ${id}`);
+      expect(status).toContain("已回复 3/3");
+      expect(status).toContain("丙：已转达各村");
+    });
+
+    it("leaves 收到 between colleagues in a group alone", async () => {
+      expect(await chat().say("jia", "收到", undefined, "综治办工作群")).toEqual([]);
+    });
+  });
 });
