@@ -56,6 +56,11 @@ export interface ActionSpec {
   run(ctx: ActionContext): Promise<void>;
 }
 
+/** Whether the event was said to the bot: in a direct chat, or addressed to it in a group (a mention, /relay). */
+export function spokenTo(inbound: Inbound): boolean {
+  return inbound.chat.kind === "direct" || (inbound.kind === "text" && inbound.addressed === true);
+}
+
 /** Plain text from a roster person that no command claimed: true if the listener took it. */
 export type TextListener = (ctx: Context, text: string) => Promise<boolean>;
 
@@ -155,14 +160,14 @@ export class Router {
     if (inbound.user.anonymous) return ctx.answer(ctx.t("router.anonymous"));
     if (inbound.kind === "action") return this.runAction(ctx, inbound);
     // Text said to the bot (a direct chat, a mention) is read as a direct chat: "请假明天" needs no space.
-    const spokenTo = inbound.chat.kind === "direct" || (inbound.kind === "text" && inbound.addressed === true);
-    const parsed = inbound.kind === "command" ? { name: inbound.name, args: inbound.args } : this.matchText(inbound.text, spokenTo ? "direct" : "group");
+    const toBot = spokenTo(inbound);
+    const parsed = inbound.kind === "command" ? { name: inbound.name, args: inbound.args } : this.matchText(inbound.text, toBot ? "direct" : "group");
     if (!parsed && inbound.kind === "text" && ctx.member) {
       for (const listener of this.textListeners) if (await listener(ctx, inbound.text)) return;
     }
     if (!parsed) {
       // Groups are conversations between people: only speak there when spoken to.
-      if (spokenTo) await ctx.reply(ctx.member ? ctx.t("router.notUnderstood") : ctx.t("org.notOnRoster"));
+      if (toBot) await ctx.reply(ctx.member ? ctx.t("router.notUnderstood") : ctx.t("org.notOnRoster"));
       return;
     }
     const spec = this.findCommand(parsed.name);

@@ -3,7 +3,7 @@
 import type { App } from "../../app.ts";
 import { UserError } from "../../bot/errors.ts";
 import type { MessageKey } from "../../bot/i18n/index.ts";
-import type { ActionContext, CommandContext, Context } from "../../bot/router.ts";
+import { spokenTo, type ActionContext, type CommandContext, type Context } from "../../bot/router.ts";
 import { formatLocal } from "../../bot/time-parse.ts";
 import type { CircularDraft, CircularKind } from "../../generated/prisma/client.ts";
 import { usage } from "../org/org-commands.ts";
@@ -103,9 +103,8 @@ export function registerCirculars(app: App): void {
 
   // A reply as people write it, in a direct chat or to the bot: "收到", "不参加 1 在县里开会", "签阅 3".
   router.onText(async (ctx, text) => {
-    const spokenTo = ctx.chat.kind === "direct" || (ctx.inbound.kind === "text" && ctx.inbound.addressed === true);
     const [word = "", next, ...rest] = text.trim().split(/\s+/);
-    if (!spokenTo || !REPLY_WORDS.has(word)) return false;
+    if (!spokenTo(ctx.inbound) || !REPLY_WORDS.has(word)) return false;
     await answer(ctx, /^#?\d+$/.test(next ?? "") ? [next, word, ...rest].join(" ") : text.trim());
     return true;
   });

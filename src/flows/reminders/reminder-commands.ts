@@ -2,7 +2,7 @@
 import type { App } from "../../app.ts";
 import { DeliveryUncertainError, RecipientUnreachableError } from "../../bot/delivery-errors.ts";
 import type { Button } from "../../bot/message.ts";
-import type { ActionContext, Context } from "../../bot/router.ts";
+import { spokenTo, type ActionContext, type Context } from "../../bot/router.ts";
 import { describeRecurrence, formatLocal, parseWhen, type When } from "../../bot/time-parse.ts";
 import type { Reminder } from "../../generated/prisma/client.ts";
 import { sendToPerson } from "../org/messenger.ts";
@@ -48,8 +48,7 @@ export function registerReminders(app: App): void {
   // The time first, as people say it: "明天下午三点提醒我开会", "每天早上8点半提醒我打卡", "at 5pm remind me to
   // call Li". Only in a direct chat or said to the bot, where nobody else is being spoken to.
   router.onText(async (ctx, text) => {
-    const spokenTo = ctx.chat.kind === "direct" || (ctx.inbound.kind === "text" && ctx.inbound.addressed === true);
-    if (!spokenTo) return false;
+    if (!spokenTo(ctx.inbound)) return false;
     const when = parseWhen(text, { now: app.clock.now(), timeZone: zoneOf(app, ctx.member!) });
     const ask = when && /^(?:提醒我?|叫我|remind\s+me)\s*/i.exec(when.rest);
     if (!when || !ask) return false;

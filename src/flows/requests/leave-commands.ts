@@ -2,7 +2,7 @@
 // /requests (mine and those waiting for me) and /out (who is out on a day, by unit).
 import type { App } from "../../app.ts";
 import type { Locale, MessageKey } from "../../bot/i18n/index.ts";
-import type { CommandContext, Context } from "../../bot/router.ts";
+import { spokenTo, type CommandContext, type Context } from "../../bot/router.ts";
 import { parseWhen } from "../../bot/time-parse.ts";
 import { fromZoned, zonedParts } from "../../bot/time-zone.ts";
 import type { Request } from "../../generated/prisma/client.ts";
@@ -29,36 +29,46 @@ export function registerLeave(app: App): void {
     audience: "roster",
     summary: "leave.summary",
     usage: "leave.usage",
-    async run(ctx) {
-      const [first = "", ...others] = ctx.args.split(/\s+/);
-      const type = leaveTypeOf(first);
-      const text = type ? others.join(" ") : ctx.args;
-      const period = parseLeavePeriod(text, { now: app.clock.now(), timeZone: app.config.timeZone });
-      if (!period) return usage(ctx);
-      if (period.workingDays === 0) return void (await ctx.reply(ctx.t("leave.noWorkingDays")));
-      const reason = period.rest.replace(/^[,，:：;；\s]+/, "").trim();
-      if (!reason) return void (await ctx.reply(ctx.t("leave.noReason")));
-      const mine = await app.prisma.request.findMany({ where: { requesterId: ctx.member!.id, kind: "leave", status: { in: ["pending", "approved"] } } });
-      const clash = mine.find((r) => overlaps((r.form as unknown as LeaveForm).period, period));
-      if (clash) return void (await ctx.reply(ctx.t("leave.overlap", { id: clash.id })));
-      const form: LeaveForm = { type: type ?? "personal", period: { start: period.start, end: period.end, workingDays: period.workingDays } };
-      const { from, to } = periodInstants(period, app.config.timeZone);
-      const left = await remaining(app, ctx.member!.id, form.type, officeYear(app, from));
-      if (left !== null && left < period.workingDays) {
-        return void (await ctx.reply(ctx.t("leave.insufficient", { type: typeLabel(form.type, ctx.locale), left, days: period.workingDays })));
-      }
-      const approvers = await leaveApprovers(app.prisma, ctx.member!.id, period.workingDays, await chainSettings(app));
-      const request = await fileRequest(
-        app,
-        ctx.member!,
-        { kind: "leave", form: form as never, reason, approvers, leave: { type: form.type, startsAt: from, endsAt: to, workingDays: period.workingDays } },
-        (locale) => leaveSummary({ form: form as never, reason, leaveType: form.type }, locale),
-      );
-      const step = request.steps[0]!;
-      const first_ = step.onBehalfOf ? ctx.t("request.nameOnBehalf", { name: step.approver.name, of: step.onBehalfOf.name }) : step.approver.name;
-      await ctx.reply(`${ctx.t("leave.filed", { id: request.id, approver: first_ })}\n${leaveSummary(request, ctx.locale)}`);
-    },
+    run: (ctx) => fileLeave(ctx, ctx.args),
   });
+
+  // "请病假 明天 发烧", "休年假 下周一到周三 回老家": the type inside the verb, as people say it.
+  router.onText(async (ctx, text) => {
+    const m = /^\s*[请休]((?:年休|陪产|[事病年婚产丧])假|调休|补休)\s*/.exec(text);
+    if (!spokenTo(ctx.inbound) || !m || !leaveTypeOf(m[1]!)) return false;
+    await fileLeave(ctx, `${m[1]} ${text.slice(m[0].length)}`);
+    return true;
+  });
+
+  async function fileLeave(ctx: Context, args: string): Promise<void> {
+    const [first = "", ...others] = args.split(/\s+/);
+    const type = leaveTypeOf(first);
+    const text = type ? others.join(" ") : args;
+    const period = parseLeavePeriod(text, { now: app.clock.now(), timeZone: app.config.timeZone });
+    if (!period) return usage(ctx, "leave.usage");
+    if (period.workingDays === 0) return void (await ctx.reply(ctx.t("leave.noWorkingDays")));
+    const reason = period.rest.replace(/^[,，:：;；\s]+/, "").trim();
+    if (!reason) return void (await ctx.reply(ctx.t("leave.noReason")));
+    const mine = await app.prisma.request.findMany({ where: { requesterId: ctx.member!.id, kind: "leave", status: { in: ["pending", "approved"] } } });
+    const clash = mine.find((r) => overlaps((r.form as unknown as LeaveForm).period, period));
+    if (clash) return void (await ctx.reply(ctx.t("leave.overlap", { id: clash.id })));
+    const form: LeaveForm = { type: type ?? "personal", period: { start: period.start, end: period.end, workingDays: period.workingDays } };
+    const { from, to } = periodInstants(period, app.config.timeZone);
+    const left = await remaining(app, ctx.member!.id, form.type, officeYear(app, from));
+    if (left !== null && left < period.workingDays) {
+      return void (await ctx.reply(ctx.t("leave.insufficient", { type: typeLabel(form.type, ctx.locale), left, days: period.workingDays })));
+    }
+    const approvers = await leaveApprovers(app.prisma, ctx.member!.id, period.workingDays, await chainSettings(app));
+    const request = await fileRequest(
+      app,
+      ctx.member!,
+      { kind: "leave", form: form as never, reason, approvers, leave: { type: form.type, startsAt: from, endsAt: to, workingDays: period.workingDays } },
+      (locale) => leaveSummary({ form: form as never, reason, leaveType: form.type }, locale),
+    );
+    const step = request.steps[0]!;
+    const first_ = step.onBehalfOf ? ctx.t("request.nameOnBehalf", { name: step.approver.name, of: step.onBehalfOf.name }) : step.approver.name;
+    await ctx.reply(`${ctx.t("leave.filed", { id: request.id, approver: first_ })}\n${leaveSummary(request, ctx.locale)}`);
+  }
 
   const decideAndTell = async (ctx: Context, id: number, approve: boolean, comment: string) => {
     const request = await app.prisma.request.findUnique({ where: { id } });

@@ -85,6 +85,15 @@ describe("leave requests", () => {
     expect(actions.filter((a) => a === "request.file")).toHaveLength(4);
     expect(actions).toEqual(expect.arrayContaining(["request.approve", "request.reject", "request.cancel"]));
   });
+
+  it("files leave said the way people say it: 请病假 …, 休年假 …, 我要请假 …; 待审批 lists them", async () => {
+    expect((await chat().say("yi", "请病假 12月10日 发烧"))[0]).toMatch(/^已提交请假申请 #5，等待 李主任 审批。\n病假 12月10日\(周四\).*事由：发烧$/s);
+    expect((await chat().say("yi", "休年假 12月14日到12月15日 探亲"))[0]).toMatch(/^已提交请假申请 #6.*\n年假 .*共 2 个工作日；事由：探亲$/s);
+    expect((await chat().say("jia", "我要请假 12月11日上午 看病"))[0]).toMatch(/^已提交请假申请 #7.*\n事假 .*共 0\.5 个工作日；事由：看病$/s);
+    const [waiting] = await chat().say("li", "待审批");
+    expect(waiting).toMatch(/^待你审批（3项）：/);
+    expect(await chat().say("yi", "请病假", undefined, "综治办工作群")).toEqual([]); // between colleagues: not a request
+  });
 });
 
 describe("balances, stand-ins and leave seen by circulars", () => {
