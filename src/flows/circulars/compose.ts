@@ -21,7 +21,7 @@ export interface DraftFields {
 
 const KEYWORDS: Record<Part, string[]> = {
   body: ["内容", "正文", "--body"],
-  audience: ["发给", "发送给", "对象", "范围", "--to"],
+  audience: ["发给", "发送给", "给", "对象", "范围", "--to"],
   deadline: ["截止", "期限", "截止时间", "--by", "--deadline"],
   startsAt: ["时间", "会议时间", "--at", "--when"],
   place: ["地点", "会议地点", "--place", "--where"],
@@ -38,10 +38,27 @@ export const REQUIRED: Record<CircularKind, Part[]> = {
   document: ["audience", "deadline"],
 };
 
+// In the title, a clause may start a part without spaces: "关于报送材料的通知，发给党政办，截止周五".
+// Only there, and only these words, which a title does not otherwise use after a comma ("，截止目前" is
+// body text, and the body is never split this way).
+const CLAUSE_KEYWORD = /[，,；;。]\s*(发送给|发给|截止时间|截止|期限)\s*(?=\S)/g;
+
+/** The title part of `text` (up to the first standalone keyword) with its clause keywords set off by spaces. */
+function spaceClauses(text: string): string {
+  let end = text.length;
+  for (const m of text.matchAll(/\S+/g)) {
+    if (keywordToPart.has(splitColon(m[0])[0].toLowerCase())) {
+      end = m.index;
+      break;
+    }
+  }
+  return text.slice(0, end).replace(CLAUSE_KEYWORD, " $1 ") + text.slice(end);
+}
+
 /** Splits "标题 发给 党政办 截止 周五17:00" into fields; unknown text before any keyword is the title. */
 export function parseCompose(text: string): DraftFields {
   // Tokens keep their whitespace so the pieces between keywords come back as typed.
-  const tokens = text.trim().split(/(\s+)/);
+  const tokens = spaceClauses(text.trim()).split(/(\s+)/);
   const fields: DraftFields = {};
   let current: Part | "title" = "title";
   const buffers = new Map<Part | "title", string>();
