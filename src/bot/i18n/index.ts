@@ -11,7 +11,12 @@ const catalogues: Record<Locale, Record<MessageKey, string>> = { "zh-CN": zhCN, 
 /** The message `key` in `locale`, with `{name}` placeholders filled from `params`. */
 export function t(locale: Locale, key: MessageKey, params: Params = {}): string {
   const template = catalogues[locale][key];
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  // "{count}" is the value; "{count:person|people}" the word for it, singular for exactly 1 (English needs it).
+  return template.replace(/\{(\w+)(?::([^|{}]*)\|([^{}]*))?\}/g, (whole, name: string, one?: string, many?: string) => {
+    if (!(name in params)) return whole;
+    if (one === undefined) return String(params[name]);
+    return Number(params[name]) === 1 ? one : many!;
+  });
 }
 
 /** Maps whatever a platform or a user says ("zh", "zh-Hans", "中文", "en-US", "English") to a locale we have. */
