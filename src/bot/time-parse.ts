@@ -6,7 +6,8 @@
 // working days or "every …". One grammar for both languages also keeps the defaults below identical.
 //
 // Defaults:
-// - A day without a time is at 09:00. A part of day alone: 上午/早上/morning 09:00, 中午/noon 12:00,
+// - A day without a time is at 09:00 (or the caller's defaultTime: a deadline's is 18:00, so "周五" said on a
+//   Friday afternoon is due today). A part of day alone: 上午/早上/morning 09:00, 中午/noon 12:00,
 //   下午/afternoon 15:00, 傍晚 18:00, 晚上/今晚/evening/tonight 20:00.
 // - 下午/晚上/pm + 1–11 add 12; 中午 + 1–10 add 12; 晚上12点 is the midnight ending that day; 凌晨12点/12am is 00:00.
 // - A bare hour 1–6 ("3点", "at 3", "3:30") is afternoon: an office reminder rarely means 3 a.m.
@@ -57,6 +58,8 @@ export type When =
 export interface TimeRef {
   now: Date;
   timeZone: string;
+  /** The time of a day named without one, if not 09:00 (a deadline's is the end of the working day). */
+  defaultTime?: HM;
 }
 
 type Part = "am" | "pm" | "dawn" | "morning" | "noon" | "afternoon" | "dusk" | "evening";
@@ -81,6 +84,7 @@ interface Context {
   now: Date;
   timeZone: string;
   today: ZonedParts;
+  defaultTime: HM;
 }
 
 const DEFAULT_TIME: HM = { hour: 9, minute: 0 };
@@ -568,7 +572,7 @@ function parseOnce(sc: Scanner, ctx: Context): Date | undefined {
   if (!day && !time) return undefined;
 
   const spec = day ?? { days: [ctx.today, addDays(ctx.today, 1)] }; // a bare time: today, or tomorrow if past
-  const hm = toHM(time?.part ?? spec.part, time?.clock) ?? spec.time ?? DEFAULT_TIME;
+  const hm = toHM(time?.part ?? spec.part, time?.clock) ?? spec.time ?? ctx.defaultTime;
   // Only the date of a candidate: today's carries the current time, whose seconds must not leak in.
   const instants = spec.days.map(({ year, month, day }) => fromZoned({ year, month, day, second: 0, ...hm }, ctx.timeZone));
   return instants.find((at) => at > ctx.now) ?? instants.at(-1);
@@ -642,7 +646,7 @@ export function parseWhen(input: string, ref: TimeRef): When | null {
   const sc = new Scanner(normalize(input));
   sc.take(RE.spaces);
   const start = sc.pos;
-  const ctx: Context = { now: ref.now, timeZone: ref.timeZone, today: zonedParts(ref.now, ref.timeZone) };
+  const ctx: Context = { now: ref.now, timeZone: ref.timeZone, today: zonedParts(ref.now, ref.timeZone), defaultTime: ref.defaultTime ?? DEFAULT_TIME };
   const texts = () => ({
     matched: input.slice(start, sc.pos).trim(),
     // The reminder text may be set off by a comma or colon: "明天9点：交材料".

@@ -267,6 +267,16 @@ describe("parseWhen, office shorthand, at Friday 2026-11-27 14:16:35", () => {
   });
 });
 
+describe("parseWhen with a default time (a deadline's end of day)", () => {
+  const DEADLINE = { ...ref("2026-11-27T14:30:00+08:00"), defaultTime: { hour: 18, minute: 0 } };
+  it("reads a day without a time at that time, so a weekday still ahead today is today", () => {
+    expect(once("周五", DEADLINE)).toEqual({ at: "2026-11-27T18:00:00+08:00", rest: "" });
+    expect(once("周五", ref("2026-11-27T14:30:00+08:00"))).toEqual({ at: "2026-12-04T09:00:00+08:00", rest: "" }); // 09:00 has passed
+    expect(once("下周一", DEADLINE)).toEqual({ at: "2026-11-30T18:00:00+08:00", rest: "" });
+    expect(once("周五下午3点", DEADLINE)).toEqual({ at: "2026-11-27T15:00:00+08:00", rest: "" }); // a time given wins
+  });
+});
+
 describe("parseWhen, no time", () => {
   it.each([
     "喝水",

@@ -10,6 +10,8 @@ import type { CircularDraft, CircularKind, Prisma } from "../../generated/prisma
 import { expandAudience, resolveAudience, type Audience } from "./audience.ts";
 import { missingPart, type DraftFields, type Part } from "./compose.ts";
 
+const END_OF_DAY = { hour: 18, minute: 0 };
+
 /** Words that mean "no deadline". */
 export const NO_DEADLINE = new Set(["不限", "无", "没有", "none", "no"]);
 
@@ -107,12 +109,13 @@ export function resolveTime(app: App, typed: string, now: Date, part: "deadline"
     .trim()
     .replace(/(个工作日|天|小时|分钟)(内|以内|之内)$/, "$1后")
     .replace(/(之前|以前|前)$/, "");
-  const when = parseWhen(cleaned, { now, timeZone: app.config.timeZone });
+  // A day alone is due at the end of that working day: 18:00, which also decides whether "周五" is today.
+  const when = parseWhen(cleaned, { now, timeZone: app.config.timeZone, ...(part === "deadline" ? { defaultTime: END_OF_DAY } : {}) });
   if (!when || when.kind !== "once" || when.rest) throw new UserError("circular.badTime", { text: typed, part });
   let at = when.at;
   if (part === "deadline" && !/[点时:：]|am|pm|小时|分钟/i.test(when.matched)) {
     const day = zonedParts(at, app.config.timeZone);
-    at = fromZoned({ year: day.year, month: day.month, day: day.day, hour: 18, minute: 0 }, app.config.timeZone);
+    at = fromZoned({ year: day.year, month: day.month, day: day.day, ...END_OF_DAY }, app.config.timeZone);
   }
   if (at.getTime() <= now.getTime()) throw new UserError("circular.pastTime", { text: typed, part });
   return at;

@@ -194,6 +194,12 @@ describe("meetings and documents", () => {
       expect(status).toContain("丙：已转达各村");
     });
 
+    it("reads a deadline of today's weekday as today's end of day while it is still ahead", async () => {
+      const [preview] = await chat().say("zhao", "通知 今日报表 发给 综治办 截止 周三"); // it is Wednesday 10:00
+      expect(preview).toContain("截止：11月25日(周三) 18:00");
+      await chat().press("zhao", "circular.discard");
+    });
+
     it("leaves 收到 between colleagues in a group alone", async () => {
       expect(await chat().say("jia", "收到", undefined, "综治办工作群")).toEqual([]);
     });
