@@ -69,5 +69,15 @@ function fromMessage(message: Message, botUsername: string): Inbound | undefined
     if (addressee && addressee.toLowerCase() !== botUsername.toLowerCase()) return undefined; // another bot's command
     return { ...base, kind: "command", name, args: text.slice(entity.length).trim() };
   }
+  if (message.chat.type !== "private") {
+    // "@relay_bot 请假 明天", or a reply to one of our messages (an answer to "发给谁？"), is said to us: what a
+    // group with privacy mode on delivers at all. Read as in a direct chat; "@relay_bot" alone asks for help.
+    const mention = entity?.type === "mention" && entity.offset === 0 && text.slice(1, entity.length).toLowerCase() === botUsername.toLowerCase();
+    const replyToUs = message.reply_to_message?.from?.username?.toLowerCase() === botUsername.toLowerCase();
+    if (mention || replyToUs) {
+      const said = mention ? text.slice(entity!.length).replace(/^[\s,，:：]+/, "") : text;
+      return said ? { ...base, kind: "text", text: said, addressed: true } : { ...base, kind: "command", name: "help", args: "" };
+    }
+  }
   return { ...base, kind: "text", text };
 }

@@ -651,6 +651,20 @@ export function groupMessage(from: User, chat: number | GroupLike, text: string)
   const c = typeof chat === "number" ? group(chat, `Group ${chat}`) : chat;
   return { update_id: nextUpdateId(), message: { ...textMessage(c, from, text), from } };
 }
+/** "@relay_bot text" in a group, with the mention entity Telegram adds. */
+export function mentionInGroup(from: User, chat: GroupLike, text: string, bot: User = DEFAULT_BOT): Update {
+  const update = groupMessage(from, chat, `@${bot.username} ${text}`);
+  update.message!.entities = [{ type: "mention", offset: 0, length: bot.username!.length + 1 }];
+  return update;
+}
+
+/** A reply in a group to a message the bot sent (answering its question). */
+export function replyTo(from: User, message: SentMessage, text: string): Update {
+  const update = groupMessage(from, message.chat as GroupLike, text);
+  (update.message as { reply_to_message?: unknown }).reply_to_message = { message_id: message.message_id, date: message.date, chat: message.chat, from: message.from, text: message.text };
+  return update;
+}
+
 /** A command in a group: "/notice@relay_bot text" (the bot_command entity covers "/notice@relay_bot"). */
 export function groupCommand(from: User, chat: number | GroupLike, text: string): Update {
   if (!text.startsWith("/")) throw new Error(`groupCommand needs a /command, got ${JSON.stringify(text)}`);

@@ -1,6 +1,6 @@
 // A notice in a Telegram group: the live counter, presses matched to the roster, a blocked recipient.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callbackQuery, group, groupCommand, myChatMember, privateMessage, user } from "../../support/fake-telegram.ts";
+import { callbackQuery, group, groupCommand, mentionInGroup, myChatMember, privateMessage, replyTo, user } from "../../support/fake-telegram.ts";
 import { TestClock } from "../../support/office.ts";
 import { TelegramOffice, type Transport } from "../../support/telegram-office.ts";
 
@@ -47,6 +47,16 @@ describe.each(["webhook", "polling"] as Transport[])("a notice in a Telegram gro
     await tg.deliver(callbackQuery(outsider, post, ack));
     await expect.poll(() => tg.fake.callbackAnswers.at(-1)?.text).toContain("你还不在本单位名册中");
     expect(tg.fake.sent(office.id).find((m) => m.message_id === post.message_id)?.text).toContain("已确认 3/4");
+  });
+
+  it("composes in the group through a mention and replies to its questions (what privacy mode lets through)", async () => {
+    await tg.deliver(mentionInGroup(wang, office, "通知 周二学习会"));
+    await tg.deliver(replyTo(wang, await tg.waitFor(office.id, "发给谁？"), "本群"));
+    await tg.deliver(replyTo(wang, await tg.waitFor(office.id, "截止时间？"), "周五17:00"));
+    const preview = await tg.waitFor(office.id, /请确认通知：\n标题：周二学习会/);
+    expect(preview.text).toContain("发给：城关镇党政办工作群（共 4 人）");
+    await tg.deliver(callbackQuery(wang, preview, (preview.reply_markup!.inline_keyboard[0]![1] as { callback_data: string }).callback_data)); // 取消
+    await tg.waitFor(office.id, "（此预览已处理）");
   });
 
   it("chases in the group by mentioning who is missing", async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { toInbound } from "../../../adapters/telegram/to-inbound.ts";
 import {
   anonymousAdminMessage, callbackQuery, channel, channelPost, editedMessage, group, groupCommand, groupMessage,
-  myChatMember, privateMessage, sticker, user,
+  DEFAULT_BOT, myChatMember, privateMessage, sticker, user,
 } from "../../support/fake-telegram.ts";
 
 const li = user(1002, "李", { last_name: "明", language_code: "zh-hans" });
@@ -28,6 +28,21 @@ describe("toInbound", () => {
   it("passes Chinese aliases and chatter as text: the core decides", () => {
     expect(toInbound(groupMessage(li, g, "提醒 明天9点 交表"), "relay_bot")).toMatchObject({ kind: "text", text: "提醒 明天9点 交表" });
     expect(toInbound(privateMessage(li, "/提醒 明天9点 交表"), "relay_bot")).toMatchObject({ kind: "text", text: "/提醒 明天9点 交表" });
+  });
+
+  it("reads a mention of the bot, or a reply to its message, in a group as said to the bot", () => {
+    const mentioned = groupMessage(li, g, "@Relay_Bot 请假 明天 家里有事");
+    mentioned.message!.entities = [{ type: "mention", offset: 0, length: "@Relay_Bot".length }];
+    expect(toInbound(mentioned, "relay_bot")).toMatchObject({ kind: "text", text: "请假 明天 家里有事", addressed: true, chat: { kind: "group" } });
+    const alone = groupMessage(li, g, "@relay_bot");
+    alone.message!.entities = [{ type: "mention", offset: 0, length: "@relay_bot".length }];
+    expect(toInbound(alone, "relay_bot")).toMatchObject({ kind: "command", name: "help" });
+    const other = groupMessage(li, g, "@someone 你好");
+    other.message!.entities = [{ type: "mention", offset: 0, length: "@someone".length }];
+    expect(toInbound(other, "relay_bot")).toEqual(expect.not.objectContaining({ addressed: true }));
+    const reply = groupMessage(li, g, "党政办");
+    (reply.message as { reply_to_message?: unknown }).reply_to_message = { message_id: 7, date: 0, chat: g, from: DEFAULT_BOT, text: "发给谁？" };
+    expect(toInbound(reply, "relay_bot")).toMatchObject({ kind: "text", text: "党政办", addressed: true });
   });
 
   it("marks anonymous group admins", () => {
