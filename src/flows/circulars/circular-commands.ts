@@ -40,8 +40,8 @@ export function registerCirculars(app: App): void {
         await nextStep(app, ctx, draft);
       },
     });
-  compose("notice", "notice", ["通知", "发通知"]);
-  compose("meeting", "meeting", ["会议", "会议通知", "开会"]);
+  compose("notice", "notice", ["通知", "发通知", "发布通知"]);
+  compose("meeting", "meeting", ["会议", "会议通知", "开会", "发会议通知"]);
   // Not 签阅: that is what recipients reply ("回复 12 签阅"), not a way to start a document.
   compose("document", "document", ["传阅", "传阅件"]);
 
@@ -147,7 +147,7 @@ export function registerCirculars(app: App): void {
 
   router.command({
     name: "status",
-    aliases: ["状态", "回执情况", "进度"],
+    aliases: ["状态", "回执情况", "进度", "谁没回复", "查看回执", "查看通知"],
     audience: "roster",
     summary: "circular.status.summary",
     usage: "circular.status.usage",
@@ -180,7 +180,7 @@ export function registerCirculars(app: App): void {
 
   router.command({
     name: "cancel",
-    aliases: ["撤回", "撤销"],
+    aliases: ["撤回", "撤销", "撤回通知"],
     audience: PUBLISHERS,
     summary: "circular.cancel.summary",
     usage: "circular.cancel.usage",
@@ -217,7 +217,7 @@ export function registerCirculars(app: App): void {
 
   router.command({
     name: "chase",
-    aliases: ["催办", "remind_missing", "remind-missing"], // Telegram commands cannot contain "-"
+    aliases: ["催办", "催一下", "催促", "remind_missing", "remind-missing"], // Telegram commands cannot contain "-"
     audience: PUBLISHERS,
     summary: "circular.chase.summary",
     usage: "circular.chase.usage",

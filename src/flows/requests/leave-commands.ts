@@ -146,7 +146,7 @@ export function registerLeave(app: App): void {
 
   router.command({
     name: "out",
-    aliases: ["今日请假", "谁请假", "请假情况"],
+    aliases: ["今日请假", "谁请假", "请假情况", "今天谁请假", "谁不在"],
     audience: "roster",
     summary: "leave.out.summary",
     usage: "leave.out.usage",

@@ -15,7 +15,7 @@ export function registerLeaveSettings(app: App): void {
 
   router.command({
     name: "balance",
-    aliases: ["假期余额", "余额"],
+    aliases: ["假期余额", "余额", "我的假期"],
     audience: "roster",
     summary: "balance.summary",
     usage: "balance.usage",

@@ -318,7 +318,7 @@ export function registerSeal(app: App): void {
 
   router.command({
     name: "seal",
-    aliases: ["用印", "用印申请"],
+    aliases: ["用印", "用印申请", "申请用印", "盖章", "申请盖章"],
     audience: "roster",
     summary: "seal.summary",
     usage: "seal.usage",
