@@ -1,6 +1,7 @@
 // Slack through Bolt: signed HTTP requests at /slack/events on Relay's own HTTP server, or Socket Mode when
 // an app token is set. Every command and action is acked at once (Slack's 3-second rule) and handled after;
 // retried events are handled once (event_id claimed in the database); events of one channel in order.
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
@@ -52,6 +53,15 @@ export interface DirectChats {
 }
 
 type Body = Record<string, unknown>;
+
+/** What Relay is answering while it handles one payload: replies to that channel go in its thread, or to its response_url. */
+interface Answering {
+  channel: string;
+  /** Said in a thread: the answer goes there too. */
+  threadTs?: string;
+  /** A slash command's: where the answer goes if Relay may not post in the channel. */
+  responseUrl?: string;
+}
 interface Profile {
   name?: string;
   locale?: string;
@@ -69,8 +79,8 @@ export class SlackAdapter implements ChatAdapter {
   private readonly chats = new Map<string, Promise<void>>();
   private readonly dms = new Map<string, string>();
   private readonly profiles = new Map<string, Profile>();
-  /** The response_url of the slash command being handled in a channel: where replies go if we may not post there. */
-  private readonly responding = new Map<string, string>();
+  /** Set around the handling of each payload; other sends (fan-out jobs, chases) run outside it. */
+  private readonly answering = new AsyncLocalStorage<Answering>();
 
   constructor(private readonly opts: SlackOptions) {
     const logger = boltLogger(opts.log);
@@ -117,6 +127,8 @@ export class SlackAdapter implements ChatAdapter {
   }
 
   async send(to: ChatRef, message: Outbound, options?: SendOptions): Promise<MessageRef> {
+    const scope = this.answering.getStore();
+    const answering = scope?.channel === to.id ? scope : undefined;
     let ts = "";
     for (const [i, part] of render(message).entries()) {
       if (i === 0 && options?.onWire) {
@@ -125,11 +137,12 @@ export class SlackAdapter implements ChatAdapter {
         await options.onWire();
       }
       try {
-        const sent = await this.api.call<webApi.ChatPostMessageResponse>("chat.postMessage", { channel: to.id, ...part, unfurl_links: false, unfurl_media: false });
+        const thread = answering?.threadTs ? { thread_ts: answering.threadTs } : {};
+        const sent = await this.api.call<webApi.ChatPostMessageResponse>("chat.postMessage", { channel: to.id, ...part, ...thread, unfurl_links: false, unfurl_media: false });
         ts = sent.ts ?? "";
       } catch (error) {
-        const url = this.responding.get(to.id);
         // A slash command typed in a channel Relay is not in: answer the person who typed it, only to them.
+        const url = answering?.responseUrl;
         if (!url || !isSlackRefusal(error, "not_in_channel", "channel_not_found")) throw error;
         await this.respond(url, part);
       }
@@ -204,14 +217,10 @@ export class SlackAdapter implements ChatAdapter {
     // behind conversations.open's slower tier.
     else if (!event.user.anonymous && !this.dms.has(event.user.id)) void this.openDirect(event.user).catch((err: unknown) => this.opts.log.warn({ err }, "could not open a slack direct chat"));
     const responseUrl = typeof body.response_url === "string" ? body.response_url : undefined;
-    if (kind === "command" && responseUrl) this.responding.set(event.chat.id, responseUrl);
-    try {
-      const handled = await this.sink!(event);
-      // Slack has no toasts: the note goes to the presser alone, under the message.
-      if (event.kind === "action" && handled.toast && responseUrl) await this.respond(responseUrl, { text: escapeMrkdwn(handled.toast) });
-    } finally {
-      if (this.responding.get(event.chat.id) === responseUrl) this.responding.delete(event.chat.id);
-    }
+    const scope: Answering = { channel: event.chat.id, threadTs: threadOf(body), responseUrl: kind === "command" ? responseUrl : undefined };
+    const handled = await this.answering.run(scope, () => this.sink!(event));
+    // Slack has no toasts: the note goes to the presser alone, under the message.
+    if (event.kind === "action" && handled.toast && responseUrl) await this.respond(responseUrl, { text: escapeMrkdwn(handled.toast) });
   }
 
   /** Posts an answer only `url`'s user sees (a slash command's or a button's response_url). */
@@ -246,6 +255,12 @@ export class SlackAdapter implements ChatAdapter {
     }
     return out;
   }
+}
+
+/** The thread an event was said in, if any (a mention or a direct message inside a thread). */
+function threadOf(body: Body): string | undefined {
+  const event = body.event as { thread_ts?: unknown } | undefined;
+  return typeof event?.thread_ts === "string" ? event.thread_ts : undefined;
 }
 
 /** A token Slack refuses is the operator's to fix: one line naming it, not a stack trace. */

@@ -76,6 +76,16 @@ describe("Slack over HTTP events", () => {
     expect(textOf(reply)).toContain("李伟");
   });
 
+  it("answers a mention made in a thread in that thread", async () => {
+    const thread = "1732700000.000100";
+    await slack.post(appMention({ user: li, channel: general, text: "我的待办", thread_ts: thread }));
+    const reply = await slack.waitFor(general, "没有待你回复的文件");
+    expect(reply.thread_ts).toBe(thread);
+    await slack.post(appMention({ user: li, channel: general, text: "我是谁" }));
+    await expect.poll(() => slack.fake.posted(general).filter((m) => textOf(m).includes("李伟（#")).length).toBe(2);
+    expect(slack.fake.posted(general).filter((m) => textOf(m).includes("李伟（#")).at(-1)!.thread_ts).toBeUndefined(); // not in a thread: not threaded
+  });
+
   it("reads a mention typed in a command as the person's roster name", async () => {
     // With should_escape (app-manifest.yaml) Slack sends "@李伟" picked from its menu as <@U…|li.wei>.
     await slack.command(wang, slack.fake.dmWith(wang), "/notice", `季度报表 发给 <@${li}|li.wei> 截止 明天17:00`);
