@@ -144,7 +144,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
             redis: await redis.ping().then(() => "ok", (e: Error) => e.message),
           }));
 
-    const bot = new Bot({ log, defaultLocale: config.locale, identify: (user) => identify(db.prisma, user) });
+    const bot = new Bot({ log, defaultLocale: config.locale, identify: (user) => identify(db.prisma, user, clock.now()) });
     const limiter = new RateLimiter(redis, config.redisPrefix);
     for (const adapter of [...opts.adapters, ...platformAdapters(config, { log, http, db, limiter, redis })]) bot.addAdapter(adapter);
     const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, deliver, bot };

@@ -8,15 +8,24 @@ import type { Person, Unit } from "../../generated/prisma/client.ts";
 
 type Db = PrismaClient | Tx;
 
-/** The roster person behind a platform user, or null if they have not joined (or were deactivated). */
-export async function identify(prisma: Db, user: UserRef): Promise<Member | null> {
+/** How stale lastSeenAt may get: it only ranks a person's accounts, so one write every few minutes is plenty. */
+const SEEN_PRECISION_MS = 5 * 60_000;
+
+/**
+ * The roster person behind a platform user, or null if they have not joined (or were deactivated). Notes
+ * that they wrote from this account `now`, so Relay writes to them where they last were.
+ */
+export async function identify(prisma: Db, user: UserRef, now: Date): Promise<Member | null> {
   const identity = await prisma.identity.findUnique({
     where: { platform_externalId: { platform: user.platform, externalId: user.id } },
     include: { person: { include: { unit: true } } },
   });
   if (!identity || !identity.person.active) return null;
+  const stale = !identity.lastSeenAt || now.getTime() - identity.lastSeenAt.getTime() > SEEN_PRECISION_MS;
   // They are writing to us, so we can write to them again.
-  if (identity.unreachableAt) await prisma.identity.update({ where: { id: identity.id }, data: { unreachableAt: null } });
+  if (identity.unreachableAt || stale) {
+    await prisma.identity.update({ where: { id: identity.id }, data: { unreachableAt: null, ...(stale ? { lastSeenAt: now } : {}) } });
+  }
   const p = identity.person;
   return {
     id: p.id,

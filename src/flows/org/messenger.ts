@@ -16,7 +16,11 @@ export async function sendToPerson(
   preferIdentityId?: number | null,
   options?: SendOptions,
 ): Promise<MessageRef | null> {
-  const identities = await app.prisma.identity.findMany({ where: { personId }, orderBy: { createdAt: "desc" } });
+  // The account they last wrote from (joining or linking counts); accounts never used (imported) come last.
+  const identities = await app.prisma.identity.findMany({
+    where: { personId },
+    orderBy: [{ lastSeenAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }],
+  });
   const usable = identities.filter((i) => app.bot.has(i.platform as Platform));
   const identity = usable.find((i) => i.id === preferIdentityId) ?? usable[0];
   if (!identity) return null;

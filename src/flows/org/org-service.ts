@@ -20,7 +20,7 @@ export async function setup(app: App, user: UserRef, name: string, officeName: s
     if ((await tx.person.count()) > 0) throw new UserError("org.setupDone");
     const unit = officeName ? await tx.unit.create({ data: { name: officeName } }) : null;
     const person = await tx.person.create({ data: { name, role: "admin", unitId: unit?.id, locale } });
-    await tx.identity.create({ data: { personId: person.id, platform: user.platform, externalId: user.id, displayName: user.name } });
+    await tx.identity.create({ data: { personId: person.id, platform: user.platform, externalId: user.id, displayName: user.name, lastSeenAt: app.clock.now() } });
     if (unit) await audit(tx, { actorId: person.id, action: "unit.create", entity: "Unit", entityId: unit.id, data: { name: unit.name } });
     await audit(tx, { actorId: person.id, action: "roster.setup", entity: "Person", entityId: person.id, data: { name, platform: user.platform } });
     return person;
@@ -146,7 +146,8 @@ export async function join(app: App, user: UserRef, typedCode: string, locale: L
     const person = invite.personId
       ? await tx.person.update({ where: { id: invite.personId }, data: { ...fields, active: true, locale: locale ?? undefined } })
       : await tx.person.create({ data: { name: invite.name, ...fields, locale } });
-    await tx.identity.create({ data: { personId: person.id, platform: user.platform, externalId: user.id, displayName: user.name } });
+    // Joining (or linking) is writing from this account: it becomes the one Relay writes to.
+    await tx.identity.create({ data: { personId: person.id, platform: user.platform, externalId: user.id, displayName: user.name, lastSeenAt: app.clock.now() } });
     // Conditional update: of two people racing with one code, exactly one wins.
     const claimed = await tx.invite.updateMany({ where: { id: invite.id, usedAt: null }, data: { usedAt: app.clock.now(), usedById: person.id } });
     if (claimed.count !== 1) throw new UserError("org.inviteUsed");

@@ -134,12 +134,21 @@ describe("one roster on Slack and Telegram", () => {
     await slack.command(zhaoSlack, slack.fake.dmWith(zhaoSlack), "/relay", `join ${code}`);
     await slack.waitFor(zhaoSlack, "赵强");
     await slack.command(zhaoSlack, slack.fake.dmWith(zhaoSlack), "/relay", "whoami");
-    await slack.waitFor(zhaoSlack, /赵强.*党政办/s);
+    await slack.waitFor(zhaoSlack, /赵强（#\d+）\n.*党政办/s); // the /whoami answer, not the welcome
 
     await slack.dm(wang, "/notice 材料报送 发给 赵强 截止 周五17:00");
     await slack.press(wang, await slack.waitFor(wang, "材料报送"), "circular.publish");
     await slack.waitFor(zhaoSlack, "材料报送");
     await new Promise((r) => setTimeout(r, 300));
     expect(tg.sent(zhao.id).some((m) => m.text.includes("材料报送"))).toBe(false); // one copy, on the account linked last
+
+    // Later he writes from Telegram again: that is where he is now, so that is where the next notice goes.
+    clock.advance(10 * 60_000);
+    tg.pushUpdate(privateMessage(zhao, "/whoami"));
+    await waitForTelegram(tg, zhao.id, /赵强（#/);
+    await slack.dm(wang, "/notice 周报 发给 赵强 截止 周五17:00");
+    await slack.press(wang, await slack.waitFor(wang, /请确认通知.*周报/s), "circular.publish");
+    await waitForTelegram(tg, zhao.id, "周报");
+    expect(slack.fake.posted(zhaoSlack).some((m) => textOf(m).includes("周报"))).toBe(false);
   });
 });

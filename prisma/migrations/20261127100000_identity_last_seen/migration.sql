@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Identity" ADD COLUMN     "lastSeenAt" TIMESTAMP(3);
