@@ -67,6 +67,7 @@ export type SocketEnvelopeType = "events_api" | "slash_commands" | "interactive"
 export interface SocketAck { envelope_id: string; payload?: unknown }
 
 type Params = Record<string, unknown>;
+type Fault = { kind: "ratelimit"; retryAfter: number } | { kind: "fail"; error: string; channel?: string };
 /** A method's answer without `ok`, which onRequest adds. */
 type Answer<T> = Omit<T, "ok">;
 /** An `ok: false` answer; `status` is 200 except for rate limits, as on Slack. */
@@ -98,7 +99,7 @@ export class FakeSlack {
   private readonly messages: PostedMessage[] = [];
   private readonly ephemeralMessages: EphemeralMessage[] = [];
   private readonly dms = new Map<string, string>();
-  private readonly faults = new Map<string, ({ kind: "ratelimit"; retryAfter: number } | { kind: "fail"; error: string })[]>();
+  private readonly faults = new Map<string, Fault[]>();
   private seq = 0;
   private responseUrls = 0;
   // Socket Mode. clientTracking keeps wss.clients (every upgraded socket, greeted or not) for close() to shut.
@@ -163,9 +164,13 @@ export class FakeSlack {
     this.queueFault(method, n, { kind: "ratelimit", retryAfter: retryAfterSeconds });
   }
 
-  /** The next `n` calls to `method` answer `{ ok: false, error }`, e.g. "channel_not_found", "not_in_channel". */
-  failNext(method: string, error: string, n = 1): void {
-    this.queueFault(method, n, { kind: "fail", error });
+  /**
+   * The next `n` calls to `method` answer `{ ok: false, error }`, e.g. "channel_not_found", "not_in_channel";
+   * with `channel` (a user id means their DM), only calls about that channel do.
+   */
+  failNext(method: string, error: string, n = 1, channel?: string): void {
+    const only = channel !== undefined && USER_ID.test(channel) ? this.dmWith(channel) : channel;
+    this.queueFault(method, n, { kind: "fail", error, ...(only ? { channel: only } : {}) });
   }
 
   /** A fresh response_url served by this fake; what is posted to it lands in `responses`. */
@@ -261,7 +266,7 @@ export class FakeSlack {
     this.socketAcks.push({ envelope_id, ...(payload === undefined ? {} : { payload }) });
   }
 
-  private queueFault(method: string, n: number, fault: ({ kind: "ratelimit"; retryAfter: number } | { kind: "fail"; error: string })): void {
+  private queueFault(method: string, n: number, fault: Fault): void {
     const list = this.faults.get(method) ?? [];
     for (let i = 0; i < n; i++) list.push(fault);
     this.faults.set(method, list);
@@ -285,7 +290,11 @@ export class FakeSlack {
     const call: SlackCall = { method, body, ...(token ? { token } : {}) };
     this.calls.push(call);
 
-    const fault = this.faults.get(method)?.shift();
+    // The first fault queued for this method that applies to this call's channel (most apply to any).
+    const queued = this.faults.get(method) ?? [];
+    const channel = typeof body.channel === "string" && USER_ID.test(body.channel) ? this.dmWith(body.channel) : body.channel;
+    const at = queued.findIndex((f) => f.kind !== "fail" || f.channel === undefined || f.channel === channel);
+    const fault = at >= 0 ? queued.splice(at, 1)[0] : undefined;
     if (fault?.kind === "ratelimit") {
       this.rateLimited++;
       call.error = "ratelimited";

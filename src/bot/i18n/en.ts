@@ -157,7 +157,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   "circular.statusDone": "Replied:",
   "circular.statusMissing": "Not yet:",
   "circular.note.onLeave": " (on leave)",
-  "circular.note.unreachable": " (unreachable: blocked the bot)",
+  "circular.note.unreachable": " (unreachable: blocked the bot or account deactivated)",
   "circular.note.failed": " (delivery failed)",
   "circular.note.uncertain": " (delivery uncertain)",
   "circular.note.pending": " (not delivered yet)",

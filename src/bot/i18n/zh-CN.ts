@@ -155,7 +155,7 @@ export const zhCN = {
   "circular.statusDone": "已回复：",
   "circular.statusMissing": "未回复：",
   "circular.note.onLeave": "（请假中）",
-  "circular.note.unreachable": "（无法送达：已屏蔽机器人）",
+  "circular.note.unreachable": "（无法送达：屏蔽了机器人或账号已停用）",
   "circular.note.failed": "（送达失败）",
   "circular.note.uncertain": "（送达情况不明）",
   "circular.note.pending": "（尚未送达）",

@@ -125,6 +125,17 @@ describe("one roster on Slack and Telegram", () => {
     expect(textOf(chase)).not.toContain(`<@${li}>`);
   });
 
+  it("marks a Slack member whose account was deactivated unreachable, and /status says so", async () => {
+    slack.fake.failNext("chat.postMessage", "account_inactive", 1, liu); // only in his direct chat
+    await slack.dm(wang, "/notice 安全月报 发给 刘洋 截止 周五17:00");
+    await slack.press(wang, await slack.waitFor(wang, /请确认通知.*安全月报/s), "circular.publish");
+    const [, id] = /已发布 通知〔2026〕\d+号（#(\d+)）/.exec(textOf(await slack.waitFor(wang, /已发布 通知〔2026〕\d+号（#\d+）.*共 1 人/s)))!;
+    await expect.poll(() => slack.db.prisma.receipt.findFirst({ where: { circularId: Number(id) } }).then((r) => r?.delivery), { timeout: 10_000 }).toBe("unreachable");
+    await slack.dm(wang, `/status ${id}`);
+    expect(textOf(await slack.waitFor(wang, "已回复 0/1"))).toContain("刘洋（无法送达：屏蔽了机器人或账号已停用）");
+    expect((await slack.db.prisma.identity.findFirstOrThrow({ where: { externalId: liu } })).unreachableAt).not.toBeNull();
+  });
+
   it("links a Slack account to a Telegram user with /link, and then reaches them on Slack", async () => {
     tg.pushUpdate(privateMessage(zhao, `/start ${await invite("赵强")}`));
     await waitForTelegram(tg, zhao.id, "欢迎");

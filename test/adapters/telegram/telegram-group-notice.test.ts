@@ -79,7 +79,7 @@ describe.each(["webhook", "polling"] as Transport[])("a notice in a Telegram gro
     await expect.poll(() => tg.db.prisma.receipt.count({ where: { circularId: 2, delivery: { not: "pending" } } }), { timeout: 15_000 }).toBe(4);
     await tg.deliver(privateMessage(wang, "/status 2"));
     const status = await tg.waitFor(wang.id, "已回复 0/4");
-    expect(status.text).toContain("丁（无法送达：已屏蔽机器人）");
+    expect(status.text).toContain("丁（无法送达：屏蔽了机器人或账号已停用）");
     const identity = await tg.db.prisma.identity.findFirstOrThrow({ where: { externalId: String(blocked.id) } });
     expect(identity.unreachableAt).not.toBeNull();
   });
