@@ -190,12 +190,12 @@ export class Router {
 
   /**
    * Plain text that starts with a command name or alias ("提醒 10分钟后 喝水", "帮助"); said to the bot, also
-   * after a polite lead-in ("我要请假 明天", "帮我发通知 …").
+   * after a polite lead-in ("我要请假 明天", "帮我发通知 …", "please remind me …").
    */
   private matchText(text: string, chat: ChatRef["kind"]): { name: string; args: string } | undefined {
     const plain = this.matchAlias(text, chat);
     if (plain || chat !== "direct") return plain;
-    const lead = /^\s*(?:我(?:想要|想|要|需要)|(?:请)?帮我)\s*/.exec(text);
+    const lead = /^\s*(?:我(?:想要|想|要|需要)|(?:请)?帮我|(?:please|pls|(?:can|could|would) you(?: please)?)\s+)\s*/i.exec(text);
     return lead ? this.matchAlias(text.slice(lead[0].length), chat) : undefined;
   }
 

@@ -87,6 +87,9 @@ describe("router", () => {
     expect(await chat.say("wang", "我想回声")).toEqual(["echo:"]);
     expect(await chat.say("wang", "请帮我回声 a")).toEqual(["echo:a"]);
     expect(await chat.say("wang", "我要休息")).toEqual(["没听懂这句话。发送“帮助”或 /help 查看可用命令。"]);
+    expect(await chat.say("wang", "please echo hi")).toEqual(["echo:hi"]);
+    expect(await chat.say("wang", "Could you please echo hi")).toEqual(["echo:hi"]);
+    expect(await chat.say("wang", "pleased to meet you")).toEqual(["没听懂这句话。发送“帮助”或 /help 查看可用命令。"]);
     const group = { platform: "console" as const, id: "g2", kind: "group" as const };
     await bot.handle({ kind: "text", text: "我要回声 大家好", user: { platform: "console", id: "wang" }, chat: group });
     expect(chat.inbox("g2")).toEqual([]);
