@@ -98,6 +98,17 @@ function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer
   return adapters;
 }
 
+/** Slack people who never wrote to Relay (imported) get their direct chats opened now, in the background. */
+function warmSlackDirectChats(bot: Bot, db: Database, log: Logger): void {
+  const slack = bot.adapterFor("slack");
+  if (!(slack instanceof SlackAdapter)) return;
+  void db.prisma.identity
+    .findMany({ where: { platform: "slack", person: { active: true } }, orderBy: { id: "asc" }, select: { externalId: true } })
+    .then((ids) => slack.warmDirectChats(ids.map((i) => i.externalId)))
+    .then((opened) => opened && log.info({ opened }, "opened slack direct chats ahead of the first notice"))
+    .catch((err: unknown) => log.warn({ err }, "could not open slack direct chats ahead"));
+}
+
 export function createLogger(config: Config, quiet = false): Logger {
   // Logs go to stderr: stdout belongs to the console chat.
   return pino({ level: config.logLevel ?? (quiet ? "warn" : "info"), base: undefined }, pino.destination(2));
@@ -169,6 +180,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (mode !== "worker") {
       await bot.start();
       cleanups.push(() => bot.stop());
+      warmSlackDirectChats(bot, db, log);
     }
     let port: number | undefined;
     if (http && config.port !== undefined) {

@@ -75,6 +75,7 @@ export class SlackAdapter implements ChatAdapter {
   private readonly receiver: HTTPReceiver | SocketModeReceiver;
   private botUserId = "";
   private botId = "";
+  private stopped = false;
   private sink?: InboundSink;
   private readonly chats = new Map<string, Promise<void>>();
   private readonly dms = new Map<string, string>();
@@ -121,7 +122,30 @@ export class SlackAdapter implements ChatAdapter {
     this.opts.http.route("POST", EVENTS_PATH, (req: IncomingMessage, res: ServerResponse) => receiver.requestListener(req, res));
   }
 
+  /**
+   * Opens, in the background and at conversations.open's pace, the direct chats of `userIds` not known yet
+   * (people imported from a roster file who never wrote to Relay), so a first notice to them is not held up.
+   */
+  async warmDirectChats(userIds: string[]): Promise<number> {
+    let opened = 0;
+    for (const id of userIds) {
+      if (this.stopped) break;
+      if (this.dms.has(id)) continue;
+      const known = await this.opts.directChats?.get(id).catch(() => undefined);
+      if (known) {
+        this.dms.set(id, known);
+        continue;
+      }
+      await this.openDirect({ platform: "slack", id }).then(
+        () => opened++,
+        (err: unknown) => this.opts.log.warn({ err, user: id }, "could not open a slack direct chat"),
+      );
+    }
+    return opened;
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.receiver instanceof SocketModeReceiver) await this.app.stop();
     await Promise.allSettled(this.chats.values());
   }

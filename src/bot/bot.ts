@@ -41,6 +41,11 @@ export class Bot {
     return this.adapters.has(platform);
   }
 
+  /** The adapter of `platform`, if one is running (for the composition root's platform-specific chores). */
+  adapterFor(platform: Platform): ChatAdapter | undefined {
+    return this.adapters.get(platform);
+  }
+
   /** Starts every adapter; each hands its events to the router. */
   async start(): Promise<void> {
     for (const adapter of this.adapters.values()) await adapter.start((event) => this.handle(event));

@@ -140,4 +140,15 @@ describe("Slack over HTTP events", () => {
     expect(raw).toContain("&lt;!channel&gt; &amp; @here");
     expect(textOf(preview)).toContain("紧急 <!channel> & @here 看这里");
   });
+
+  it("opens, at start, the direct chats of imported people who never wrote, so a first notice does not wait", async () => {
+    const imported = "U0IMPORT001";
+    const person = await slack.db.prisma.person.create({ data: { name: "导入的人" } });
+    await slack.db.prisma.identity.create({ data: { personId: person.id, platform: "slack", externalId: imported } });
+    await slack.runtime.close();
+    await slack.boot(); // a restart, as after `relay import`
+    await expect.poll(() => slack.fake.callsTo("conversations.open").map((c) => c.body.users)).toContain(imported);
+    expect(await slack.runtime.redis.hget(`${slack.prefix}:slack:direct-chats`, imported)).toBe(slack.fake.dmWith(imported));
+    expect(slack.fake.callsTo("conversations.open").filter((c) => c.body.users === li)).toHaveLength(1); // known ones are not opened again
+  });
 });
