@@ -94,15 +94,17 @@ async function chaseRound(app: App, circularId: number, round: number): Promise<
 
 /** Marks the missing as chased and queues one batched nudge per person; returns how many. */
 async function chaseMissing(app: App, circular: Circular, policy: ChasePolicy, now: Date): Promise<number> {
-  const candidates = await app.prisma.receipt.findMany({
-    where: { circularId: circular.id, respondedAt: null, chasedCount: { lt: policy.maxChases }, delivery: { not: "unreachable" } },
-    select: { id: true, personId: true },
+  const open = await app.prisma.receipt.findMany({
+    where: { circularId: circular.id, respondedAt: null, delivery: { not: "unreachable" } },
+    select: { id: true, personId: true, chasedCount: true, chasesOwed: true },
   });
+  // A chase still on its way counts against the limit too, so a slow send never earns an extra round.
+  const candidates = open.filter((r) => r.chasedCount + r.chasesOwed < policy.maxChases);
   // People on approved leave are not chased; they keep their turn for when they are back.
   const away = await onLeave(app.prisma, candidates.map((r) => r.personId), now);
   const missing = candidates.filter((r) => !away.has(r.personId));
   if (missing.length === 0) return 0;
-  await app.prisma.receipt.updateMany({ where: { id: { in: missing.map((r) => r.id) } }, data: { chasedCount: { increment: 1 }, lastChasedAt: now } });
+  await owe(app, missing.map((r) => r.id), now);
   for (const { personId } of missing) await queueNudge(app, personId, now, policy);
   await mentionInGroups(app, circular, missing.map((r) => r.personId));
   return missing.length;
@@ -137,7 +139,7 @@ async function nudge(app: App, personId: number): Promise<void> {
   const person = await app.prisma.person.findUnique({ where: { id: personId } });
   if (!person?.active) return;
   const pending = await app.prisma.receipt.findMany({
-    where: { personId, respondedAt: null, chasedCount: { gt: 0 }, circular: { status: "published" } },
+    where: { personId, respondedAt: null, lastChasedAt: { not: null }, circular: { status: "published" } },
     include: { circular: true },
     orderBy: { circular: { deadline: "asc" } },
   });
@@ -162,9 +164,20 @@ async function nudge(app: App, personId: number): Promise<void> {
     ...approvals.slice(0, 10).map((s) => [{ label: t(locale, "request.approveButtonId", { id: s.requestId }), action: "request.approve", value: String(s.requestId) }]),
   ];
   const count = pending.length + approvals.length;
-  await sendToPerson(app, personId, { text: `${t(locale, "chase.nudge", { count })}\n${lines.join("\n")}`, buttons }).catch((err: unknown) =>
+  const sent = await sendToPerson(app, personId, { text: `${t(locale, "chase.nudge", { count })}\n${lines.join("\n")}`, buttons }).catch((err: unknown) =>
     app.log.warn({ err, person: personId }, "could not deliver a chase"),
   );
+  // Only now has the person been chased: what they were owed becomes what they got (催办次数).
+  const owed = pending.filter((r) => r.chasesOwed > 0);
+  if (!sent || owed.length === 0) return;
+  await app.prisma.$transaction(
+    owed.map((r) => app.prisma.receipt.updateMany({ where: { id: r.id, chasesOwed: r.chasesOwed }, data: { chasedCount: { increment: r.chasesOwed }, chasesOwed: 0 } })),
+  );
+}
+
+/** Records that chase rounds asked for these receipts; the count of chases moves up when the message goes. */
+async function owe(app: App, receiptIds: number[], at: Date): Promise<void> {
+  await app.prisma.receipt.updateMany({ where: { id: { in: receiptIds } }, data: { chasesOwed: { increment: 1 }, lastChasedAt: at } });
 }
 
 /** Tells each missing person's supervisor once, and the author a summary. */
@@ -213,8 +226,8 @@ export async function chaseNow(app: App, circular: Circular): Promise<{ at: Date
   const policy = policyOf(app, circular);
   const now = app.clock.now();
   const at = nextChaseWindow(now, policy, app.config.timeZone);
-  const missing = await app.prisma.receipt.findMany({ where: { circularId: circular.id, respondedAt: null, delivery: { not: "unreachable" } }, select: { personId: true } });
-  await app.prisma.receipt.updateMany({ where: { circularId: circular.id, respondedAt: null, delivery: { not: "unreachable" } }, data: { chasedCount: { increment: 1 }, lastChasedAt: at } });
+  const missing = await app.prisma.receipt.findMany({ where: { circularId: circular.id, respondedAt: null, delivery: { not: "unreachable" } }, select: { id: true, personId: true } });
+  await owe(app, missing.map((r) => r.id), at);
   const batch = Math.floor(at.getTime() / BATCH_MS) + 1;
   for (const { personId } of missing) await app.scheduler.schedule(NUDGE, `nudge-p${personId}-b${batch}-m`, { personId }, at);
   return { at, people: missing.length };

@@ -5,7 +5,7 @@ import { UserError } from "../../bot/errors.ts";
 import type { MessageKey } from "../../bot/i18n/index.ts";
 import { spokenTo, type ActionContext, type CommandContext, type Context } from "../../bot/router.ts";
 import { formatLocal } from "../../bot/time-parse.ts";
-import type { CircularDraft, CircularKind } from "../../generated/prisma/client.ts";
+import type { Circular, CircularDraft, CircularKind } from "../../generated/prisma/client.ts";
 import { usage } from "../org/org-commands.ts";
 import { onLeave } from "../requests/on-leave.ts";
 import { describeAudience } from "./audience.ts";
@@ -16,12 +16,12 @@ import {
   refreshPosts, reissue, respond,
 } from "./circular-service.ts";
 import { answerDraft, discardDraft, draftOf, partAtFault, reaskDraft, resolveDraft, startDraft } from "./drafts.ts";
-import { isResponseWord, parseResponse, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
+import { isEverydayAck, isLeadingResponseWord, isResponseWord, kindsFor, parseResponse, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
 
 const PUBLISHERS = ["admin", "leader", "secretary"] as const;
 const CANCEL_WORDS = new Set(["取消", "算了", "不发了", "cancel", "stop"]);
-/** Words that answer a circular when typed on their own ("收到", "不参加 1 有会"); not 好的/ok, which say too little. */
-const REPLY_WORDS = new Set(["收到", "已收到", "已阅", "参加", "出席", "不参加", "缺席", "委派", "签阅", "已签阅"]);
+/** The largest id PostgreSQL's integer holds: a larger number is simply no such circular. */
+const MAX_ID = 2_147_483_647;
 
 export function registerCirculars(app: App): void {
   const { router } = app.bot;
@@ -35,7 +35,8 @@ export function registerCirculars(app: App): void {
       usage: `circular.${kind}.usage` as MessageKey,
       async run(ctx) {
         const fields = parseCompose(ctx.args);
-        if (!fields.title) return usage(ctx);
+        // The command alone starts the conversation: Relay asks for the title, the text and the rest.
+        if (!ctx.args.trim()) fields.guided = true;
         const draft = await startDraft(app, ctx.member!, kind, fields, ctx.chat);
         await nextStep(app, ctx, draft);
       },
@@ -45,16 +46,26 @@ export function registerCirculars(app: App): void {
   // Not 签阅: that is what recipients reply ("回复 12 签阅"), not a way to start a document.
   compose("document", "document", ["传阅", "传阅件"]);
 
-  // While a draft is asking a question, the next plain message answers it.
+  // While a draft is asking a question, the next plain message answers it; "取消" drops it, at the preview too.
   router.onText(async (ctx, text) => {
     const draft = await draftOf(app, ctx.member!);
-    if (!draft?.asking) return false;
+    if (!draft) return false;
     if (CANCEL_WORDS.has(text.trim().toLowerCase())) {
       await discardDraft(app, ctx.member!);
       await ctx.reply(ctx.t("circular.discarded"));
       return true;
     }
-    await nextStep(app, ctx, await answerDraft(app, draft, text));
+    if (!draft.asking) return false;
+    let next;
+    try {
+      next = await answerDraft(app, draft, text, ctx.chat);
+    } catch (error) {
+      // Checked as it is given: say why, and ask the same question again.
+      if (!(error instanceof UserError)) throw error;
+      await ctx.reply(`${ctx.t(error.key, error.params)}\n${ctx.t(`circular.ask.${draft.asking as Part}` as MessageKey)}`);
+      return true;
+    }
+    await nextStep(app, ctx, next);
     return true;
   });
 
@@ -72,7 +83,10 @@ export function registerCirculars(app: App): void {
     action: "circular.discard",
     audience: "roster",
     async run(ctx) {
-      await discardDraft(app, ctx.member!);
+      // Only the draft this preview shows: an older preview's 取消 must not drop a newer draft.
+      const current = await draftOf(app, ctx.member!);
+      if (current && current.id !== Number(ctx.value)) return ctx.answer(ctx.t("circular.staleDraft"));
+      await discardDraft(app, ctx.member!, Number(ctx.value));
       await closeButtons(app, ctx);
       await ctx.reply(ctx.t("circular.discarded"));
     },
@@ -84,7 +98,10 @@ export function registerCirculars(app: App): void {
       action: `circular.${response}`,
       audience: "roster",
       async run(ctx) {
-        const { circular, first } = await respond(app, ctx.member!, Number(ctx.value), response);
+        const id = Number(ctx.value);
+        // Declining needs a reason (the author plans around it): ask for it rather than record a bare 不参加.
+        if (response === "decline") return ctx.answer(ctx.t("circular.declineReason", { id }));
+        const { circular, first } = await respond(app, ctx.member!, id, response);
         const text = ctx.t(first ? "circular.recorded" : "circular.updated", { response: responseLabel(response, ctx.locale), serial: serialLabel(circular, ctx.locale) });
         if (ctx.chat.kind === "group") await ctx.answer(text);
         else await ctx.reply(text);
@@ -98,51 +115,117 @@ export function registerCirculars(app: App): void {
     audience: "roster",
     summary: "circular.ack.summary",
     usage: "circular.ack.usage",
-    run: (ctx) => answer(ctx, ctx.args),
+    run: (ctx) => answer(ctx, ctx.args.split(/\s+/).filter(Boolean)),
   });
 
-  // A reply as people write it, in a direct chat or to the bot: "收到", "不参加 1 在县里开会", "签阅 3".
+  // A reply as people write it, in a direct chat or to the bot: "收到", "不参加 1 在县里开会", "签阅 3",
+  // "decline 14 at the county office"; and, where a notice waits for one, everyday words ("好的，收到", "ok").
   router.onText(async (ctx, text) => {
+    if (!spokenTo(ctx.inbound)) return false;
     const [word = "", next, ...rest] = text.trim().split(/\s+/);
-    if (!spokenTo(ctx.inbound) || !REPLY_WORDS.has(word)) return false;
-    await answer(ctx, /^#?\d+$/.test(next ?? "") ? [next, word, ...rest].join(" ") : text.trim());
+    if (isLeadingResponseWord(word)) {
+      await answer(ctx, /^#?\d+$/.test(next ?? "") ? [next!, word, ...rest] : [word, ...(next ? [next] : []), ...rest]);
+      return true;
+    }
+    if (!isEverydayAck(text)) return false;
+    const open = await openReceipts(ctx.member!.id, ["notice"]);
+    if (open.length === 0) return false; // "ok" with nothing to acknowledge is just conversation
+    await record(ctx, open[0]!.circular, "ack", "", true);
     return true;
   });
 
-  /** "12 收到 说明" answers circular 12; without a number ("收到", "不参加 有会", "确认") the newest one still open. */
-  async function answer(ctx: Context, args: string): Promise<void> {
-    const words = args.split(/\s+/).filter(Boolean);
+  /**
+   * "12 收到 说明" answers circular 12. Without a number ("收到", "不参加 有会", "签阅") the newest open item
+   * of the kind that word answers; when there is none, or the word fits several open kinds, Relay says so
+   * and records nothing.
+   */
+  async function answer(ctx: Context, words: string[]): Promise<void> {
     const numbered = /^#?\d+$/.test(words[0] ?? "");
-    // "回复 收到" or a bare "确认" answers the newest; anything else must start with a number.
     if (!numbered && words.length > 0 && !isResponseWord(words[0])) return usage(ctx, "circular.ack.usage");
-    const id = numbered ? Number(words.shift()!.replace(/^#/, "")) : await newestOpen(ctx.member!.id);
-    if (!id) return void (await ctx.reply(ctx.t("circular.nothingPending")));
+    if (numbered) {
+      const id = Number(words.shift()!.replace(/^#/, ""));
+      const circular = id <= MAX_ID ? await app.prisma.circular.findUnique({ where: { id } }) : null;
+      if (!circular) return void (await ctx.reply(ctx.t("circular.notFound", { id })));
+      return answerCircular(ctx, circular, words);
+    }
+    const kinds = kindsFor(words[0]);
+    const open = await openReceipts(ctx.member!.id, kinds);
+    if (open.length === 0) return void (await ctx.reply(await nothingOfKind(ctx, words[0], kinds)));
+    // "已阅" with a notice and a document both open could mean either: ask, naming both.
+    const openKinds = new Set(open.map((r) => r.circular.kind));
+    if (words[0] && openKinds.size > 1) return void (await ctx.reply(`${ctx.t("circular.whichOne")}\n${pendingLines(ctx, open)}`));
+    return answerCircular(ctx, open[0]!.circular, words, true);
+  }
+
+  /** Records `words` ("不参加 在县里开会", "委派 李明", "签阅 同意", "已安排专人") as the answer to `circular`. */
+  async function answerCircular(ctx: Context, circular: Circular, words: string[], unnumbered = false): Promise<void> {
     const [word, ...rest] = words;
-    const circular = await app.prisma.circular.findUnique({ where: { id } });
-    if (!circular) return void (await ctx.reply(ctx.t("circular.notFound", { id })));
     let response = parseResponse(circular.kind, word);
     let comment = rest.join(" ");
-    if (!response && isResponseWord(word)) return void (await ctx.reply(ctx.t("circular.badResponse")));
+    if (!response && isResponseWord(word)) {
+      const expected = new Intl.ListFormat(ctx.locale, { type: "disjunction" }).format(RESPONSES[circular.kind].map((r) => responseLabel(r, ctx.locale)));
+      return void (await ctx.reply(ctx.t("circular.wrongResponse", { serial: serialLabel(circular, ctx.locale), id: circular.id, word: word!, expected })));
+    }
     // A meeting needs an answer (参加 / 不参加 / 委派): free text is not taken as attending.
     if (!response && circular.kind === "meeting") return usage(ctx, "circular.ack.usage");
     if (!response) {
-      // "/ack 12 已安排专人负责": no response word, so it is the default response with a comment.
+      // "/ack 12 已安排专人负责": no response word, so it is the kind's one response with a comment.
       response = RESPONSES[circular.kind][0]!;
-      comment = [word, ...rest].filter(Boolean).join(" ");
+      comment = words.join(" ");
     }
-    const delegate = response === "delegate" ? rest[0] : undefined;
-    if (delegate) comment = rest.slice(1).join(" ");
-    const result = await respond(app, ctx.member!, id, response, comment, delegate);
-    await ctx.reply(ctx.t(result.first ? "circular.recorded" : "circular.updated", { response: responseLabel(response, ctx.locale), serial: serialLabel(result.circular, ctx.locale) }));
+    if (response === "decline" && !comment) return void (await ctx.reply(ctx.t("circular.declineReason", { id: circular.id })));
+    let delegate: string | undefined;
+    if (response === "delegate") {
+      const named = await delegateIn(rest);
+      if (!named) return void (await ctx.reply(ctx.t("circular.delegateWho")));
+      ({ name: delegate, comment } = named);
+    }
+    await record(ctx, circular, response, comment, unnumbered, delegate);
   }
 
-  /** The newest published circular this person has not answered, if any. */
-  async function newestOpen(personId: number): Promise<number | undefined> {
-    const receipt = await app.prisma.receipt.findFirst({
-      where: { personId, respondedAt: null, circular: { status: "published" } },
+  /** Records the answer; an answer given without a number also says what else still waits, so none is forgotten. */
+  async function record(ctx: Context, circular: Circular, response: string, comment: string, unnumbered: boolean, delegate?: string): Promise<void> {
+    const result = await respond(app, ctx.member!, circular.id, response, comment, delegate);
+    const params = { response: responseLabel(response, ctx.locale), serial: serialLabel(result.circular, ctx.locale) };
+    const text = ctx.t(result.first ? "circular.recorded" : "circular.updated", params);
+    const others = unnumbered ? await app.prisma.receipt.count({ where: { personId: ctx.member!.id, respondedAt: null, circular: { status: "published" } } }) : 0;
+    await ctx.reply(others > 0 ? `${text}\n${ctx.t("circular.morePending", { count: others })}` : text);
+  }
+
+  /** "李明 他熟悉情况", "to Li Ming", "给 李明": the roster name (the longest that is one) and the rest as a comment. */
+  async function delegateIn(words: string[]): Promise<{ name: string; comment: string } | undefined> {
+    const rest = /^(to|给|由)$/i.test(words[0] ?? "") ? words.slice(1) : words;
+    for (let n = rest.length; n > 1; n--) {
+      const name = rest.slice(0, n).join(" ");
+      if (await app.prisma.person.count({ where: { name, active: true } })) return { name, comment: rest.slice(n).join(" ") };
+    }
+    // One word: respond() looks it up and says clearly when nobody (or several people) has that name.
+    return rest[0] ? { name: rest[0], comment: rest.slice(1).join(" ") } : undefined;
+  }
+
+  /** This person's unanswered receipts of published circulars of `kinds`, newest first. */
+  function openReceipts(personId: number, kinds: CircularKind[]) {
+    return app.prisma.receipt.findMany({
+      where: { personId, respondedAt: null, circular: { status: "published", kind: { in: kinds } } },
+      include: { circular: true },
       orderBy: { circularId: "desc" },
+      take: 10,
     });
-    return receipt?.circularId;
+  }
+
+  /** Nothing of the kind the word answers is open: say so, and name what is open instead, if anything. */
+  async function nothingOfKind(ctx: Context, word: string | undefined, kinds: CircularKind[]): Promise<string> {
+    const other = await openReceipts(ctx.member!.id, ["notice", "meeting", "document"]);
+    if (!word || other.length === 0) return ctx.t("circular.nothingPending");
+    const what = kinds.map((k) => ctx.t(`circular.kind.${k}`)).join(ctx.t("list.or"));
+    return `${ctx.t("circular.nothingOfKind", { word, what })}\n${pendingLines(ctx, other)}`;
+  }
+
+  /** "#3 通知〔2026〕2号 标题 — 回复 3 收到" for each open item. */
+  function pendingLines(ctx: Context, receipts: { circular: Circular }[]): string {
+    return receipts
+      .map(({ circular: c }) => ctx.t("circular.pendingLine", { id: c.id, serial: serialLabel(c, ctx.locale), title: c.title, response: responseLabel(RESPONSES[c.kind][0]!, ctx.locale) }))
+      .join("\n");
   }
 
   router.command({
@@ -186,6 +269,8 @@ export function registerCirculars(app: App): void {
     usage: "circular.cancel.usage",
     async run(ctx) {
       const id = idArg(ctx);
+      // "cancel" / "撤销" alone while composing drops the draft (English "cancel" is this command's name).
+      if (!ctx.args.trim() && (await discardDraft(app, ctx.member!))) return void (await ctx.reply(ctx.t("circular.discarded")));
       if (!id) return usage(ctx);
       const c = await cancelCircular(app, ctx.member!, id);
       await ctx.reply(ctx.t("circular.cancelled", { serial: serialLabel(c, ctx.locale), id }));
@@ -242,7 +327,7 @@ export function registerCirculars(app: App): void {
   registerChasing(app);
   app.deliver.handle(({ receiptId }) => deliverReceipt(app, receiptId));
   app.scheduler.reconcileWith(() => enqueuePending(app));
-  app.scheduler.handle(REISSUE, ({ circularId }) => reissue(app, Number(circularId)));
+  app.scheduler.handle(REISSUE, ({ circularId, announce }) => reissue(app, Number(circularId), String(announce ?? "").split(",").filter(Boolean)));
   app.scheduler.handle(REFRESH_COUNTER, async ({ circularId }) => {
     const circular = await app.prisma.circular.findUnique({ where: { id: Number(circularId) } });
     if (circular) await refreshPosts(app, circular);
@@ -277,6 +362,8 @@ ${ctx.t(`circular.ask.${part}` as MessageKey)}`));
   if (r.attachment) lines.push(ctx.t("circular.attachment", { attachment: r.attachment }));
   lines.push(ctx.t("circular.previewTo", { to: await describeAudience(app.prisma, r.audience, ctx.t("circular.everyone")), count: r.recipients }));
   lines.push(r.deadline ? ctx.t("circular.deadline", { when: when(r.deadline) }) : ctx.t("circular.noDeadline"));
+  // Replies due after the meeting has begun are of no use for planning it: publishable, but say so.
+  if (r.kind === "meeting" && r.deadline && r.startsAt && r.deadline > r.startsAt) lines.push(ctx.t("circular.deadlineAfterStart"));
   if (r.chasePolicy) lines.push(r.chasePolicy.maxChases === 0 ? ctx.t("circular.noChase") : ctx.t("circular.chaseTimes", { count: r.chasePolicy.maxChases }));
   await ctx.reply({
     text: lines.join("\n"),
@@ -315,14 +402,16 @@ async function statusText(app: App, ctx: Context, id: number): Promise<string> {
     const away = await onLeave(app.prisma, missing.map((r) => r.personId), app.clock.now());
     lines.push(ctx.t("circular.statusMissing"));
     lines.push(
-      ...byUnit(missing, (r) => `${r.person.name}${away.has(r.personId) ? ctx.t("circular.note.onLeave") : ""}${deliveryNote(ctx, r.delivery, r.person.identities.some((i) => i.unreachableAt))}`),
+      ...byUnit(missing, (r) => `${r.person.name}${away.has(r.personId) ? ctx.t("circular.note.onLeave") : ""}${deliveryNote(ctx, r.delivery, r.person.identities)}`),
     );
   }
   return lines.join("\n");
 }
 
-function deliveryNote(ctx: Context, delivery: string, unreachable: boolean): string {
-  if (unreachable || delivery === "unreachable") return ctx.t("circular.note.unreachable");
+function deliveryNote(ctx: Context, delivery: string, identities: { unreachableAt: Date | null }[]): string {
+  // Imported without a chat account: nothing can reach them until they join with an invite code.
+  if (identities.length === 0 && delivery === "pending") return ctx.t("circular.note.noAccount");
+  if (identities.some((i) => i.unreachableAt) || delivery === "unreachable") return ctx.t("circular.note.unreachable");
   if (delivery === "failed") return ctx.t("circular.note.failed");
   if (delivery === "uncertain") return ctx.t("circular.note.uncertain");
   if (delivery === "pending") return ctx.t("circular.note.pending");

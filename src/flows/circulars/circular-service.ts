@@ -2,7 +2,8 @@
 // counter, status, pending lists and cancelling. Every change writes an AuditEvent.
 import type { App } from "../../app.ts";
 import { UserError } from "../../bot/errors.ts";
-import { toLocale, type Locale } from "../../bot/i18n/index.ts";
+import { t, toLocale, type Locale, type MessageKey } from "../../bot/i18n/index.ts";
+import { formatLocal } from "../../bot/time-parse.ts";
 import type { Member } from "../../bot/member.ts";
 import type { ChatRef, Platform } from "../../bot/message.ts";
 import { DeliveryUncertainError, RecipientUnreachableError } from "../../bot/delivery-errors.ts";
@@ -12,10 +13,10 @@ import type { Circular, Prisma } from "../../generated/prisma/client.ts";
 import { personByName } from "../org/directory.ts";
 import { sendToPerson } from "../org/messenger.ts";
 import { expandAudience, type Audience } from "./audience.ts";
-import { NO_DEADLINE, resolveDraft, resolveTime } from "./drafts.ts";
+import { NO_DEADLINE, draftForButton, recipientsOf, resolveDraft, resolveTime } from "./drafts.ts";
 import { scheduleChasing, unscheduleChasing } from "./chasing.ts";
 import type { DraftFields } from "./compose.ts";
-import { circularMessage, RESPONSES } from "./circular-text.ts";
+import { circularMessage, RESPONSES, serialLabel } from "./circular-text.ts";
 
 const SERIAL_LOCK = 7_265_100;
 export interface Published {
@@ -29,8 +30,7 @@ export interface Published {
 
 /** Publishes the person's draft: numbers it, stores a receipt per recipient, then sends it out. */
 export async function publishDraft(app: App, member: Member, draftId: number, chat: ChatRef): Promise<Published> {
-  const draft = await app.prisma.circularDraft.findUnique({ where: { id: draftId } });
-  if (!draft || draft.personId !== member.id) throw new UserError("circular.noDraft");
+  const draft = await draftForButton(app, member, draftId);
   const r = await resolveDraft(app, draft, chat);
   const now = app.clock.now();
   const year = zonedParts(now, app.config.timeZone).year;
@@ -47,7 +47,9 @@ export async function publishDraft(app: App, member: Member, draftId: number, ch
           audience: r.audience as unknown as Prisma.InputJsonValue, publishedAt: now,
         },
       });
-      const { all, viaChannel } = await expandAudience(tx, r.audience);
+      const expanded = await expandAudience(tx, r.audience);
+      const { viaChannel } = expanded;
+      const all = recipientsOf(expanded, member.id);
       const channels = new Map((await tx.channel.findMany({ where: { id: { in: r.audience.channels } } })).map((c) => [c.id, c]));
       // People who see it in a group get no direct message: their copy is the group post.
       await tx.receipt.createMany({
@@ -69,7 +71,9 @@ export async function publishDraft(app: App, member: Member, draftId: number, ch
         if (!identity) continue; // no reachable account: stays pending, visible in /status
         direct.set(identity.platform as Platform, [...(direct.get(identity.platform as Platform) ?? []), receipt.id]);
       }
-      await tx.circularDraft.delete({ where: { id: draft.id } });
+      // A second press racing this one finds the draft gone and publishes nothing.
+      const { count } = await tx.circularDraft.deleteMany({ where: { id: draft.id } });
+      if (count !== 1) throw new UserError("circular.noDraft");
       await audit(tx, {
         actorId: member.id, action: "circular.publish", entity: "Circular", entityId: circular.id,
         data: { kind: r.kind, serial: circular.serial, recipients: all.length, title: r.title },
@@ -154,7 +158,8 @@ export async function deliverReceipt(app: App, receiptId: number): Promise<"sent
   };
   let ref;
   try {
-    ref = await sendToPerson(app, receipt.personId, circularMessage(await viewOf(app, receipt.circular), locale), null, { onWire: claim });
+    const view = { ...(await viewOf(app, receipt.circular)), delegatedBy: await delegatorOf(app, receipt.circularId, receipt.personId) };
+    ref = await sendToPerson(app, receipt.personId, circularMessage(view, locale), null, { onWire: claim });
   } catch (error) {
     if (error instanceof ClaimedElsewhere) return "skipped"; // another worker has it
     const state = error instanceof RecipientUnreachableError ? "unreachable" : error instanceof DeliveryUncertainError ? "uncertain" : undefined;
@@ -176,6 +181,12 @@ export async function deliverReceipt(app: App, receiptId: number): Promise<"sent
 
 class ClaimedElsewhere extends Error {}
 
+/** Who delegated this circular to `personId`, if anyone did (their copy says so). */
+async function delegatorOf(app: App, circularId: number, personId: number): Promise<string | undefined> {
+  const by = await app.prisma.receipt.findFirst({ where: { circularId, delegateId: personId }, include: { person: true }, orderBy: { id: "asc" } });
+  return by?.person.name;
+}
+
 /** The circular `id` if it is still open for responses. */
 async function openCircular(app: App, id: number): Promise<Circular> {
   const circular = await app.prisma.circular.findUnique({ where: { id } });
@@ -196,6 +207,7 @@ export async function respond(app: App, member: Member, circularId: number, resp
   if (!RESPONSES[circular.kind].includes(response)) throw new UserError("circular.badResponse");
   const receipt = await app.prisma.receipt.findUnique({ where: { circularId_personId: { circularId, personId: member.id } } });
   if (!receipt) throw new UserError("circular.notForYou");
+  let alreadyHadCopy: number | undefined;
   const result = await app.prisma.$transaction(async (tx) => {
     let delegateId: number | null = null;
     if (response === "delegate") {
@@ -203,11 +215,13 @@ export async function respond(app: App, member: Member, circularId: number, resp
       const delegate = await personByName(tx, delegateName);
       if (delegate.id === member.id) throw new UserError("circular.delegateSelf");
       delegateId = delegate.id;
-      await tx.receipt.upsert({
+      const theirs = await tx.receipt.upsert({
         where: { circularId_personId: { circularId, personId: delegate.id } },
         create: { circularId, personId: delegate.id },
         update: {},
       });
+      // A delegate who already had a copy (a recipient in their own right) gets no second one: a note instead.
+      if (theirs.messageId && theirs.delegateId === null && receipt.delegateId !== delegate.id) alreadyHadCopy = delegate.id;
     }
     if (receipt.delegateId && receipt.delegateId !== delegateId) await withdrawDelegation(tx, circular, receipt.delegateId);
     await tx.receipt.update({
@@ -218,8 +232,17 @@ export async function respond(app: App, member: Member, circularId: number, resp
     return { circular, response, first: !receipt.respondedAt };
   });
   if (response === "delegate") await deliverNewReceipts(app, circularId);
+  if (alreadyHadCopy) await tellDelegate(app, circular, member, alreadyHadCopy);
   await scheduleCounter(app, circular.id);
   return result;
+}
+
+/** Tells a delegate who already had their own copy that `by` has handed the meeting to them too. */
+async function tellDelegate(app: App, circular: Circular, by: Member, delegateId: number): Promise<void> {
+  const delegate = await app.prisma.person.findUniqueOrThrow({ where: { id: delegateId } });
+  const locale = toLocale(delegate.locale) ?? app.config.locale;
+  const text = t(locale, "circular.delegatedNote", { name: by.name, serial: serialLabel(circular, locale), id: circular.id, title: circular.title });
+  await sendToPerson(app, delegateId, { text }).catch((err: unknown) => app.log.warn({ err, person: delegateId }, "could not tell a delegate"));
 }
 
 /**
@@ -294,7 +317,7 @@ export async function editCircular(app: App, member: Member, id: number, fields:
   const changed = Object.keys(data);
   if (changed.length === 0) throw new UserError("circular.nothingToEdit");
   const updated = await app.prisma.$transaction(async (tx) => {
-    const c = await tx.circular.update({ where: { id }, data });
+    const c = await tx.circular.update({ where: { id }, data: { ...data, editedAt: now } });
     await audit(tx, { actorId: member.id, action: "circular.edit", entity: "Circular", entityId: id, data: JSON.parse(JSON.stringify(data)) as Prisma.InputJsonValue });
     return c;
   });
@@ -303,23 +326,52 @@ export async function editCircular(app: App, member: Member, id: number, fields:
     await scheduleChasing(app, updated);
   }
   await refreshPosts(app, updated);
-  await app.scheduler.schedule(REISSUE, `reissue-${id}-${now.getTime()}`, { circularId: id }, now);
+  // Editing a message notifies no one: a change of when or where is also announced in a new short message.
+  const announce = changed.filter((k) => ANNOUNCED.includes(k)).join(",");
+  await app.scheduler.schedule(REISSUE, `reissue-${id}-${now.getTime()}`, { circularId: id, announce }, now);
   return { circular: updated, changed };
 }
 
-/** Re-renders every direct-message copy of a circular after an edit. */
-export async function reissue(app: App, circularId: number): Promise<void> {
+/** Changes recipients are told about in a new message, not only by the edited copy. */
+const ANNOUNCED = ["startsAt", "place", "deadline"];
+
+/** "会议时间改为 12月3日(周四) 09:00；地点改为 三楼会议室" in `locale`. */
+function changeLines(circular: Circular, parts: string[], locale: Locale, timeZone: string, now: Date): string {
+  const when = (d: Date | null) => (d ? formatLocal(d, timeZone, locale, now) : t(locale, "circular.noDeadlineWord"));
+  const value: Record<string, string> = { startsAt: when(circular.startsAt), place: circular.place ?? "", deadline: when(circular.deadline) };
+  return parts.map((p) => t(locale, "circular.changedTo", { part: t(locale, `circular.part.${p}` as MessageKey), value: value[p]! })).join(t(locale, "list.semicolon"));
+}
+
+/**
+ * Re-renders every direct-message copy of a circular after an edit; when its time, place or deadline
+ * changed (`announce`), each recipient concerned and each group it was posted in also gets a short message.
+ */
+export async function reissue(app: App, circularId: number, announce: string[] = []): Promise<void> {
   const circular = await app.prisma.circular.findUnique({ where: { id: circularId } });
-  if (!circular) return;
-  const posts = new Set((await app.prisma.circularPost.findMany({ where: { circularId } })).map((p) => p.messageId));
+  if (!circular || circular.status !== "published") return;
+  const posts = await app.prisma.circularPost.findMany({ where: { circularId, messageId: { not: null } }, include: { channel: true } });
+  const postIds = new Set(posts.map((p) => p.messageId));
   const receipts = await app.prisma.receipt.findMany({ where: { circularId, messageId: { not: null } }, include: { person: true } });
   const view = await viewOf(app, circular);
+  const now = app.clock.now();
   for (const r of receipts) {
-    if (posts.has(r.messageId)) continue; // group copies: refreshPosts did those
+    if (postIds.has(r.messageId)) continue; // group copies: refreshPosts did those
     const locale = toLocale(r.person.locale) ?? app.config.locale;
     await app.bot
-      .edit({ platform: r.platform as Platform, chatId: r.chatId!, messageId: r.messageId! }, circularMessage(view, locale))
+      .edit({ platform: r.platform as Platform, chatId: r.chatId!, messageId: r.messageId! }, circularMessage({ ...view, delegatedBy: await delegatorOf(app, circularId, r.personId) }, locale))
       .catch((err: unknown) => app.log.warn({ err, receipt: r.id }, "could not update a sent copy"));
+    // A new deadline concerns those who still owe an answer; a new time or place everyone.
+    const parts = announce.filter((p) => p !== "deadline" || !r.respondedAt);
+    if (parts.length === 0) continue;
+    const text = t(locale, "circular.changed", { serial: serialLabel(circular, locale), id: circular.id, title: circular.title, changes: changeLines(circular, parts, locale, app.config.timeZone, now) });
+    await sendToPerson(app, r.personId, { text }).catch((err: unknown) => app.log.warn({ err, receipt: r.id }, "could not announce a change"));
+  }
+  if (announce.length === 0) return;
+  const locale = app.config.locale;
+  const text = t(locale, "circular.changed", { serial: serialLabel(circular, locale), id: circular.id, title: circular.title, changes: changeLines(circular, announce, locale, app.config.timeZone, now) });
+  for (const post of posts) {
+    const chat: ChatRef = { platform: post.channel.platform as Platform, id: post.channel.externalId, kind: "group", title: post.channel.title ?? undefined };
+    await app.bot.send(chat, { text }).catch((err: unknown) => app.log.warn({ err, post: post.id }, "could not announce a change in the group"));
   }
 }
 

@@ -11,27 +11,58 @@ export const RESPONSES: Record<CircularKind, readonly string[]> = {
   document: ["signed"],
 };
 
-/** What a typed response word means ("收到", "参加", "请假", "委派", "签阅", "ok"…), per kind. */
-const RESPONSE_WORDS: Record<string, string> = {
-  收到: "ack", 已阅: "ack", 已收到: "ack", 好的: "ack", ack: "ack", ok: "ack", received: "ack",
-  参加: "attend", 出席: "attend", attend: "attend", yes: "attend",
-  不参加: "decline", 请假: "decline", 缺席: "decline", decline: "decline", no: "decline",
-  委派: "delegate", 代替: "delegate", delegate: "delegate",
-  签阅: "signed", 已签阅: "signed", 阅: "signed", sign: "signed", signed: "signed",
+/**
+ * What a typed response word means, per kind: "收到" acknowledges a notice, "签阅" signs a document, "已阅"
+ * does either (it is what a leader writes on both). A word is never taken for a kind it does not name, so
+ * "签阅" with no document open is not recorded as 收到 on a notice.
+ */
+const RESPONSE_WORDS: Record<string, Partial<Record<CircularKind, string>>> = {
+  收到: { notice: "ack" }, 已收到: { notice: "ack" }, ack: { notice: "ack" }, received: { notice: "ack" },
+  已阅: { notice: "ack", document: "signed" }, 阅: { notice: "ack", document: "signed" }, read: { notice: "ack", document: "signed" },
+  参加: { meeting: "attend" }, 出席: { meeting: "attend" }, 参会: { meeting: "attend" }, attend: { meeting: "attend" }, yes: { meeting: "attend" },
+  不参加: { meeting: "decline" }, 缺席: { meeting: "decline" }, 请假: { meeting: "decline" }, decline: { meeting: "decline" }, no: { meeting: "decline" },
+  委派: { meeting: "delegate" }, 代替: { meeting: "delegate" }, delegate: { meeting: "delegate" },
+  签阅: { document: "signed" }, 已签阅: { document: "signed" }, 签收: { document: "signed" }, sign: { document: "signed" }, signed: { document: "signed" },
 };
+
+/** Words that start an answer typed on its own in a chat ("收到", "不参加 1 有会", "decline 14 …"); not yes/no, which start sentences. */
+const LEADING_WORDS = new Set(Object.keys(RESPONSE_WORDS).filter((w) => !["yes", "no", "read", "阅", "请假"].includes(w)));
+
+/**
+ * How people acknowledge in passing: "收到！", "收到了", "好的，收到", "知道了", "ok". Understood as 收到 only
+ * where an acknowledgement is expected (a notice is waiting for one), and only as the whole message.
+ */
+const EVERYDAY_ACK = /^(?:好的?|嗯|ok)?[，,、\s]*(?:收到(?:了|啦|咯|喽)?|已收到|知道了|知道啦|明白(?:了)?|了解|ok(?:ay)?|received|got it|noted|will do)[\s!！。.~～]*$/i;
+
+/** Trailing marks people add to a word ("收到！", "参加。"). */
+function bare(word: string): string {
+  return word.replace(/[!！。.~～,，]+$/, "").toLowerCase();
+}
 
 /** Whether `word` is a response word of any kind ("参加" is one, "已安排" is a comment). */
 export function isResponseWord(word: string | undefined): boolean {
-  return word !== undefined && word.toLowerCase() in RESPONSE_WORDS;
+  return word !== undefined && bare(word) in RESPONSE_WORDS;
+}
+
+/** Whether `word` may start an answer typed without a command ("收到", "不参加 …", "decline 14 …"). */
+export function isLeadingResponseWord(word: string | undefined): boolean {
+  return word !== undefined && LEADING_WORDS.has(bare(word));
+}
+
+/** Whether the whole text is an everyday acknowledgement ("好的，收到", "知道了", "ok"). */
+export function isEverydayAck(text: string): boolean {
+  return EVERYDAY_ACK.test(text.trim());
+}
+
+/** The kinds a response word answers ("已阅": notices and documents); every kind for no word at all. */
+export function kindsFor(word: string | undefined): CircularKind[] {
+  if (word === undefined) return ["notice", "meeting", "document"];
+  return Object.keys(RESPONSE_WORDS[bare(word)] ?? {}) as CircularKind[];
 }
 
 /** Reads a response word for `kind`; undefined if it is not one this kind takes. */
 export function parseResponse(kind: CircularKind, word: string | undefined): string | undefined {
-  const response = word ? RESPONSE_WORDS[word.toLowerCase()] : undefined;
-  if (response && RESPONSES[kind].includes(response)) return response;
-  // For a notice or a document any acknowledging word is the one response it has.
-  if (response && kind !== "meeting" && ["ack", "signed"].includes(response)) return RESPONSES[kind][0];
-  return undefined;
+  return word ? RESPONSE_WORDS[bare(word)]?.[kind] : undefined;
 }
 
 /** 通知〔2026〕12号 / Notice 2026-12. */
@@ -55,6 +86,8 @@ export interface CircularView {
   authorUnit: string | null;
   timeZone: string;
   now: Date;
+  /** This copy is a delegate's: who handed the meeting to them. */
+  delegatedBy?: string;
 }
 
 /** The message as recipients see it, in a direct chat or a group. */
@@ -62,7 +95,9 @@ export function circularMessage(v: CircularView, locale: Locale, counter?: { don
   const c = v.circular;
   const when = (d: Date) => formatLocal(d, v.timeZone, locale, v.now);
   const heading = t(locale, "circular.heading", { kind: t(locale, `circular.kind.${c.kind}`), serial: serialLabel(c, locale), id: c.id });
-  const text: Span[] = [`${heading}\n`, { bold: c.title }];
+  const text: Span[] = [`${heading}${c.editedAt ? t(locale, "circular.editedMark") : ""}\n`];
+  if (v.delegatedBy) text.push(`${t(locale, "circular.delegatedBy", { name: v.delegatedBy })}\n`);
+  text.push({ bold: c.title });
   if (c.body) text.push(`\n${c.body}`);
   if (c.startsAt) text.push(`\n${t(locale, "circular.startsAt", { when: when(c.startsAt) })}`);
   if (c.place) text.push(`\n${t(locale, "circular.place", { place: c.place })}`);

@@ -3,7 +3,10 @@
 // counts as one when it stands alone (spaces around, or a colon after), so "请注意时间安排" stays text.
 import type { CircularKind } from "../../generated/prisma/client.ts";
 
-export type Part = "body" | "audience" | "deadline" | "startsAt" | "place" | "attachment" | "chase";
+export type Part = "title" | "body" | "audience" | "deadline" | "startsAt" | "place" | "attachment" | "chase";
+
+/** Longest title Relay takes: a heading, not the text (official titles run to about 40 characters). */
+export const TITLE_MAX = 200;
 
 export interface DraftFields {
   title?: string;
@@ -17,9 +20,11 @@ export interface DraftFields {
   attachment?: string;
   /** How often to chase: "3次", "不催" / "2", "off". */
   chase?: string;
+  /** Started with the command alone ("通知"): Relay asks for the title and the text too. */
+  guided?: boolean;
 }
 
-const KEYWORDS: Record<Part, string[]> = {
+const KEYWORDS: Record<Exclude<Part, "title">, string[]> = {
   body: ["内容", "正文", "--body"],
   audience: ["发给", "发送给", "给", "对象", "范围", "--to"],
   deadline: ["截止", "期限", "截止时间", "--by", "--deadline"],
@@ -30,6 +35,9 @@ const KEYWORDS: Record<Part, string[]> = {
 };
 
 const keywordToPart = new Map<string, Part>(Object.entries(KEYWORDS).flatMap(([part, words]) => words.map((w) => [w, part as Part])));
+
+/** Words that are a whole chase setting on their own ("… 截止 周五 不催"), needing no 催办 before them. */
+const NO_CHASE = /^(不催|不催办|不用催|无需催办|--no-chase)$/i;
 
 /** The parts each kind needs before it can be previewed. */
 export const REQUIRED: Record<CircularKind, Part[]> = {
@@ -63,6 +71,10 @@ export function parseCompose(text: string): DraftFields {
   let current: Part | "title" = "title";
   const buffers = new Map<Part | "title", string>();
   for (const token of tokens) {
+    if (NO_CHASE.test(token)) {
+      buffers.set("chase", token);
+      continue;
+    }
     const [word, rest] = splitColon(token);
     const part = keywordToPart.get(word.toLowerCase());
     if (part) {
@@ -98,6 +110,8 @@ export function splitAudience(value: string): string[] {
 
 /** The first required part still missing, in the order a person would be asked. */
 export function missingPart(kind: CircularKind, fields: DraftFields): Part | undefined {
-  if (!fields.title) return undefined; // a title is always there: the command needs one to start
+  if (!fields.title) return "title";
+  // A conversation started with the bare command asks for the text too; "无" leaves it empty.
+  if (fields.guided && fields.body === undefined) return "body";
   return REQUIRED[kind].find((part) => (part === "audience" ? !fields.audience?.length : !fields[part]));
 }

@@ -46,8 +46,12 @@ describe("chasing a notice", () => {
     const [chase] = await scheduler().upcoming("circular.chase");
     expect(formatInstant(chase!.at, SH)).toBe("2026-04-07T09:30:00+08:00");
     await runNext("circular.chase");
+    // 催办次数 counts chases that reached the person: the round has asked, but nothing has gone out yet.
+    const wu = () => office.runtime.app.prisma.receipt.findFirstOrThrow({ where: { person: { name: "戊" } } });
+    expect([(await wu()).chasedCount, (await wu()).chasesOwed]).toEqual([0, 1]);
     const nudge = await runNext("circular.nudge");
     expect(formatInstant(nudge.at, SH)).toBe("2026-04-07T09:40:00+08:00"); // batched with any other chase due then
+    await expect.poll(async () => [(await wu()).chasedCount, (await wu()).chasesOwed]).toEqual([1, 0]);
     const msg = await chat().waitFor("wu", "以下 1 项还在等您回复");
     expect(msg.text).toContain("#1 通知〔2026〕1号 报送一季度安全台账");
     expect(msg.buttons).toEqual([{ label: "收到 #1", action: "circular.ack", value: "1" }]);
@@ -97,7 +101,14 @@ describe("chasing a notice", () => {
 
   it("lets the author chase by hand, waiting for working hours", async () => {
     clock.set(at("2026-04-10T20:00:00+08:00")); // Friday evening
+    const wu = () => office.runtime.app.prisma.receipt.findFirstOrThrow({ where: { circularId: 1, person: { name: "戊" } } });
+    const before = (await wu()).chasedCount;
     expect(await chat().say("zhao", "催办 1")).toEqual([expect.stringMatching(/^现在不是工作时间，将在 4月13日\(周一\) 09:00 催办 1 人。$/)]);
+    expect((await wu()).chasedCount).toBe(before); // announced for Monday, not sent: not counted yet
+    const [job] = (await scheduler().upcoming("circular.nudge")).filter((j) => j.id.endsWith("-m"));
+    clock.set(job!.at);
+    await scheduler().promote(job!.id);
+    await expect.poll(async () => (await wu()).chasedCount).toBe(before + 1);
     expect(await chat().say("jia", "催办 1")).toEqual(["只有管理员或领导或秘书可以这样做。"]);
   });
 });

@@ -103,7 +103,7 @@ describe("meetings and documents", () => {
     // A response word of another kind is refused, not kept as a comment on this kind's first response:
     // "收到" (just "noted") to a meeting must not turn 不参加 into 参加.
     it("refuses a response word that belongs to another kind instead of recording 参加", async () => {
-      expect(await chat().say("yi", "回复 1 收到")).toEqual(["这类文件不接受这种回复。"]);
+      expect(await chat().say("yi", "回复 1 收到")).toEqual(["会议〔2026〕1号（#1）不能用“收到”回复，请回复：参加、不参加或委派。"]);
       expect(await prisma().receipt.findFirstOrThrow({ where: { circularId: 1, person: { name: "乙" } } })).toMatchObject({ response: "decline" });
     });
   });
@@ -131,7 +131,7 @@ describe("meetings and documents", () => {
 
     // The same for documents: "不参加" must not be recorded as 签阅 with the comment "不参加".
     it("refuses a meeting's 不参加 instead of recording 签阅", async () => {
-      expect(await chat().say("bing", "回复 2 不参加")).toEqual(["这类文件不接受这种回复。"]);
+      expect(await chat().say("bing", "回复 2 不参加")).toEqual(["传阅〔2026〕1号（#2）不能用“不参加”回复，请回复：签阅。"]);
       expect(await prisma().receipt.findFirstOrThrow({ where: { circularId: 2, person: { name: "丙" } } })).toMatchObject({ response: null, respondedAt: null });
     });
   });

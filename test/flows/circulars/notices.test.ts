@@ -69,7 +69,7 @@ describe("notices", () => {
     expect(await chat().say("zhao", "大概下个月吧")).toEqual([expect.stringMatching(/^没看懂时间“大概下个月吧”.*\n截止时间？/s)]);
     expect(await chat().say("zhao", "2026-01-01 09:00")).toEqual([expect.stringMatching(/已经过去了.*\n截止时间？/s)]);
     const [preview] = await chat().say("zhao", "下周一上午9点");
-    expect(preview).toContain("发给：综治办、赵秘书（共 6 人）");
+    expect(preview).toContain("发给：综治办、赵秘书（共 5 人）"); // the author is not in their own audience
     await chat().press("zhao", "circular.discard");
     expect(await prisma().circular.count()).toBe(1);
     expect(await chat().say("zhao", "/notice 再来一个")).toEqual([expect.stringContaining("发给谁？")]);
@@ -137,10 +137,35 @@ describe("editing a notice", () => {
     const copy = office.chat.inbox("jia").find((m) => m.text.includes("报送材料"))!;
     await expect.poll(() => copy.text).toContain("请附电子版");
     expect(copy.text).toMatch(/截止：2099年1月12日/);
+    expect(copy.text.split("\n")[0]).toBe("【通知】通知〔2026〕1号（#1）（已更新）");
+    // An edited message notifies no one: the new deadline also arrives as a short new message.
+    for (const who of ["jia", "yi"]) {
+      const note = await office.chat.waitFor(who, "已更新：");
+      expect(note.text).toMatch(/^通知〔2026〕1号（#1）报送材料 已更新：截止时间改为 2099年1月12日.* 17:00$/);
+    }
     const escalations = await office.runtime.app.scheduler.upcoming("circular.escalate");
     expect(escalations.map((j) => j.at.toISOString())).toContain("2099-01-12T09:00:00.000Z");
     const audit = await office.runtime.app.prisma.auditEvent.findFirstOrThrow({ where: { action: "circular.edit" } });
     expect(audit.actorId).toBe(2);
+  });
+
+  it("announces a change of time or place to everyone, of the deadline only to those yet to answer", async () => {
+    await office.chat.say("zhao", "会议 季度例会 时间 2099-01-05 09:00 地点 二楼 发给 综治办");
+    await office.chat.press("zhao", "circular.publish");
+    await office.chat.waitFor("jia", "季度例会");
+    await office.chat.waitFor("yi", "季度例会");
+    await office.chat.say("jia", "参加 2");
+    expect((await office.chat.say("zhao", "修改 2 地点 三楼会议室"))[0]).toContain("的地点");
+    for (const who of ["jia", "yi"]) await office.chat.waitFor(who, "会议〔2026〕1号（#2）季度例会 已更新：地点改为 三楼会议室");
+    await office.chat.say("zhao", "修改 2 截止 2099-01-04 17:00");
+    await office.chat.waitFor("yi", /季度例会 已更新：截止时间改为/);
+    // 甲 has answered: a new reply deadline is no news to him. A body edit alone announces nothing.
+    await office.chat.say("zhao", "修改 2 内容 请带笔记本");
+    for (const who of ["jia", "yi"]) {
+      await expect.poll(() => office.chat.inbox(who).find((m) => m.text.startsWith("【会议通知】") && m.text.includes("季度例会"))?.text).toContain("请带笔记本");
+    }
+    expect(office.chat.inbox("jia").filter((m) => m.text.includes("季度例会 已更新："))).toHaveLength(1);
+    expect(office.chat.inbox("yi").filter((m) => m.text.includes("季度例会 已更新："))).toHaveLength(2);
   });
 
   it("refuses to change who it is for, nonsense times, and people who may not", async () => {
