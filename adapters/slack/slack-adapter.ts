@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { fileTooLarge, type ChatAdapter, type InboundSink, type SendOptions } from "../../src/bot/adapter.ts";
 import type { ChatRef, MessageRef, Outbound, OutboundFile, UserRef } from "../../src/bot/message.ts";
 import type { HttpServer } from "../../src/http/http-server.ts";
+import { UserError } from "../../src/bot/errors.ts";
 import { StartupError } from "../../src/startup-error.ts";
 import type { RateLimiter } from "../../src/queue/rate-limiter.ts";
 import { escapeMrkdwn, render } from "./render.ts";
@@ -193,6 +194,8 @@ export class SlackAdapter implements ChatAdapter {
     try {
       await this.upload(to.id, file, answering?.threadTs);
     } catch (error) {
+      // An app installed from a manifest older than exports lacks files:write: the admin's to fix, so say how.
+      if (isSlackRefusal(error, "missing_scope")) throw new UserError("file.noUploadScope");
       // A slash command typed in a channel Relay is not in: the file goes to the person's direct chat with Relay,
       // and the answer only they see in the channel links to it.
       const url = answering?.responseUrl;

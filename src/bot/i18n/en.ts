@@ -348,6 +348,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   "export.onlyAuthor": "Only the author or an admin can export the receipts.",
   "export.file": "Receipts of {serial} (#{id}): {rows} {rows:row|rows} (CSV, opens in Excel/WPS)",
   "file.tooLarge": "The file is {size} MB, over the {limit} MB this chat app accepts, so it was not sent. Narrow it down (for example by dates) and export again.",
+  "file.noUploadScope": "Relay may not send files here yet: an admin needs to add the files:write scope under OAuth & Permissions in the Slack app and reinstall it.",
   "export.col.name": "Name",
   "export.col.unit": "Unit",
   "export.col.response": "Response",

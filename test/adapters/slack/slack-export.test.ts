@@ -68,6 +68,14 @@ describe("exports over Slack", () => {
     expect(slack.fake.responses.at(-1)!.body).toMatchObject({ response_type: "ephemeral", text: `${caption}\n<${file.permalink}|${file.name}>` });
   });
 
+  it("tells the person how to fix an app installed without files:write", async () => {
+    slack.fake.failNext("files.getUploadURLExternal", "missing_scope");
+    const files = slack.fake.files().length;
+    await slack.dm(wang, "导出 1");
+    await slack.waitFor(wang, "请管理员在 Slack 应用的 OAuth & Permissions 里加上 files:write 权限，并重新安装应用。");
+    expect(slack.fake.files()).toHaveLength(files);
+  });
+
   it("audits each export with the file's name", async () => {
     await slack.dm(wang, "/seal_export");
     await expect.poll(() => slack.fake.files(wang).filter((f) => f.name.startsWith("seal-register-")).length, { timeout: 10_000 }).toBe(1);
@@ -76,6 +84,7 @@ describe("exports over Slack", () => {
       ["circular.export", "circular-1-20261125-100000.csv"],
       ["circular.export", "circular-1-20261125-100000.csv"],
       ["circular.export", "circular-1-20261125-100000.csv"],
+      ["circular.export", "circular-1-20261125-100000.csv"], // the attempt the missing scope stopped is on record too
       ["seal.export", "seal-register-20261125-100000.csv"],
     ]);
   });
