@@ -1,5 +1,6 @@
 // The `relay` command line: start | serve | worker | migrate | import | when | help.
 import { userInfo } from "node:os";
+import { join } from "node:path";
 import type { ChatAdapter } from "./bot/adapter.ts";
 import { ConsoleAdapter } from "../adapters/console/console-adapter.ts";
 import { describeRecurrence, parseWhen } from "./bot/time-parse.ts";
@@ -60,6 +61,7 @@ async function run(mode: Mode, config: Config): Promise<number> {
         persona: process.env.RELAY_CONSOLE_USER || userInfo().username || "me",
         interactive: Boolean(process.stdin.isTTY),
         locale: config.locale,
+        filesDir: join(config.dataDir, "exports"),
       })
     : undefined;
   const adapters: ChatAdapter[] = console_ ? [console_] : [];

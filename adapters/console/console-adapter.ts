@@ -1,10 +1,13 @@
 // A terminal chat: try Relay with no chat-app token, and drive conversations in tests.
 // One process plays several people ("/as 李明"); buttons print as numbers that anyone can press by typing
 // the number; messages to other people are shown with their name. Works with piped stdin and ends at EOF.
+// Files (exports) are saved on this machine and their path printed: the console's user is on the server.
+import { mkdir, writeFile } from "node:fs/promises";
+import { extname, join, resolve } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import type { ChatAdapter, InboundSink, SendOptions } from "../../src/bot/adapter.ts";
-import type { Button, ChatRef, Inbound, MessageRef, Outbound, UserRef } from "../../src/bot/message.ts";
+import type { Button, ChatRef, Inbound, MessageRef, Outbound, OutboundFile, UserRef } from "../../src/bot/message.ts";
 import { plainText } from "../../src/bot/message.ts";
 
 export interface ConsoleOptions {
@@ -16,6 +19,8 @@ export interface ConsoleOptions {
   interactive: boolean;
   /** The language a "console user" reports, like a chat app would. */
   locale?: string;
+  /** Where files the bot hands over are saved (RELAY_DATA_DIR/exports). */
+  filesDir: string;
 }
 
 interface Pressable {
@@ -60,6 +65,15 @@ export class ConsoleAdapter implements ChatAdapter {
     const ref: MessageRef = { platform: "console", chatId: to.id, messageId: `m${++this.messageCount}` };
     const who = to.kind === "group" ? `[${to.title ?? to.id}]` : to.id === this.persona ? "" : `→ ${to.id}`;
     this.print(who, plainText(message.text), this.numberButtons(to, ref, message.buttons));
+    return ref;
+  }
+
+  async sendFile(to: ChatRef, file: OutboundFile, options?: SendOptions): Promise<MessageRef> {
+    await options?.onWire?.();
+    const path = await saveFile(this.opts.filesDir, file);
+    const ref: MessageRef = { platform: "console", chatId: to.id, messageId: `m${++this.messageCount}` };
+    const who = to.kind === "group" ? `[${to.title ?? to.id}]` : to.id === this.persona ? "" : `→ ${to.id}`;
+    this.print(who, file.caption ? `${file.caption}\n📎 ${path}` : `📎 ${path}`, []);
     return ref;
   }
 
@@ -144,5 +158,22 @@ export class ConsoleAdapter implements ChatAdapter {
     if (!this.opts.interactive || !this.rl) return;
     this.rl.setPrompt(`${this.persona}> `);
     this.rl.prompt();
+  }
+}
+
+/** Writes `file` into `dir` under its own name, never over an earlier file ("-2", "-3" … before the extension). */
+async function saveFile(dir: string, file: OutboundFile): Promise<string> {
+  const root = resolve(dir);
+  await mkdir(root, { recursive: true });
+  const ext = extname(file.filename);
+  const stem = file.filename.slice(0, file.filename.length - ext.length);
+  for (let n = 1; ; n++) {
+    const path = join(root, `${stem}${n > 1 ? `-${n}` : ""}${ext}`);
+    try {
+      await writeFile(path, file.data, { flag: "wx" }); // two exports in the same second both stay
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
   }
 }

@@ -5,9 +5,10 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
-import type { ChatAdapter, InboundSink, SendOptions } from "../../src/bot/adapter.ts";
-import type { ChatRef, MessageRef, Outbound, UserRef } from "../../src/bot/message.ts";
+import { fileTooLarge, type ChatAdapter, type InboundSink, type SendOptions } from "../../src/bot/adapter.ts";
+import type { ChatRef, MessageRef, Outbound, OutboundFile, UserRef } from "../../src/bot/message.ts";
 import type { HttpServer } from "../../src/http/http-server.ts";
+import { UserError } from "../../src/bot/errors.ts";
 import { StartupError } from "../../src/startup-error.ts";
 import type { RateLimiter } from "../../src/queue/rate-limiter.ts";
 import { escapeMrkdwn, render } from "./render.ts";
@@ -20,6 +21,8 @@ export const EVENTS_PATH = "/slack/events";
 const PROFILE_TTL_MS = 60 * 60 * 1000;
 const MAX_PROFILES = 10_000;
 const RETRY_LOOKUP_MS = 60 * 1000;
+/** Slack takes files of up to 1 GB (https://api.slack.com/methods/files.upload). */
+export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 
 export interface SlackOptions {
   botToken: string;
@@ -61,6 +64,8 @@ interface Answering {
   threadTs?: string;
   /** A slash command's: where the answer goes if Relay may not post in the channel. */
   responseUrl?: string;
+  /** Who Relay is answering: a file it may not post in the channel goes to their direct chat instead. */
+  userId?: string;
 }
 interface Profile {
   name?: string;
@@ -174,6 +179,61 @@ export class SlackAdapter implements ChatAdapter {
     return { platform: "slack", chatId: to.id, messageId: ts };
   }
 
+  /**
+   * Slack's external upload: files.getUploadURLExternal (name, length) → the bytes POSTed to the URL it gives →
+   * files.completeUploadExternal shares the file in the channel with the caption (in the thread when answering in one).
+   */
+  async sendFile(to: ChatRef, file: OutboundFile, options?: SendOptions): Promise<MessageRef> {
+    if (file.data.byteLength > MAX_UPLOAD_BYTES) throw fileTooLarge(file, MAX_UPLOAD_BYTES);
+    const scope = this.answering.getStore();
+    const answering = scope?.channel === to.id ? scope : undefined;
+    if (options?.onWire) {
+      await this.api.pace(to.id);
+      await options.onWire();
+    }
+    try {
+      await this.upload(to.id, file, answering?.threadTs);
+    } catch (error) {
+      // An app installed from a manifest older than exports lacks files:write: the admin's to fix, so say how.
+      if (isSlackRefusal(error, "missing_scope")) throw new UserError("file.noUploadScope");
+      // A slash command typed in a channel Relay is not in: the file goes to the person's direct chat with Relay,
+      // and the answer only they see in the channel links to it.
+      const url = answering?.responseUrl;
+      if (!url || !answering?.userId || !isSlackRefusal(error, "not_in_channel", "channel_not_found")) throw error;
+      const direct = await this.openDirect({ platform: "slack", id: answering.userId });
+      const permalink = await this.upload(direct.id, file);
+      const link = permalink ? `<${permalink}|${escapeMrkdwn(file.filename)}>` : escapeMrkdwn(file.filename);
+      await this.respond(url, { text: file.caption ? `${escapeMrkdwn(file.caption)}\n${link}` : link });
+      return { platform: "slack", chatId: direct.id, messageId: "" };
+    }
+    // The share's message ts is not in the answer (Slack shares asynchronously): a file is never edited anyway.
+    return { platform: "slack", chatId: to.id, messageId: "" };
+  }
+
+  /** Uploads and shares `file` in `channel`; resolves with the file's permalink. */
+  private async upload(channel: string, file: OutboundFile, threadTs?: string): Promise<string | undefined> {
+    const { upload_url: url, file_id: id } = await this.api.call<webApi.FilesGetUploadURLExternalResponse>("files.getUploadURLExternal", {
+      filename: file.filename, length: file.data.byteLength,
+    });
+    if (!url || !id) throw new Error("files.getUploadURLExternal gave no upload_url or file_id");
+    // The URL is signed for this one upload: it takes the raw bytes, no token.
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": file.mimeType || "application/octet-stream" },
+      body: file.data,
+      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+    });
+    await res.arrayBuffer().catch(() => undefined); // drain it, so the connection can be reused
+    if (!res.ok) throw new Error(`Slack's upload URL answered HTTP ${res.status} for ${file.filename}`);
+    const done = await this.api.call<webApi.FilesCompleteUploadExternalResponse>("files.completeUploadExternal", {
+      files: [{ id, title: file.filename }],
+      channel_id: channel,
+      ...(file.caption ? { initial_comment: escapeMrkdwn(file.caption) } : {}),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    });
+    return done.files?.[0]?.permalink;
+  }
+
   async edit(ref: MessageRef, message: Outbound): Promise<void> {
     if (!ref.messageId) return; // an answer only its reader saw: Slack does not let apps edit those
     // An edited message stays one message: a live counter never needs more than one.
@@ -241,7 +301,7 @@ export class SlackAdapter implements ChatAdapter {
     // behind conversations.open's slower tier.
     else if (!event.user.anonymous && !this.dms.has(event.user.id)) void this.openDirect(event.user).catch((err: unknown) => this.opts.log.warn({ err }, "could not open a slack direct chat"));
     const responseUrl = typeof body.response_url === "string" ? body.response_url : undefined;
-    const scope: Answering = { channel: event.chat.id, threadTs: threadOf(body), responseUrl: kind === "command" ? responseUrl : undefined };
+    const scope: Answering = { channel: event.chat.id, threadTs: threadOf(body), responseUrl: kind === "command" ? responseUrl : undefined, userId: event.user.id };
     const handled = await this.answering.run(scope, () => this.sink!(event));
     // Slack has no toasts: the note goes to the presser alone, under the message.
     if (event.kind === "action" && handled.toast && responseUrl) await this.respond(responseUrl, { text: escapeMrkdwn(handled.toast) });

@@ -37,19 +37,21 @@ export interface SlackApiStats {
 export const WORKSPACE_KEY = "slack:workspace";
 export const channelKey = (channel: string): string => `slack:chat:${channel}`;
 
-// Posts count against the message limits; lookups (users.info, conversations.open) have their own tiers.
-const COUNTED = new Set(["chat.postMessage", "chat.update", "chat.postEphemeral"]);
+// Posts count against the message limits (sharing a file posts it in the channel); lookups (users.info,
+// conversations.open) have their own tiers.
+const COUNTED = new Set(["chat.postMessage", "chat.update", "chat.postEphemeral", "files.completeUploadExternal"]);
 // Methods with a tier of their own (https://api.slack.com/docs/rate-limits): conversations.open is Tier 3,
 // "50+ a minute"; paced so a fan-out to people Relay has never written to does not meet a wall of 429s.
 const TIERED: Record<string, Omit<Window, "key">> = { "conversations.open": { limit: 50, windowMs: 60_000, burst: 50 } };
 // Calls that change nothing when repeated: safe to resend when we do not know whether the first one arrived.
-const IDEMPOTENT = new Set(["chat.update", "conversations.open", "users.info", "auth.test"]);
+// (An upload URL nobody uploads to expires unused.)
+const IDEMPOTENT = new Set(["chat.update", "conversations.open", "users.info", "auth.test", "files.getUploadURLExternal"]);
 // Errors that mean a person cannot be written to any more (deactivated, DMs with apps turned off, …).
 const UNREACHABLE = new Set(["user_not_found", "user_not_visible", "user_disabled", "account_inactive", "cannot_dm_bot", "messages_tab_disabled"]);
 // Connection errors that happen before a byte of the request reaches Slack.
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
-type Args = Record<string, unknown> & { channel?: string };
+type Args = Record<string, unknown> & { channel?: string; channel_id?: string };
 
 export class SlackApi {
   readonly stats: SlackApiStats = { sent: 0, retried429: 0, retriedOther: 0, uncertain: 0, unreachable: 0 };
@@ -73,7 +75,7 @@ export class SlackApi {
 
   /** Calls `method`, waiting for rate-limit room and retrying what is safe to retry. */
   async call<T extends webApi.WebAPICallResult>(method: string, args: Args): Promise<T> {
-    const channel = typeof args.channel === "string" ? args.channel : undefined;
+    const channel = typeof args.channel === "string" ? args.channel : typeof args.channel_id === "string" ? args.channel_id : undefined;
     const counted = COUNTED.has(method) && channel !== undefined;
     let paid = counted && this.takePrepaid(channel!);
     let failures = 0;

@@ -2,12 +2,12 @@
 // Outbound rendered as escaped HTML with inline keyboards, each update handled once, one chat in order.
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Bot, GrammyError, type Transformer } from "grammy";
+import { Bot, GrammyError, InputFile, type Transformer } from "grammy";
 import { run, type RunnerHandle } from "@grammyjs/runner";
 import type { Update } from "grammy/types";
 import type { Logger } from "pino";
-import type { ChatAdapter, InboundSink, SendOptions } from "../../src/bot/adapter.ts";
-import type { ChatRef, MessageRef, Outbound, UserRef } from "../../src/bot/message.ts";
+import { fileTooLarge, type ChatAdapter, type InboundSink, type SendOptions } from "../../src/bot/adapter.ts";
+import type { ChatRef, MessageRef, Outbound, OutboundFile, UserRef } from "../../src/bot/message.ts";
 import type { HttpServer } from "../../src/http/http-server.ts";
 import { StartupError } from "../../src/startup-error.ts";
 import { BodyTooLargeError, readBody } from "../../src/http/read-body.ts";
@@ -22,6 +22,10 @@ export const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] a
 const MAX_BODY = 1024 * 1024;
 /** Answer the webhook by then even if handling goes on, so Telegram does not time out and redeliver. */
 const WEBHOOK_ANSWER_MS = 2000;
+/** Bots may upload files of up to 50 MB (https://core.telegram.org/bots/api#senddocument). */
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+/** A document's caption: 0-1,024 characters after entity parsing. */
+export const MAX_CAPTION = 1024;
 /** A button press is answered at once; a toast that takes longer than this is not waited for. */
 const CALLBACK_ANSWER_MS = 1500;
 
@@ -97,6 +101,21 @@ export class TelegramAdapter implements ChatAdapter {
       sent = await this.bot.api.sendMessage(to.id, text, rest);
     }
     return { platform: "telegram", chatId: to.id, messageId: String(sent!.message_id) };
+  }
+
+  /** sendDocument as multipart/form-data; it passes the same throttle as messages (it counts against the same limits). */
+  async sendFile(to: ChatRef, file: OutboundFile, options?: SendOptions): Promise<MessageRef> {
+    if (file.data.byteLength > MAX_UPLOAD_BYTES) throw fileTooLarge(file, MAX_UPLOAD_BYTES);
+    // A caption too long for Telegram goes first as a message of its own rather than being cut.
+    const fits = file.caption === undefined || [...file.caption].length <= MAX_CAPTION;
+    if (!fits) await this.send(to, { text: file.caption! }, options);
+    if (fits && options?.onWire) {
+      await this.opts.pace?.(to.id);
+      await options.onWire();
+    }
+    // Plain text, no parse_mode: nothing in a caption is read as markup.
+    const sent = await this.bot.api.sendDocument(to.id, new InputFile(file.data, file.filename), fits && file.caption ? { caption: file.caption } : {});
+    return { platform: "telegram", chatId: to.id, messageId: String(sent.message_id) };
   }
 
   async edit(ref: MessageRef, message: Outbound): Promise<void> {

@@ -1,5 +1,6 @@
 // The port every chat adapter implements (Telegram, Slack, console); the core only talks to this.
-import type { ChatRef, Handled, Inbound, MessageRef, Outbound, Platform, UserRef } from "./message.ts";
+import { UserError } from "./errors.ts";
+import type { ChatRef, Handled, Inbound, MessageRef, Outbound, OutboundFile, Platform, UserRef } from "./message.ts";
 
 export interface SendOptions {
   /**
@@ -19,8 +20,19 @@ export interface ChatAdapter {
   stop(): Promise<void>;
   /** Sends to a group or a person's direct chat. */
   send(to: ChatRef, message: Outbound, options?: SendOptions): Promise<MessageRef>;
+  /**
+   * Hands a file to a group or a person, its caption with it. A file over the platform's limit is refused with
+   * UserError("file.tooLarge") before anything is sent, so the person is told in their language.
+   */
+  sendFile(to: ChatRef, file: OutboundFile, options?: SendOptions): Promise<MessageRef>;
   /** Replaces a sent message (live counters); unchanged content is not an error. */
   edit(ref: MessageRef, message: Outbound): Promise<void>;
   /** The direct chat with a user, opened if the platform needs that. */
   openDirect(user: UserRef): Promise<ChatRef>;
+}
+
+/** The refusal for a file over a platform's upload limit, sizes in MB as people read them. */
+export function fileTooLarge(file: OutboundFile, limitBytes: number): UserError {
+  const mb = (bytes: number) => Math.round((bytes / (1024 * 1024)) * 10) / 10;
+  return new UserError("file.tooLarge", { size: mb(file.data.byteLength), limit: mb(limitBytes) });
 }

@@ -4,7 +4,7 @@ import type { ChatAdapter, SendOptions } from "./adapter.ts";
 import type { Locale } from "./i18n/index.ts";
 import { toLocale } from "./i18n/index.ts";
 import type { Member } from "./member.ts";
-import type { ChatRef, Handled, Inbound, MessageRef, Outbound, Platform, UserRef } from "./message.ts";
+import { isFile, type ChatRef, type Handled, type Inbound, type MessageRef, type Outbound, type OutboundFile, type Platform, type UserRef } from "./message.ts";
 import { Router } from "./router.ts";
 
 export interface BotDeps {
@@ -24,7 +24,7 @@ export class Bot {
       identify: deps.identify,
       defaultLocale: deps.defaultLocale,
       localeOf: (member, inbound) => localeOf(member, inbound, deps.defaultLocale),
-      reply: (chat, message) => this.send(chat, message),
+      reply: (chat, message) => (isFile(message) ? this.sendFile(chat, message) : this.send(chat, message)),
     });
   }
 
@@ -64,6 +64,10 @@ export class Bot {
 
   async send(chat: ChatRef, message: Outbound): Promise<MessageRef> {
     return this.adapter(chat.platform).send(chat, message);
+  }
+
+  async sendFile(chat: ChatRef, file: OutboundFile): Promise<MessageRef> {
+    return this.adapter(chat.platform).sendFile(chat, file);
   }
 
   async edit(ref: MessageRef, message: Outbound): Promise<void> {

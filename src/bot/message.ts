@@ -66,6 +66,26 @@ export interface Outbound {
   buttons?: Button[][];
 }
 
+/**
+ * A file handed over in the chat (an export): its bytes and name, never a path on the server, since the reader
+ * may be anywhere. Each adapter maps it (Telegram's sendDocument, Slack's external upload, a file on the console's
+ * disk) and enforces its platform's limits. Kept apart from Outbound, which must stay JSON for the queues.
+ */
+export interface OutboundFile {
+  /** What the reader's app shows and saves it as; plain ASCII travels best in multipart headers. */
+  filename: string;
+  data: Uint8Array;
+  /** "text/csv" and the like. */
+  mimeType: string;
+  /** A short line shown with the file, plain text (each adapter escapes it for its platform). */
+  caption?: string;
+}
+
+/** Whether an answer is a file rather than a message. */
+export function isFile(message: Outbound | OutboundFile): message is OutboundFile {
+  return "data" in message && message.data instanceof Uint8Array;
+}
+
 /** The text without marks: for the console, logs and tests. */
 export function plainText(text: RichText): string {
   if (typeof text === "string") return text;

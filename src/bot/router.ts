@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { UserError } from "./errors.ts";
 import type { Locale, MessageKey, Params } from "./i18n/index.ts";
 import { t } from "./i18n/index.ts";
-import type { ChatRef, Handled, Inbound, MessageRef, Outbound, UserRef } from "./message.ts";
+import type { ChatRef, Handled, Inbound, MessageRef, Outbound, OutboundFile, UserRef } from "./message.ts";
 import type { Role } from "./roles.ts";
 import type { Member } from "./member.ts";
 
@@ -19,7 +19,8 @@ export interface Context {
   member: Member | null;
   locale: Locale;
   t(key: MessageKey, params?: Params): string;
-  reply(message: Outbound | string): Promise<MessageRef | undefined>;
+  /** Answers in the chat the event came from: a message, or a file (an export) with its caption. */
+  reply(message: Outbound | OutboundFile | string): Promise<MessageRef | undefined>;
   /**
    * A short answer to what the user just did: a toast on a button press (so a refusal in a group does
    * not spam everyone), a reply to a command or text.
@@ -73,7 +74,7 @@ export interface RouterDeps {
   identify(user: UserRef): Promise<Member | null>;
   defaultLocale: Locale;
   localeOf(member: Member | null, inbound: Inbound): Locale;
-  reply(chat: ChatRef, message: Outbound): Promise<MessageRef | undefined>;
+  reply(chat: ChatRef, message: Outbound | OutboundFile): Promise<MessageRef | undefined>;
 }
 
 /** A user-typed command name: case-insensitive for Latin names. */
@@ -231,7 +232,7 @@ export class Router {
 
   private context(inbound: Inbound, member: Member | null, handled: Handled): Context {
     const locale = this.deps.localeOf(member, inbound);
-    const reply = (message: Outbound | string) => this.deps.reply(inbound.chat, typeof message === "string" ? { text: message } : message);
+    const reply = (message: Outbound | OutboundFile | string) => this.deps.reply(inbound.chat, typeof message === "string" ? { text: message } : message);
     return {
       inbound,
       user: inbound.user,

@@ -118,6 +118,58 @@ describe("FakeSlack: the Web API", () => {
   });
 });
 
+describe("FakeSlack: file uploads", () => {
+  it("takes the SDK's own filesUploadV2 (get URL, POST the bytes, complete) and shares the file with its comment", async () => {
+    const client = await start();
+    const csv = Buffer.from("\uFEFF姓名,单位\r\n甲,综治办\r\n", "utf8");
+    const res = await client.filesUploadV2({ channel_id: general, file: csv, filename: "circular-1.csv", title: "circular-1.csv", initial_comment: "回执 5 条" });
+    expect(res.ok).toBe(true);
+    expect(fake.callsTo("files.getUploadURLExternal")[0]!.body).toMatchObject({ filename: "circular-1.csv", length: String(csv.length) });
+    const [file] = fake.files(general);
+    expect(file).toMatchObject({ name: "circular-1.csv", title: "circular-1.csv", channel: general, initial_comment: "回执 5 条" });
+    expect(file!.data.equals(csv)).toBe(true);
+    // The share is a message by the bot in the channel, the comment its text.
+    expect(fake.posted(general)).toEqual([expect.objectContaining({ text: "回执 5 条", files: [{ id: file!.id, name: "circular-1.csv", title: "circular-1.csv" }] })]);
+  });
+
+  it("takes the bytes raw or as a multipart form, each upload URL once, and answers complete with the file's permalink", async () => {
+    const client = await start();
+    const one = await client.files.getUploadURLExternal({ filename: "a.csv", length: 4 });
+    const raw = await fetch(one.upload_url!, { method: "POST", body: Buffer.from("a,b\n") });
+    expect([raw.status, await raw.text()]).toEqual([200, "OK - 4"]);
+    expect((await fetch(one.upload_url!, { method: "POST", body: Buffer.from("more") })).status).toBe(404);
+    const two = await client.files.getUploadURLExternal({ filename: "b.csv", length: 3 });
+    const form = new FormData();
+    form.set("filename", new Blob([Buffer.from("x,y")]), "b.csv");
+    expect((await fetch(two.upload_url!, { method: "POST", body: form })).status).toBe(200);
+    const done = await client.files.completeUploadExternal({ files: [{ id: one.file_id!, title: "A" }, { id: two.file_id! }], channel_id: general, thread_ts: "1732700000.000001" });
+    expect(done.files).toEqual([
+      expect.objectContaining({ id: one.file_id, name: "a.csv", title: "A", size: 4, permalink: expect.stringMatching(/^https:\/\/relay-office\.slack\.com\/files\//) }),
+      expect.objectContaining({ id: two.file_id, name: "b.csv", title: "b.csv", size: 3 }),
+    ]);
+    expect(fake.files(general).map((f) => [f.name, f.data.toString(), f.thread_ts])).toEqual([["a.csv", "a,b\n", "1732700000.000001"], ["b.csv", "x,y", "1732700000.000001"]]);
+  });
+
+  it("refuses like Slack: bad arguments, a zero length, an unknown or unfinished file, a wrong length, a bad channel, a fault", async () => {
+    const client = await start();
+    await expect(client.apiCall("files.getUploadURLExternal", { length: 3 })).rejects.toEqual(platformError("invalid_arguments"));
+    await expect(client.files.getUploadURLExternal({ filename: "z.csv", length: 0 })).rejects.toEqual(platformError("missing_argument"));
+    await expect(client.files.completeUploadExternal({ files: [{ id: "F0000000099" }], channel_id: general })).rejects.toEqual(platformError("file_not_found"));
+    const url = await client.files.getUploadURLExternal({ filename: "c.csv", length: 10 });
+    await expect(client.files.completeUploadExternal({ files: [{ id: url.file_id! }], channel_id: general })).rejects.toEqual(platformError("file_not_found"));
+    await fetch(url.upload_url!, { method: "POST", body: Buffer.from("short") });
+    await expect(client.files.completeUploadExternal({ files: [{ id: url.file_id! }], channel_id: general })).rejects.toEqual(platformError("file_upload_length_mismatch"));
+    const ok = await client.files.getUploadURLExternal({ filename: "d.csv", length: 1 });
+    await fetch(ok.upload_url!, { method: "POST", body: Buffer.from("d") });
+    await expect(client.files.completeUploadExternal({ files: [{ id: ok.file_id! }], channel_id: "general" })).rejects.toEqual(platformError("channel_not_found"));
+    fake.failNext("files.completeUploadExternal", "not_in_channel", 1, general);
+    await expect(client.files.completeUploadExternal({ files: [{ id: ok.file_id! }], channel_id: general })).rejects.toEqual(platformError("not_in_channel"));
+    await client.files.completeUploadExternal({ files: [{ id: ok.file_id! }], channel_id: fake.dmWith(li) });
+    expect(fake.files(li).map((f) => f.name)).toEqual(["d.csv"]);
+    expect(fake.files(general)).toEqual([]);
+  });
+});
+
 describe("FakeSlack: rate limits", () => {
   it("answers 429 with Retry-After; a client that rejects rate-limited calls sees retryAfter at once", async () => {
     await start();

@@ -4,7 +4,8 @@
 // response shapes for the handful of methods Relay uses. It also serves response_url endpoints so `respond()` works.
 // It also serves Socket Mode on the same port: apps.connections.open (app-level token only) hands out a ws:// URL, and
 // the test pushes envelopes down that WebSocket with socketSend() and reads the client's acks in socketAcks, so a real
-// Bolt SocketModeReceiver runs unchanged. The server side uses the `ws` package (a dev dependency): @slack/socket-mode
+// Bolt SocketModeReceiver runs unchanged. Files go up Slack's external way: files.getUploadURLExternal hands out an
+// upload URL served here, the bytes are POSTed to it (raw or multipart), files.completeUploadExternal shares them. The server side uses the `ws` package (a dev dependency): @slack/socket-mode
 // itself connects with undici's WebSocket client, which has no server.
 // Only types come from Bolt's re-export of @slack/web-api (not a direct dependency of ours): they are generated
 // from Slack's docs, so tsc checks our field names.
@@ -14,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { webApi } from "@slack/bolt";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import { multipartBoundary, parseMultipart } from "./multipart.ts";
 
 /** The workspace and bot a fake started with default options answers as (and slack-signing's builders use). */
 export const DEFAULT_WORKSPACE = {
@@ -53,7 +55,24 @@ export interface PostedMessage {
   user: string; // the bot user, as Slack shows app messages
   bot_id: string;
   edited?: { user: string; ts: string };
+  /** A file share: the message Slack posts for files.completeUploadExternal (text = its initial_comment). */
+  files?: { id: string; name: string; title: string }[];
 }
+
+/** A file the bot uploaded and shared, with the bytes that arrived as `data`. */
+export interface SharedFile {
+  id: string;
+  name: string;
+  title: string;
+  channel: string;
+  thread_ts?: string;
+  initial_comment?: string;
+  permalink: string;
+  data: Buffer;
+}
+
+/** An upload begun with files.getUploadURLExternal and not yet completed. */
+interface PendingUpload { id: string; filename: string; length: number; ticket: string; data?: Buffer }
 
 /** A message only `user` can see (chat.postEphemeral); Slack never lets the app edit or fetch it. */
 export interface EphemeralMessage { channel: string; user: string; message_ts: string; text: string; blocks?: unknown[] }
@@ -76,8 +95,13 @@ class SlackRefusal {
 }
 
 // Parameters Slack takes as JSON inside a form field; @slack/web-api JSON-stringifies every non-scalar argument.
-const JSON_PARAMS = new Set(["blocks", "attachments", "metadata", "unfurl_links_domains"]);
-const METHODS = new Set(["apps.connections.open", "auth.test", "chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open", "users.info"]);
+const JSON_PARAMS = new Set(["blocks", "attachments", "metadata", "unfurl_links_domains", "files"]);
+const METHODS = new Set([
+  "apps.connections.open", "auth.test", "chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open", "users.info",
+  "files.getUploadURLExternal", "files.completeUploadExternal",
+]);
+/** Slack's limit on one file. */
+export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 // Interactivity payloads whose HTTP answer can carry data (response_action, options) accept a response payload in acks.
 const INTERACTIVE_WITH_RESPONSE = new Set(["view_submission", "block_suggestion"]);
 const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
@@ -99,8 +123,11 @@ export class FakeSlack {
   private readonly messages: PostedMessage[] = [];
   private readonly ephemeralMessages: EphemeralMessage[] = [];
   private readonly dms = new Map<string, string>();
+  private readonly uploads = new Map<string, PendingUpload>(); // by file id
+  private readonly shared: SharedFile[] = [];
   private readonly faults = new Map<string, Fault[]>();
   private seq = 0;
+  private fileSeq = 0;
   private responseUrls = 0;
   // Socket Mode. clientTracking keeps wss.clients (every upgraded socket, greeted or not) for close() to shut.
   private readonly wss = new WebSocketServer({ noServer: true, clientTracking: true });
@@ -152,6 +179,12 @@ export class FakeSlack {
   posted(channel?: string): PostedMessage[] {
     const id = channel !== undefined && USER_ID.test(channel) ? this.dmWith(channel) : channel;
     return this.messages.filter((m) => id === undefined || m.channel === id);
+  }
+
+  /** Files the bot shared (in one channel, or all; a user id means the bot's DM with them), oldest first. */
+  files(channel?: string): SharedFile[] {
+    const id = channel !== undefined && USER_ID.test(channel) ? this.dmWith(channel) : channel;
+    return this.shared.filter((f) => id === undefined || f.channel === id);
   }
 
   /** Ephemeral messages the bot posted (to one channel, or all). */
@@ -274,7 +307,9 @@ export class FakeSlack {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", this.origin).pathname;
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    if (path.startsWith("/upload/v1/") && req.method === "POST") return this.receiveUpload(path.slice("/upload/v1/".length), req.headers["content-type"], bytes, res);
+    const raw = bytes.toString("utf8");
     if (path.startsWith("/commands/") && req.method === "POST") {
       this.responses.push({ url: `${this.origin}${path}`, body: parseBody(raw, req.headers["content-type"]) ?? {} });
       send(res, 200, "ok", "text/plain");
@@ -292,7 +327,8 @@ export class FakeSlack {
 
     // The first fault queued for this method that applies to this call's channel (most apply to any).
     const queued = this.faults.get(method) ?? [];
-    const channel = typeof body.channel === "string" && USER_ID.test(body.channel) ? this.dmWith(body.channel) : body.channel;
+    const named = body.channel ?? body.channel_id;
+    const channel = typeof named === "string" && USER_ID.test(named) ? this.dmWith(named) : named;
     const at = queued.findIndex((f) => f.kind !== "fail" || f.channel === undefined || f.channel === channel);
     const fault = at >= 0 ? queued.splice(at, 1)[0] : undefined;
     if (fault?.kind === "ratelimit") {
@@ -338,6 +374,8 @@ export class FakeSlack {
       case "chat.postEphemeral": return this.postEphemeral(body);
       case "conversations.open": return this.open(body);
       case "users.info": return this.usersInfo(body);
+      case "files.getUploadURLExternal": return this.getUploadURL(body);
+      case "files.completeUploadExternal": return this.completeUpload(body);
       default: throw new SlackRefusal("unknown_method");
     }
   }
@@ -423,6 +461,72 @@ export class FakeSlack {
     return { channel: { id } };
   }
 
+  // ---- Files ----
+
+  private getUploadURL(body: Params): Answer<webApi.FilesGetUploadURLExternalResponse> {
+    const filename = typeof body.filename === "string" ? body.filename.trim() : "";
+    const length = Number(body.length);
+    if (!filename || body.length === undefined || !Number.isSafeInteger(length) || length < 0) throw new SlackRefusal("invalid_arguments");
+    if (length === 0) throw new SlackRefusal("missing_argument"); // Slack's docs: what a length of 0 gets
+    if (length > MAX_FILE_BYTES) throw new SlackRefusal("file_upload_size_restricted");
+    const id = `F${String(++this.fileSeq).padStart(10, "0")}`;
+    const ticket = randomUUID();
+    this.uploads.set(id, { id, filename, length, ticket });
+    return { file_id: id, upload_url: `${this.origin}/upload/v1/${ticket}` };
+  }
+
+  /** The upload URL: the file's bytes, raw or as the one file part of a multipart form; Slack answers "OK - <bytes>". */
+  private receiveUpload(ticket: string, contentType: string | undefined, body: Buffer, res: ServerResponse): void {
+    const upload = [...this.uploads.values()].find((u) => u.ticket === ticket);
+    if (!upload || upload.data) return send(res, 404, "Not Found", "text/plain"); // each URL takes one upload
+    let data = body;
+    const boundary = multipartBoundary(contentType);
+    if (boundary) {
+      try {
+        const [file] = Object.values(parseMultipart(body, boundary).files);
+        if (!file) return send(res, 400, "no file in the form", "text/plain");
+        data = file.data;
+      } catch {
+        return send(res, 400, "malformed multipart body", "text/plain");
+      }
+    }
+    upload.data = Buffer.from(data);
+    send(res, 200, `OK - ${data.length}`, "text/plain");
+  }
+
+  // Wording of the last two refusals is ours; Slack does not document what a short or missing upload gets.
+  private completeUpload(body: Params): Answer<webApi.FilesCompleteUploadExternalResponse> {
+    const files = body.files;
+    if (!Array.isArray(files) || files.length === 0 || files.some((f) => typeof f !== "object" || f === null || typeof (f as Params).id !== "string")) {
+      throw new SlackRefusal("invalid_arguments");
+    }
+    const pending = files.map((f) => {
+      const upload = this.uploads.get((f as Params).id as string);
+      if (!upload || !upload.data) throw new SlackRefusal("file_not_found");
+      if (upload.data.length !== upload.length) throw new SlackRefusal("file_upload_length_mismatch");
+      return { upload, title: typeof (f as Params).title === "string" ? ((f as Params).title as string) : upload.filename };
+    });
+    const channel = body.channel_id === undefined ? undefined : this.channelOf({ channel: body.channel_id });
+    const thread_ts = typeof body.thread_ts === "string" ? body.thread_ts : undefined;
+    const comment = typeof body.initial_comment === "string" && body.initial_comment !== "" ? body.initial_comment : undefined;
+    const out = pending.map(({ upload, title }) => {
+      this.uploads.delete(upload.id);
+      const permalink = `https://${DEFAULT_WORKSPACE.domain}.slack.com/files/${DEFAULT_WORKSPACE.bot_user_id}/${upload.id}/${encodeURIComponent(upload.filename)}`;
+      if (channel) {
+        this.shared.push({ id: upload.id, name: upload.filename, title, channel, ...(thread_ts ? { thread_ts } : {}), ...(comment ? { initial_comment: comment } : {}), permalink, data: upload.data! });
+      }
+      return { id: upload.id, name: upload.filename, title, size: upload.data!.length, permalink, channels: channel ? [channel] : [] };
+    });
+    // Shared in a channel, the files appear as one message by the bot, the comment as its text.
+    if (channel) {
+      this.messages.push({
+        channel, ts: this.nextTs(), text: comment ?? "", ...(thread_ts ? { thread_ts } : {}),
+        user: DEFAULT_WORKSPACE.bot_user_id, bot_id: DEFAULT_WORKSPACE.bot_id, files: out.map(({ id, name, title }) => ({ id, name, title })),
+      });
+    }
+    return { files: out };
+  }
+
   private usersInfo(body: Params): Answer<webApi.UsersInfoResponse> {
     const id = body.user;
     if (typeof id !== "string" || !USER_ID.test(id)) throw new SlackRefusal("user_not_found");
@@ -444,10 +548,10 @@ export class FakeSlack {
 }
 
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 /** Form bodies (what @slack/web-api sends, JSON params as strings) or JSON bodies; undefined if neither parses. */

@@ -1,8 +1,9 @@
 // The fake Telegram must answer like Telegram, or adapter tests prove nothing: grammY talks to it over HTTP here.
 import { afterEach, describe, expect, it } from "vitest";
-import { Bot, GrammyError, HttpError, InlineKeyboard } from "grammy";
+import { randomBytes } from "node:crypto";
+import { Bot, GrammyError, HttpError, InlineKeyboard, InputFile } from "grammy";
 import {
-  FakeTelegram, type FakeTelegramOptions, anonymousAdminMessage, callbackQuery, channel, channelPost, editedMessage,
+  FakeTelegram, MAX_UPLOAD_BYTES, type FakeTelegramOptions, anonymousAdminMessage, callbackQuery, channel, channelPost, editedMessage,
   group, groupCommand, myChatMember, parseHtml, privateMessage, sticker, user,
 } from "./fake-telegram.ts";
 
@@ -159,14 +160,13 @@ describe("FakeTelegram: limits and refusals", () => {
     expect(fake.callsTo("sendMessage")).toHaveLength(4);
   });
 
-  it("answers 404 to an unknown method and 400 to a multipart upload", async () => {
+  it("answers 404 to an unknown method and 400 to a multipart body cut short", async () => {
     await start();
     const unknown = await fetch(`${fake.url}/bot${fake.token}/sendTelepathy`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     expect([unknown.status, await unknown.json()]).toEqual([404, { ok: false, error_code: 404, description: "Not Found" }]);
-    const form = new FormData();
-    form.set("chat_id", "1001");
-    const upload = await fetch(`${fake.url}/bot${fake.token}/sendPhoto`, { method: "POST", body: form });
-    expect(upload.status).toBe(400);
+    const cut = "--b0\r\ncontent-disposition: form-data; name=\"chat_id\"\r\n\r\n1001"; // no closing delimiter
+    const upload = await fetch(`${fake.url}/bot${fake.token}/sendDocument`, { method: "POST", body: cut, headers: { "content-type": "multipart/form-data; boundary=b0" } });
+    expect([upload.status, await upload.json()]).toEqual([400, { ok: false, error_code: 400, description: "Bad Request: can't parse multipart/form-data request" }]);
   });
 });
 
@@ -272,5 +272,67 @@ describe("FakeTelegram: updates in Telegram's shape", () => {
     await bot.api.setMyCommands([{ command: "notice", description: "发通知" }]);
     expect(await bot.api.getMyCommands()).toEqual([{ command: "notice", description: "发通知" }]);
     await expect(bot.api.setMyCommands([{ command: "Notice!", description: "x" }])).rejects.toEqual(apiError(400, "Bad Request: BOT_COMMAND_INVALID"));
+  });
+});
+
+describe("FakeTelegram: documents (multipart uploads)", () => {
+  it("takes grammY's multipart sendDocument, keeps the bytes and name, and answers with Telegram's DocumentMessage", async () => {
+    await start();
+    const csv = Buffer.from("\uFEFF姓名,单位\r\n甲,综治办\r\n", "utf8");
+    const first = await bot.api.sendMessage(li.id, "before");
+    const sent = await bot.api.sendDocument(li.id, new InputFile(csv, "circular-1-20261125-100600.csv"), { caption: "通知〔2026〕1号 回执 5 条" });
+    expect(sent).toMatchObject({
+      message_id: first.message_id + 1, chat: { id: li.id, type: "private" }, from: { id: 123456, is_bot: true },
+      caption: "通知〔2026〕1号 回执 5 条",
+      document: { file_name: "circular-1-20261125-100600.csv", mime_type: "text/csv", file_size: csv.length, file_id: expect.any(String), file_unique_id: expect.any(String) },
+    });
+    expect(sent).not.toHaveProperty("data");
+    const [doc] = fake.documents(li.id);
+    expect(doc!.data.equals(csv)).toBe(true); // byte for byte, BOM included
+    expect(fake.sent(li.id).map((m) => m.text)).toEqual(["before"]); // a document is not a text message
+    // The call went out as multipart/form-data with the file attached under an attach:// name, as grammY does it.
+    expect(fake.callsTo("sendDocument")[0]!.body.document).toMatch(/^attach:\/\/\w+$/);
+  });
+
+  it("keeps arbitrary bytes exact, including ones that look like a boundary, and takes a UTF-8 file name", async () => {
+    await start();
+    const data = Buffer.concat([randomBytes(200_000), Buffer.from("\r\n--\r\n\r\n"), randomBytes(1000)]);
+    await bot.api.sendDocument(office.id, new InputFile(data, "回执表.csv"));
+    const [doc] = fake.documents(office.id);
+    expect(doc!.document.file_name).toBe("回执表.csv");
+    expect(doc!.data.equals(data)).toBe(true);
+    expect(doc).not.toHaveProperty("caption");
+  });
+
+  it("takes a plain multipart form with the file in a part named document, and a file_id it already has", async () => {
+    await start();
+    const form = new FormData();
+    form.set("chat_id", String(li.id));
+    form.set("document", new Blob([Buffer.from("a,b\r\n")]), "plain.csv");
+    const res = await fetch(`${fake.url}/bot${fake.token}/sendDocument`, { method: "POST", body: form });
+    const body = (await res.json()) as { ok: boolean; result: { document: { file_id: string; file_name: string } } };
+    expect(body).toMatchObject({ ok: true, result: { document: { file_name: "plain.csv" } } });
+    const again = await bot.api.sendDocument(office.id, body.result.document.file_id);
+    expect(again.document.file_name).toBe("plain.csv");
+    expect(fake.documents(office.id)[0]!.data.toString()).toBe("a,b\r\n");
+  });
+
+  it("refuses what Telegram refuses: no document, an unknown file_id, an empty file, a long caption, over 50 MB, a blocked user", async () => {
+    await start();
+    const form = new FormData();
+    form.set("chat_id", String(li.id));
+    const res = await fetch(`${fake.url}/bot${fake.token}/sendDocument`, { method: "POST", body: form });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ ok: false, error_code: 400, description: "Bad Request: there is no document in the request" });
+    await expect(bot.api.sendDocument(li.id, "no-such-file-id")).rejects.toEqual(apiError(400, "Bad Request: wrong file identifier/HTTP URL specified"));
+    await expect(bot.api.sendDocument(li.id, new InputFile(new Uint8Array(0), "empty.csv"))).rejects.toEqual(apiError(400, "Bad Request: file must be non-empty"));
+    await expect(bot.api.sendDocument(li.id, new InputFile(Buffer.from("x"), "x.csv"), { caption: "字".repeat(1025) }))
+      .rejects.toEqual(apiError(400, "Bad Request: message caption is too long"));
+    await expect(bot.api.sendDocument(li.id, new InputFile(Buffer.from("x"), "x.csv"), { caption: "字".repeat(1024) })).resolves.toMatchObject({ caption: "字".repeat(1024) });
+    await expect(bot.api.sendDocument(li.id, new InputFile(Buffer.alloc(MAX_UPLOAD_BYTES + 1), "big.csv"))).rejects.toEqual(apiError(413, "Request Entity Too Large"));
+    await expect(bot.api.sendDocument(li.id, new InputFile(Buffer.alloc(MAX_UPLOAD_BYTES), "just.csv"))).resolves.toMatchObject({ document: { file_size: MAX_UPLOAD_BYTES } });
+    fake.blockUser(li.id);
+    await expect(bot.api.sendDocument(li.id, new InputFile(Buffer.from("x"), "x.csv"))).rejects.toEqual(apiError(403, "Forbidden: bot was blocked by the user"));
+    expect(fake.documents(li.id).map((d) => d.document.file_name)).toEqual(["x.csv", "just.csv"]);
   });
 });

@@ -1,12 +1,14 @@
 // A fake Telegram Bot API server over real HTTP, for Telegram adapter tests. grammY is pointed at it with
 // `client: { apiRoot: fake.url }` and gets Telegram's answers: the same JSON envelope, status codes and error
-// descriptions (400 parse errors, 403 blocked, 409 conflicts, 429 flood limits), plus faults on demand.
+// descriptions (400 parse errors, 403 blocked, 409 conflicts, 413 too large, 429 flood limits), plus faults on demand.
+// sendDocument takes real multipart uploads; the bytes are kept for tests to read back (documents()).
 // Only types come from grammY: they are generated from the Bot API docs, so tsc checks our field names.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { multipartBoundary, parseMultipart, type FormFile } from "./multipart.ts";
 import type {
   BotCommand, CallbackQuery, Chat, ChatFullInfo, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup,
-  Message, MessageEntity, Update, User, UserFromGetMe,
+  Document, Message, MessageEntity, Update, User, UserFromGetMe,
 } from "grammy/types";
 
 export interface RateLimits {
@@ -39,9 +41,28 @@ export interface SentMessage {
   parse_mode?: string;
 }
 
+/** A document the bot sent (sendDocument), as Telegram shows it, with the bytes that arrived as `data`. */
+export interface SentDocument {
+  message_id: number;
+  from: User;
+  chat: Chat;
+  date: number;
+  document: Document;
+  caption?: string;
+  caption_entities?: MessageEntity[];
+  reply_markup?: InlineKeyboardMarkup;
+  /** The file exactly as uploaded. */
+  data: Buffer;
+}
+
+/** Bots may upload files of up to 50 MB (https://core.telegram.org/bots/api#senddocument). */
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
 export interface CallbackAnswer { callback_query_id: string; text?: string; show_alert?: boolean; url?: string }
 export interface WebhookState { url: string; secret_token?: string; allowed_updates?: string[]; max_connections?: number }
 type Params = Record<string, unknown>;
+/** Files of a multipart request, by part name. */
+type Files = Record<string, FormFile>;
 type Fault = { kind: "fail"; status: 500 | 502 } | { kind: "hang"; deliver: boolean };
 
 /** What the Bot API answers with `ok: false`; the HTTP status equals `error_code`, as on Telegram. */
@@ -73,6 +94,7 @@ export class FakeTelegram {
   private readonly limits: RateLimits | false;
   private readonly buckets = new Map<string, Bucket>();
   private readonly messages: SentMessage[] = [];
+  private readonly documentsSent: SentDocument[] = [];
   private readonly queue: Update[] = [];
   private allowedUpdates: string[] = [];
   private poller: { wake: () => void; fail: (e: ApiError) => void } | undefined;
@@ -112,6 +134,11 @@ export class FakeTelegram {
   /** Messages the bot sent (to one chat, or all), edits applied, deleted ones gone. */
   sent(chatId?: number | string): SentMessage[] {
     return this.messages.filter((m) => chatId === undefined || m.chat.id === Number(chatId));
+  }
+
+  /** Documents the bot sent (to one chat, or all), oldest first. */
+  documents(chatId?: number | string): SentDocument[] {
+    return this.documentsSent.filter((d) => chatId === undefined || d.chat.id === Number(chatId));
   }
 
   /** Calls made to one method, in order. */
@@ -154,8 +181,9 @@ export class FakeTelegram {
     if (!match) return reply(res, new ApiError(404, "Not Found"));
     const [, token, method] = match as unknown as [string, string, string];
     let params: Params = {};
+    let files: Files = {};
     let parseError: ApiError | undefined;
-    try { params = parseParams(String(req.headers["content-type"] ?? ""), raw, url.searchParams); } catch (e) { parseError = e as ApiError; }
+    try { ({ params, files } = parseParams(String(req.headers["content-type"] ?? ""), raw, url.searchParams)); } catch (e) { parseError = e as ApiError; }
     this.calls.push({ method, body: params, at: this.now() });
     if (token !== this.token) return reply(res, new ApiError(401, "Unauthorized"));
     if (parseError) return reply(res, parseError);
@@ -169,24 +197,25 @@ export class FakeTelegram {
     }
     if (fault?.kind === "hang") {
       this.hung.add(res);
-      if (fault.deliver) await Promise.resolve(handler(params, res)).catch(() => undefined);
+      if (fault.deliver) await Promise.resolve(handler(params, res, files)).catch(() => undefined);
       return;
     }
     try {
-      reply(res, await handler(params, res));
+      reply(res, await handler(params, res, files));
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       reply(res, e);
     }
   }
 
-  private readonly handlers: Record<string, (p: Params, res: ServerResponse) => unknown> = {
+  private readonly handlers: Record<string, (p: Params, res: ServerResponse, files: Files) => unknown> = {
     getme: (): UserFromGetMe => ({
       ...this.botUser, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false,
       can_connect_to_business: false, has_main_web_app: false, has_topics_enabled: false,
       allows_users_to_create_topics: false, can_manage_bots: false, supports_join_request_queries: false,
     }),
     sendmessage: (p) => this.sendMessage(p),
+    senddocument: (p, _res, files) => this.sendDocument(p, files),
     editmessagetext: (p) => this.editMessageText(p),
     editmessagereplymarkup: (p) => {
       const message = this.findMessage(p, "message to edit not found");
@@ -262,6 +291,39 @@ export class FakeTelegram {
     };
     this.messages.push(message);
     return message;
+  }
+
+  // Telegram takes the file as the part named in "attach://<name>" (what grammY sends), as a part named
+  // "document", or as the file_id of a file it already has; a bare string that is none of those is refused.
+  private sendDocument(p: Params, files: Files): SentDocument {
+    const chatId = this.chatId(p);
+    const ref = typeof p.document === "string" ? p.document : undefined;
+    const part = ref?.startsWith("attach://") ? files[ref.slice("attach://".length)] : ref === undefined ? files.document : undefined;
+    const earlier = ref !== undefined && !ref.startsWith("attach://") ? this.documentsSent.find((d) => d.document.file_id === ref) : undefined;
+    if (ref !== undefined && !ref.startsWith("attach://") && !earlier) throw bad("wrong file identifier/HTTP URL specified");
+    if (!part && !earlier) throw bad("there is no document in the request");
+    // Telegram's front end refuses the request itself, with 413 and this description.
+    if (part && part.data.length > MAX_UPLOAD_BYTES) throw new ApiError(413, "Request Entity Too Large");
+    if (part && part.data.length === 0) throw bad("file must be non-empty");
+    const caption = typeof p.caption === "string" && p.caption !== "" ? formatText({ ...p, text: p.caption }, "caption") : undefined;
+    const markup = inlineMarkup(p.reply_markup);
+    if (this.blocked.has(chatId)) {
+      throw new ApiError(403, chatId > 0 ? "Forbidden: bot was blocked by the user" : "Forbidden: bot was kicked from the supergroup chat");
+    }
+    this.spend(chatId);
+    const data = part ? part.data : earlier!.data;
+    const n = ++fileSeq;
+    const document: Document = earlier?.document ?? {
+      file_id: `BQACAgIAAxkBAAIB${String(n).padStart(6, "0")}FakeDocumentFileId`, file_unique_id: `AgAD${String(n).padStart(6, "0")}`,
+      file_name: part!.filename, mime_type: mimeOf(part!.filename), file_size: data.length,
+    };
+    const sent: SentDocument = {
+      message_id: nextMessageId(chatId), from: this.botAsUser(), chat: this.chatFor(chatId), date: this.seconds(), document,
+      ...(caption ? { caption: caption.text, ...(caption.entities.length ? { caption_entities: caption.entities } : {}) } : {}),
+      ...(markup ? { reply_markup: markup } : {}), data,
+    };
+    this.documentsSent.push(sent);
+    return sent;
   }
 
   private editMessageText(p: Params): SentMessage | true {
@@ -427,28 +489,46 @@ function reply(res: ServerResponse, outcome: unknown): void {
 
 // `source` and `parse_mode` are bookkeeping for tests; Telegram's Message has neither.
 function stripPrivate(result: unknown): unknown {
+  if (result && typeof result === "object" && "document" in result && "data" in result) {
+    const { data: _d, ...message } = result as SentDocument;
+    return message;
+  }
   if (!result || typeof result !== "object" || !("source" in result)) return result;
   const { source: _s, parse_mode: _p, ...message } = result as SentMessage;
   return message;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
-// grammY sends JSON (multipart only for uploads); Telegram also takes query strings and url-encoded forms.
-function parseParams(contentType: string, raw: string, query: URLSearchParams): Params {
+// grammY sends JSON, and multipart/form-data for uploads; Telegram also takes query strings and url-encoded forms.
+function parseParams(contentType: string, body: Buffer, query: URLSearchParams): { params: Params; files: Files } {
   const params: Params = Object.fromEntries(query);
-  if (contentType.startsWith("multipart/form-data")) throw bad("the fake Telegram does not accept multipart/form-data (file uploads)");
-  if (contentType.startsWith("application/x-www-form-urlencoded")) return { ...params, ...Object.fromEntries(new URLSearchParams(raw)) };
-  if (!raw.trim()) return params;
+  const boundary = multipartBoundary(contentType);
+  if (contentType.startsWith("multipart/form-data")) {
+    if (!boundary) throw bad("can't parse multipart/form-data request: no boundary");
+    let form: ReturnType<typeof parseMultipart>;
+    try { form = parseMultipart(body, boundary); } catch { throw bad("can't parse multipart/form-data request"); }
+    return { params: { ...params, ...form.fields }, files: form.files };
+  }
+  const raw = body.toString("utf8");
+  if (contentType.startsWith("application/x-www-form-urlencoded")) return { params: { ...params, ...Object.fromEntries(new URLSearchParams(raw)) }, files: {} };
+  if (!raw.trim()) return { params, files: {} };
   try {
-    return { ...params, ...(JSON.parse(raw) as Params) };
+    return { params: { ...params, ...(JSON.parse(raw) as Params) }, files: {} };
   } catch {
     throw bad("can't parse JSON encoded request parameters");
   }
+}
+
+let fileSeq = 0;
+const MIME: Record<string, string> = { csv: "text/csv", txt: "text/plain", pdf: "application/pdf", json: "application/json", xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" };
+/** Telegram guesses a document's MIME type from its name. */
+function mimeOf(filename: string): string {
+  return MIME[/\.([^.]+)$/.exec(filename)?.[1]?.toLowerCase() ?? ""] ?? "application/octet-stream";
 }
 
 function parseJson(value: unknown): unknown {
@@ -458,20 +538,22 @@ function parseJson(value: unknown): unknown {
 
 // ---- Text and keyboards, validated as Telegram does ----
 
-function formatText(p: Params): { text: string; entities: MessageEntity[] } {
+/** A message's text, or (kind "caption") a document's caption, parsed and checked as Telegram does. */
+function formatText(p: Params, kind: "text" | "caption" = "text"): { text: string; entities: MessageEntity[] } {
   if (typeof p.text !== "string" || p.text.length === 0) throw bad("message text is empty");
   const mode = typeof p.parse_mode === "string" ? p.parse_mode.toLowerCase() : "";
   let parsed: { text: string; entities: MessageEntity[] };
   if (mode === "html") parsed = parseHtml(p.text);
-  else if (mode === "") parsed = { text: p.text, entities: (parseJson(p.entities) as MessageEntity[] | undefined) ?? [] };
+  else if (mode === "") parsed = { text: p.text, entities: (parseJson(kind === "caption" ? p.caption_entities : p.entities) as MessageEntity[] | undefined) ?? [] };
   else if (mode === "markdown" || mode === "markdownv2") throw bad(`the fake Telegram parses only HTML, not ${p.parse_mode}`);
   else throw bad("unsupported parse_mode");
   // Telegram trims the text; a message of only whitespace is empty.
   const lead = parsed.text.length - parsed.text.trimStart().length;
   const text = parsed.text.trim();
-  if (!text) throw bad("message text is empty");
+  if (!text && kind === "text") throw bad("message text is empty");
   // The 4096 limit counts Unicode code points of the text after entity parsing, not tags or UTF-16 units.
-  if ([...text].length > 4096) throw bad("message is too long");
+  if (kind === "text" && [...text].length > 4096) throw bad("message is too long");
+  if (kind === "caption" && [...text].length > 1024) throw bad("message caption is too long");
   const entities = parsed.entities
     .map((e) => {
       const start = Math.max(0, e.offset - lead);

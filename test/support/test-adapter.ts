@@ -1,6 +1,6 @@
 // An in-memory chat platform for conversation tests: records what the bot sends, lets people speak and press.
 import type { ChatAdapter, InboundSink, SendOptions } from "../../src/bot/adapter.ts";
-import type { Button, ChatRef, Inbound, MessageRef, Outbound, UserRef } from "../../src/bot/message.ts";
+import type { Button, ChatRef, Inbound, MessageRef, Outbound, OutboundFile, UserRef } from "../../src/bot/message.ts";
 import { plainText } from "../../src/bot/message.ts";
 
 export interface Sent {
@@ -9,6 +9,18 @@ export interface Sent {
   text: string;
   buttons: Button[];
   edits: number;
+  /** Set when the bot handed over a file; `text` is then its caption. */
+  file?: SentFile;
+}
+
+/** A file the bot sent, as the reader would save it. */
+export interface SentFile {
+  to: string;
+  filename: string;
+  mimeType: string;
+  caption?: string;
+  /** The bytes exactly as sent (a copy: the sender may reuse its buffer). */
+  data: Buffer;
 }
 
 export class TestAdapter implements ChatAdapter {
@@ -31,6 +43,20 @@ export class TestAdapter implements ChatAdapter {
     this.sent.push({ ref, to: to.id, text: plainText(message.text), buttons: (message.buttons ?? []).flat(), edits: 0 });
     for (const wake of this.waiters.splice(0)) wake();
     return ref;
+  }
+
+  async sendFile(to: ChatRef, file: OutboundFile, options?: SendOptions): Promise<MessageRef> {
+    await options?.onWire?.();
+    const ref: MessageRef = { platform: "console", chatId: to.id, messageId: String(this.sent.length + 1) };
+    const sentFile: SentFile = { to: to.id, filename: file.filename, mimeType: file.mimeType, caption: file.caption, data: Buffer.from(file.data) };
+    this.sent.push({ ref, to: to.id, text: file.caption ?? "", buttons: [], edits: 0, file: sentFile });
+    for (const wake of this.waiters.splice(0)) wake();
+    return ref;
+  }
+
+  /** Files sent to `who` (or to anyone), oldest first. */
+  files(who?: string): SentFile[] {
+    return this.sent.flatMap((s) => (s.file && (who === undefined || s.to === who) ? [s.file] : []));
   }
 
   async edit(ref: MessageRef, message: Outbound): Promise<void> {

@@ -1,6 +1,5 @@
-// /export N (导出): the receipts of a circular as CSV, for the author or an admin to keep or file.
-// Outbound has no attachments yet, so a short table goes in the message itself and a long one is saved
-// under the data directory for someone with access to the server to collect.
+// /export N (导出): the receipts of a circular as a CSV file in the chat, for the author or an admin to keep or
+// file; any size, the same file on every platform.
 import type { App } from "../../app.ts";
 import { UserError } from "../../bot/errors.ts";
 import { t, type Locale, type MessageKey } from "../../bot/i18n/index.ts";
@@ -8,11 +7,9 @@ import type { Member } from "../../bot/member.ts";
 import { formatClock, isoDate, zonedParts } from "../../bot/time-zone.ts";
 import { audit } from "../../db/audit.ts";
 import type { Circular, DeliveryState } from "../../generated/prisma/client.ts";
-import { csvAsText, csvFile, INLINE_LIMIT, saveExport } from "../csv-export.ts";
+import { csvExport, csvFile } from "../csv-export.ts";
 import { usage } from "../org/org-commands.ts";
 import { RESPONSES, responseLabel, serialLabel } from "./circular-text.ts";
-
-/** Longer CSV than this goes to a file: Telegram allows 4,096 characters a message, and the heading needs room. */
 
 /** One recipient's receipt, as the export shows it. */
 export interface ExportRow {
@@ -103,15 +100,12 @@ export function registerCircularExport(app: App): void {
       const id = Number(ctx.args.trim().replace(/^#/, ""));
       if (!Number.isInteger(id) || id <= 0) return usage(ctx);
       const { circular, csv, rows } = await exportReceipts(app, ctx.member!, id, ctx.locale);
-      const inline = csvAsText(csv);
-      const params = { serial: serialLabel(circular, ctx.locale), id, rows };
-      let path: string | undefined;
-      if (inline.length > INLINE_LIMIT) path = await saveExport(app, `circular-${id}`, csv);
+      const caption = ctx.t("export.file", { serial: serialLabel(circular, ctx.locale), id, rows });
+      const file = csvExport(app, `circular-${id}`, csv, caption);
       await audit(app.prisma, {
-        actorId: ctx.member!.id, action: "circular.export", entity: "Circular", entityId: id,
-        data: { rows, ...(path ? { file: path } : { inline: true }) },
+        actorId: ctx.member!.id, action: "circular.export", entity: "Circular", entityId: id, data: { rows, file: file.filename },
       });
-      await ctx.reply(path ? ctx.t("export.saved", { ...params, path }) : `${ctx.t("export.inline", params)}\n${inline}`);
+      await ctx.reply(file);
     },
   });
 }

@@ -10,7 +10,7 @@ import { parseWhen } from "../../bot/time-parse.ts";
 import { addDays, compareDates, fromZoned, isoDate, zonedParts, type PlainDate } from "../../bot/time-zone.ts";
 import { audit } from "../../db/audit.ts";
 import type { Person, Prisma, Request, RequestStep, SealEntry } from "../../generated/prisma/client.ts";
-import { csvAsText, csvFile, INLINE_LIMIT, saveExport } from "../csv-export.ts";
+import { csvExport, csvFile } from "../csv-export.ts";
 import { usage } from "../org/org-commands.ts";
 import { sendToPerson } from "../org/messenger.ts";
 import { fileRequest, onApproved, type RequestWithSteps } from "./approval.ts";
@@ -47,6 +47,8 @@ const MAX_COPIES = 999;
 const SEAL_LOCK = 7_265_200;
 /** Who may read and export the register. */
 const REGISTER_AUDIENCE: readonly Role[] = ["admin", "leader", "secretary"];
+/** The register listing's budget: Telegram allows 4,096 characters a message, and the heading needs room. */
+const LISTING_LIMIT = 3500;
 
 interface Token {
   text: string;
@@ -357,7 +359,7 @@ export function registerSeal(app: App): void {
       let size = 0;
       for (const entry of [...entries].reverse()) {
         const line = registerLine(app, entry, ctx.locale);
-        if (size + line.length + 1 > INLINE_LIMIT) break;
+        if (size + line.length + 1 > LISTING_LIMIT) break;
         lines.unshift(line);
         size += line.length + 1;
       }
@@ -378,15 +380,13 @@ export function registerSeal(app: App): void {
       if (!range) return;
       const entries = await entriesIn(app, range);
       const csv = registerCsv(app, entries, ctx.locale);
-      const inline = csvAsText(csv);
-      let path: string | undefined;
-      if (inline.length > INLINE_LIMIT) path = await saveExport(app, "seal-register", csv);
+      const caption = ctx.t("seal.exportFile", { range: rangeLabel(range, ctx.locale), rows: entries.length });
+      const file = csvExport(app, "seal-register", csv, caption);
       await audit(app.prisma, {
         actorId: ctx.member!.id, action: "seal.export", entity: "SealEntry",
-        data: { rows: entries.length, from: range.from ? isoDate(range.from) : null, to: range.to ? isoDate(range.to) : null, ...(path ? { file: path } : { inline: true }) },
+        data: { rows: entries.length, from: range.from ? isoDate(range.from) : null, to: range.to ? isoDate(range.to) : null, file: file.filename },
       });
-      const params = { range: rangeLabel(range, ctx.locale), rows: entries.length };
-      await ctx.reply(path ? ctx.t("seal.exportSaved", { ...params, path }) : `${ctx.t("seal.exportInline", params)}\n${inline}`);
+      await ctx.reply(file);
     },
   });
 }

@@ -30,6 +30,8 @@ const SCOPES_FOR: Record<string, string[]> = {
   "chat.update": ["chat:write"],
   "conversations.open": ["im:write"],
   "users.info": ["users:read"],
+  "files.getUploadURLExternal": ["files:write"],
+  "files.completeUploadExternal": ["files:write"],
   "slash commands": ["commands"],
 };
 
@@ -63,7 +65,7 @@ describe("app-manifest.yaml", () => {
   it("subscribes to the events the adapter reads, with the scopes they and the methods Relay calls need", () => {
     const events = manifest.settings.event_subscriptions.bot_events;
     expect(events.sort()).toEqual(["app_mention", "channel_left", "group_left", "member_joined_channel", "message.im"]);
-    const needed = new Set([...events, "chat.postMessage", "chat.update", "conversations.open", "users.info", "slash commands"].flatMap((k) => SCOPES_FOR[k]!));
+    const needed = new Set([...events, "chat.postMessage", "chat.update", "conversations.open", "users.info", "files.getUploadURLExternal", "files.completeUploadExternal", "slash commands"].flatMap((k) => SCOPES_FOR[k]!));
     expect(manifest.oauth_config.scopes.bot.sort()).toEqual([...needed].sort());
   });
 });

@@ -1,11 +1,14 @@
 // /export (导出): receiptsCsv on its own (quoting, BOM, CRLF, formulas), then end to end on real PostgreSQL
-// and Redis: who may export, the CSV lines after a few responses, the file for long tables, the audit events.
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+// and Redis: who may export, the CSV file handed over in the chat (read back as a spreadsheet would), long tables
+// whole, the audit events.
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { receiptsCsv, type ExportRow } from "../../../src/flows/circulars/export.ts";
 import { csvCell } from "../../../src/flows/csv-export.ts";
+import { readCsv } from "../../support/csv.ts";
 import { openOffice, TestClock, type Office } from "../../support/office.ts";
 import { setupOffice } from "../../support/roster.ts";
 
@@ -103,11 +106,15 @@ describe("/export", () => {
 
   const chat = () => office.chat;
   const prisma = () => office.runtime.app.prisma;
-  /** The CSV part of an inline export reply, as lines. */
-  const csvLines = (reply: string | undefined) => (reply ?? "").split("\n").slice(1, -1);
-  const header = "姓名,单位,回复,说明,委派给,回复时间,送达情况,催办次数";
+  /** The newest file `who` was sent, read back as a spreadsheet would. */
+  const lastFile = (who: string) => {
+    const file = chat().files(who).at(-1);
+    if (!file) throw new Error(`no file was sent to ${who}`);
+    return { ...file, ...readCsv(file.data) };
+  };
+  const header = ["姓名", "单位", "回复", "说明", "委派给", "回复时间", "送达情况", "催办次数"];
 
-  it("gives the author the receipts as CSV in the message when the table is short", async () => {
+  it("hands the author the receipts as a CSV file, with a one-line caption and no table in the message", async () => {
     await chat().say("zhao", "通知 关于开展安全生产大检查的通知 发给 综治办 截止 3个工作日内");
     expect(await chat().press("zhao", "circular.publish")).toEqual([expect.stringContaining("已发布 通知〔2026〕1号（#1），共 5 人")]);
     await expect.poll(() => prisma().receipt.count({ where: { circularId: 1, delivery: "sent" } })).toBe(5);
@@ -120,38 +127,40 @@ describe("/export", () => {
     const wu = await prisma().person.findFirstOrThrow({ where: { name: "戊" } });
     await prisma().receipt.update({ where: { circularId_personId: { circularId: 1, personId: wu.id } }, data: { delivery: "unreachable", chasedCount: 2 } });
 
-    const reply = await chat().say("zhao", "/export 1");
-    expect(reply).toHaveLength(1);
-    expect(reply[0]).toMatch(/^通知〔2026〕1号（#1）回执表，共 5 行。内容较短，直接附在下面/);
-    expect(reply[0]).not.toContain("\uFEFF");
-    expect(reply[0]).not.toContain("\r");
-    expect(reply[0]!.split("\n").slice(1)).toEqual([
+    expect(await chat().say("zhao", "/export 1")).toEqual(["通知〔2026〕1号（#1）回执表，共 5 行（CSV 文件，可用 Excel/WPS 打开）"]);
+    const file = lastFile("zhao");
+    expect(file).toMatchObject({ filename: "circular-1-20261125-100600.csv", mimeType: "text/csv", caption: "通知〔2026〕1号（#1）回执表，共 5 行（CSV 文件，可用 Excel/WPS 打开）" });
+    expect(file.bom).toBe(true); // Excel and WPS read a CSV without one as GBK
+    expect(file.rows).toEqual([
       header,
-      "甲,综治办,收到,,,2026-11-25 10:05,已送达,0",
-      '乙,综治办,收到,"已安排专人, 明天""上午""报到",,2026-11-25 10:06,已送达,0',
-      "丙,综治办,,,,,已送达,0",
-      "丁,综治办,,,,,已送达,0",
-      "戊,综治办,,,,,无法送达,2",
-      "",
+      ["甲", "综治办", "收到", "", "", "2026-11-25 10:05", "已送达", "0"],
+      ["乙", "综治办", "收到", '已安排专人, 明天"上午"报到', "", "2026-11-25 10:06", "已送达", "0"],
+      ["丙", "综治办", "", "", "", "", "已送达", "0"],
+      ["丁", "综治办", "", "", "", "", "已送达", "0"],
+      ["戊", "综治办", "", "", "", "", "无法送达", "2"],
     ]);
+    // Nothing of it was kept on the server for a chat user.
+    expect(existsSync(join(dataDir, "exports"))).toBe(false);
   });
 
   it("refuses anyone but the author or an admin, saying who may; an admin may", async () => {
+    const files = chat().files().length;
     expect(await chat().say("jia", "/export 1")).toEqual(["只有发文人或管理员可以导出回执。"]);
     expect(await chat().say("leader", "导出 1")).toEqual(["只有发文人或管理员可以导出回执。"]);
-    const [admin] = await chat().say("wang", "导出 #1");
-    expect(csvLines(admin)).toHaveLength(6);
-    expect(csvLines(admin)[0]).toBe(header);
+    expect(chat().files()).toHaveLength(files);
+    await chat().say("wang", "导出 #1");
+    expect(lastFile("wang").rows).toHaveLength(6);
+    expect(lastFile("wang").rows[0]).toEqual(header);
     expect(await chat().say("zhao", "导出 99")).toEqual(["没有编号为 #99 的文件。"]);
     expect(await chat().say("zhao", "/export")).toEqual(["用法：\n导出 编号，例如：导出 12"]);
   });
 
-  it("heads the columns in the language of whoever exports", async () => {
+  it("heads the columns and the caption in the language of whoever exports", async () => {
     expect(await chat().say("wang", "/lang en")).toEqual(["Language set to English."]);
-    const [reply] = await chat().say("wang", "/export 1");
-    expect(reply).toMatch(/^Receipts of Notice 2026\/1 \(#1\): 5 rows\./);
-    expect(csvLines(reply)[0]).toBe("Name,Unit,Response,Comment,Delegated to,Responded at,Delivery,Times chased");
-    expect(csvLines(reply)[1]).toBe("甲,综治办,Received,,,2026-11-25 10:05,Delivered,0");
+    expect(await chat().say("wang", "/export 1")).toEqual(["Receipts of Notice 2026/1 (#1): 5 rows (CSV, opens in Excel/WPS)"]);
+    const { rows } = lastFile("wang");
+    expect(rows[0]).toEqual(["Name", "Unit", "Response", "Comment", "Delegated to", "Responded at", "Delivery", "Times chased"]);
+    expect(rows[1]).toEqual(["甲", "综治办", "Received", "", "", "2026-11-25 10:05", "Delivered", "0"]);
     await chat().say("wang", "/lang zh");
   });
 
@@ -161,32 +170,29 @@ describe("/export", () => {
     await chat().waitFor("bing", "【会议通知】会议〔2026〕1号（#2）");
     await chat().say("jia", "回复 2 不参加 在县里开会");
     await chat().say("bing", "回复 2 委派 陈书记");
-    const [reply] = await chat().say("zhao", "导出 2");
-    const lines = csvLines(reply);
-    expect(lines).toContain("甲,综治办,不参加,在县里开会,,2026-11-25 10:06,已送达,0");
-    expect(lines).toContain("丙,综治办,委派,,陈书记,2026-11-25 10:06,已送达,0");
-    expect(lines.find((l) => l.startsWith("陈书记,"))).toMatch(/^陈书记,城关镇,,,,,(未送达|发送中|已送达),0$/); // their copy may still be on its way
+    expect(await chat().say("zhao", "导出 2")).toEqual(["会议〔2026〕1号（#2）回执表，共 6 行（CSV 文件，可用 Excel/WPS 打开）"]);
+    const { rows, filename } = lastFile("zhao");
+    expect(filename).toBe("circular-2-20261125-100600.csv");
+    expect(rows).toContainEqual(["甲", "综治办", "不参加", "在县里开会", "", "2026-11-25 10:06", "已送达", "0"]);
+    expect(rows).toContainEqual(["丙", "综治办", "委派", "", "陈书记", "2026-11-25 10:06", "已送达", "0"]);
+    expect(rows.find((r) => r[0] === "陈书记")?.join(",")).toMatch(/^陈书记,城关镇,,,,,(未送达|发送中|已送达),0$/); // their copy may still be on its way
   });
 
-  it("saves a long table as a file under the data directory and says where", async () => {
-    await chat().say("ding", `回复 1 ${"情况说明".repeat(900)}`);
-    const reply = await chat().say("zhao", "导出 1");
-    expect(reply).toHaveLength(1);
-    const path = /CSV 文件：\n(.+)$/.exec(reply[0]!)?.[1];
-    expect(reply[0]).toMatch(/^通知〔2026〕1号（#1）回执表，共 5 行。内容较长/);
-    expect(path).toBe(join(dataDir, "exports", "circular-1-20261125-100600.csv"));
-    const file = await readFile(path!, "utf8");
-    expect(file.startsWith(`\uFEFF${header}\r\n甲,`)).toBe(true);
-    expect(file).toContain(`丁,综治办,收到,${"情况说明".repeat(900)},,2026-11-25 10:06,已送达,0\r\n`);
-    expect(file.split("\r\n")).toHaveLength(7); // header, five rows, and the empty string after the last CRLF
-
-    // A second export in the same second keeps the first file.
-    const [again] = await chat().say("wang", "导出 1");
-    expect(again).toContain(join(dataDir, "exports", "circular-1-20261125-100600-2.csv"));
-    expect((await readdir(join(dataDir, "exports"))).sort()).toEqual(["circular-1-20261125-100600-2.csv", "circular-1-20261125-100600.csv"]);
+  it("sends a long table whole, as a file like any other, and keeps nothing on the server", async () => {
+    const long = "情况说明".repeat(900); // 3,600 characters: more than a chat message holds
+    await chat().say("ding", `回复 1 ${long}`);
+    expect(await chat().say("zhao", "导出 1")).toEqual(["通知〔2026〕1号（#1）回执表，共 5 行（CSV 文件，可用 Excel/WPS 打开）"]);
+    const file = lastFile("zhao");
+    expect(file.rows).toContainEqual(["丁", "综治办", "收到", long, "", "2026-11-25 10:06", "已送达", "0"]);
+    expect(file.data.toString("utf8").replace(/\r\n/g, "")).not.toContain("\n"); // CRLF between records, never a bare LF
+    // A second export in the same second is a second file of the same name: nothing is overwritten in a chat.
+    await chat().say("wang", "导出 1");
+    expect(lastFile("wang").filename).toBe("circular-1-20261125-100600.csv");
+    expect(chat().inbox("zhao").some((m) => m.text.includes(dataDir) || m.text.includes("exports"))).toBe(false);
+    expect(existsSync(join(dataDir, "exports"))).toBe(false);
   });
 
-  it("records every export in the audit log with its row count", async () => {
+  it("records every export in the audit log with its row count and file name", async () => {
     const events = await prisma().auditEvent.findMany({ where: { action: "circular.export" }, orderBy: { id: "asc" }, include: { actor: true } });
     expect(events.map((e) => [e.actor?.name, e.entity, e.entityId])).toEqual([
       ["赵秘书", "Circular", "1"],
@@ -196,8 +202,7 @@ describe("/export", () => {
       ["赵秘书", "Circular", "1"],
       ["王主任", "Circular", "1"],
     ]);
-    expect(events[0]!.data).toEqual({ rows: 5, inline: true });
-    expect(events[3]!.data).toEqual({ rows: 6, inline: true });
-    expect(events[4]!.data).toEqual({ rows: 5, file: join(dataDir, "exports", "circular-1-20261125-100600.csv") });
+    expect(events[0]!.data).toEqual({ rows: 5, file: "circular-1-20261125-100600.csv" });
+    expect(events[3]!.data).toEqual({ rows: 6, file: "circular-2-20261125-100600.csv" });
   });
 });

@@ -1,11 +1,13 @@
 // Seal use (用印) end to end: filing in Chinese and English, the office director's approval numbering the
 // register without gaps, a rejection numbering nothing, the register and its CSV, who may see them — on real
 // PostgreSQL and Redis. The form parser is checked on its own first.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSealForm } from "../../../src/flows/requests/seal.ts";
+import { readCsv } from "../../support/csv.ts";
 import { openOffice, TestClock, type Office } from "../../support/office.ts";
 import { setupOffice } from "../../support/roster.ts";
 
@@ -109,21 +111,33 @@ describe("seal use", () => {
     expect(await chat().say("jia", "导出用印登记")).toEqual(["只有管理员或领导或秘书可以这样做。"]);
   });
 
-  it("exports the register as CSV with its columns, and audits the export", async () => {
-    const [reply] = await chat().say("wang", "导出用印登记");
-    expect(reply).toBe(
-      [
-        "用印登记表，共 2 行。内容较短，直接附在下面（CSV 格式，可复制到 Excel/WPS）：",
-        "编号,日期,印章,文件,份数,用途,申请人,批准人",
-        "〔2026〕第1号,2026-11-25,公章,关于申请项目资金的报告,3,报县财政局,甲,李主任",
-        '〔2026〕第2号,2026-11-27,财务章,"Expense claim, Q4",2,reimbursement,乙,李主任',
-        "",
-      ].join("\n"),
-    );
+  it("hands out the register as a CSV file with its columns, and audits the export", async () => {
+    expect(await chat().say("wang", "导出用印登记")).toEqual(["用印登记表，共 2 行（CSV 文件，可用 Excel/WPS 打开）"]);
+    const file = chat().files("wang").at(-1)!;
+    expect(file).toMatchObject({ filename: "seal-register-20261127-150000.csv", mimeType: "text/csv" });
+    expect(readCsv(file.data)).toEqual({
+      bom: true,
+      rows: [
+        ["编号", "日期", "印章", "文件", "份数", "用途", "申请人", "批准人"],
+        ["〔2026〕第1号", "2026-11-25", "公章", "关于申请项目资金的报告", "3", "报县财政局", "甲", "李主任"],
+        ["〔2026〕第2号", "2026-11-27", "财务章", "Expense claim, Q4", "2", "reimbursement", "乙", "李主任"],
+      ],
+    });
     const events = await prisma().auditEvent.findMany({ where: { action: "seal.export" } });
-    expect(events.map((e) => e.data)).toEqual([{ rows: 2, from: null, to: null, inline: true }]);
+    expect(events.map((e) => e.data)).toEqual([{ rows: 2, from: null, to: null, file: "seal-register-20261127-150000.csv" }]);
     const registered = await prisma().auditEvent.findMany({ where: { action: "seal.register" }, orderBy: { id: "asc" } });
     expect(registered.map((e) => e.data)).toEqual([{ requestId: 1, year: 2026, serial: 1 }, { requestId: 2, year: 2026, serial: 2 }]);
+  });
+
+  it("exports a range, with the caption in the reader's language", async () => {
+    await chat().say("chen", "/lang en");
+    expect(await chat().say("chen", "/seal_export 2026-11-27 2026-11-27")).toEqual(["Seal register (2026-11-27 to 2026-11-27), 1 row (CSV, opens in Excel/WPS)"]);
+    const { rows } = readCsv(chat().files("chen").at(-1)!.data);
+    expect(rows).toEqual([
+      ["Number", "Date", "Seal", "Document", "Copies", "Purpose", "Requested by", "Approved by"],
+      ["[2026] No. 2", "2026-11-27", "finance seal", "Expense claim, Q4", "2", "reimbursement", "乙", "李主任"],
+    ]);
+    await chat().say("chen", "/lang zh");
   });
 
   it("usage on a missing purpose or document", async () => {
@@ -133,7 +147,7 @@ describe("seal use", () => {
     expect(await prisma().request.count({ where: { kind: "seal" } })).toBe(4);
   });
 
-  it("saves a long export as a file (BOM, CRLF) and shows only the newest entries of a long register", async () => {
+  it("sends a long export whole as a file, keeping nothing on the server, and shows only the newest entries of a long register", async () => {
     const jia = await prisma().person.findFirstOrThrow({ where: { name: "甲" } });
     for (let serial = 3; serial <= 62; serial++) {
       await prisma().request.create({
@@ -143,19 +157,23 @@ describe("seal use", () => {
         },
       });
     }
-    const [reply] = await chat().say("li", "导出用印登记");
-    const path = join(dataDir, "exports", "seal-register-20261127-150000.csv");
-    expect(reply).toBe(`用印登记表，共 62 行。内容较长，不便在消息里显示，已保存为 CSV 文件：\n${path}`);
-    const csv = await readFile(path, "utf8");
-    expect(csv.startsWith("\uFEFF编号,日期,印章,文件,份数,用途,申请人,批准人\r\n")).toBe(true);
-    expect(csv.split("\r\n")).toHaveLength(64); // header, 62 rows, and the empty string after the last CRLF
-    expect(csv).toContain("〔2026〕第62号,2026-11-27,公章,关于第62批农村人居环境整治项目资金使用情况的报告（附明细表及验收材料）,1,存档,甲,—\r\n");
+    expect(await chat().say("li", "导出用印登记")).toEqual(["用印登记表，共 62 行（CSV 文件，可用 Excel/WPS 打开）"]);
+    const file = chat().files("li").at(-1)!;
+    const csv = readCsv(file.data);
+    expect(csv.bom).toBe(true);
+    expect(csv.rows).toHaveLength(63); // header and 62 rows
+    expect(csv.rows.at(-1)).toEqual(["〔2026〕第62号", "2026-11-27", "公章", "关于第62批农村人居环境整治项目资金使用情况的报告（附明细表及验收材料）", "1", "存档", "甲", "—"]);
+    expect(existsSync(join(dataDir, "exports"))).toBe(false);
 
     const [register] = await chat().say("li", "用印登记");
     expect(register!.length).toBeLessThan(4096);
     expect(register).toMatch(/^用印登记，共 62 条：\n/);
     expect(register).toContain("〔2026〕第62号");
     expect(register).not.toContain("〔2026〕第1号");
-    expect(register).toMatch(/（只显示最近 \d+ 条，共 62 条；全部请用：导出用印登记）$/);
+    expect(register).toMatch(/（只显示最近 \d+ 条，共 62 条；全部请用：导出用印登记，会发来 CSV 文件）$/);
+    // …and that command does send them all.
+    const [more] = /全部请用：(\S+?)，/.exec(register!)!.slice(1);
+    expect(await chat().say("li", more!)).toEqual(["用印登记表，共 62 行（CSV 文件，可用 Excel/WPS 打开）"]);
+    expect(readCsv(chat().files("li").at(-1)!.data).rows).toHaveLength(63);
   });
 });
