@@ -74,6 +74,12 @@ export class Bot {
     return this.adapter(ref.platform).edit(ref, message);
   }
 
+  /** Sends a file to a user's direct chat. */
+  async sendFileDirect(user: UserRef, file: OutboundFile): Promise<MessageRef> {
+    const adapter = this.adapter(user.platform);
+    return adapter.sendFile(await adapter.openDirect(user), file);
+  }
+
   /** Sends to a user's direct chat. */
   async sendDirect(user: UserRef, message: Outbound, options?: SendOptions): Promise<MessageRef> {
     const adapter = this.adapter(user.platform);

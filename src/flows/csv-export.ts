@@ -2,6 +2,7 @@
 // into a message is hard to open in a spreadsheet, and a path on the server means nothing to a chat user).
 // Excel and WPS in China read a CSV without a BOM as GBK, so files start with one; lines end in CRLF.
 import type { App } from "../app.ts";
+import type { Context } from "../bot/router.ts";
 import type { OutboundFile } from "../bot/message.ts";
 import { zonedParts } from "../bot/time-zone.ts";
 
@@ -30,4 +31,14 @@ export function csvExport(app: App, name: string, csv: string, caption: string):
   const pad = (n: number) => String(n).padStart(2, "0");
   const stamp = `${p.year}${pad(p.month)}${pad(p.day)}-${pad(p.hour)}${pad(p.minute)}${pad(p.second)}`;
   return { filename: `${name}-${stamp}.csv`, data: Buffer.from(csv, "utf8"), mimeType: "text/csv", caption };
+}
+
+/**
+ * Hands an export to the person who asked: in their direct chat, never into a group (names, comments and
+ * the register are for the person entitled to them, not for everyone in the group).
+ */
+export async function handOver(app: App, ctx: Context, file: OutboundFile): Promise<void> {
+  if (ctx.chat.kind !== "group") return void (await ctx.reply(file));
+  await app.bot.sendFileDirect(ctx.user, file);
+  await ctx.answer(ctx.t("export.sentPrivately"));
 }

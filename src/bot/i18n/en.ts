@@ -365,6 +365,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   "export.usage": "/export NUMBER, e.g. /export 12",
   "export.onlyAuthor": "Only the author or an admin can export the receipts.",
   "export.file": "Receipts of {serial} (#{id}): {rows} {rows:row|rows} (CSV, opens in Excel/WPS)",
+  "export.sentPrivately": "The export has been sent to you in a direct message (it holds names and comments, so not to the group).",
   "file.tooLarge": "The file is {size} MB, over the {limit} MB this chat app accepts, so it was not sent. Narrow it down (for example by dates) and export again.",
   "file.noUploadScope": "Relay may not send files here yet: an admin needs to add the files:write scope under OAuth & Permissions in the Slack app and reinstall it.",
   "export.col.name": "Name",

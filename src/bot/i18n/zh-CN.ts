@@ -363,6 +363,7 @@ export const zhCN = {
   "export.usage": "导出 编号，例如：导出 12",
   "export.onlyAuthor": "只有发文人或管理员可以导出回执。",
   "export.file": "{serial}（#{id}）回执表，共 {rows} 行（CSV 文件，可用 Excel/WPS 打开）",
+  "export.sentPrivately": "导出文件已私聊发给你（回执含姓名和说明，不发到群里）。",
   "file.tooLarge": "文件有 {size} MB，超过了这里 {limit} MB 的上限，发不出去。请缩小范围（例如按日期）后再导出。",
   "file.noUploadScope": "Relay 还不能在这里发送文件：请管理员在 Slack 应用的 OAuth & Permissions 里加上 files:write 权限，并重新安装应用。",
   "export.col.name": "姓名",

@@ -7,7 +7,7 @@ import type { Member } from "../../bot/member.ts";
 import { formatClock, isoDate, zonedParts } from "../../bot/time-zone.ts";
 import { audit } from "../../db/audit.ts";
 import type { Circular, DeliveryState } from "../../generated/prisma/client.ts";
-import { csvExport, csvFile } from "../csv-export.ts";
+import { csvExport, csvFile, handOver } from "../csv-export.ts";
 import { usage } from "../org/org-commands.ts";
 import { RESPONSES, responseLabel, serialLabel } from "./circular-text.ts";
 
@@ -105,7 +105,7 @@ export function registerCircularExport(app: App): void {
       await audit(app.prisma, {
         actorId: ctx.member!.id, action: "circular.export", entity: "Circular", entityId: id, data: { rows, file: file.filename },
       });
-      await ctx.reply(file);
+      await handOver(app, ctx, file);
     },
   });
 }

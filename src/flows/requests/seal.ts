@@ -10,7 +10,7 @@ import { parseWhen } from "../../bot/time-parse.ts";
 import { addDays, compareDates, fromZoned, isoDate, zonedParts, type PlainDate } from "../../bot/time-zone.ts";
 import { audit } from "../../db/audit.ts";
 import type { Person, Prisma, Request, RequestStep, SealEntry } from "../../generated/prisma/client.ts";
-import { csvExport, csvFile } from "../csv-export.ts";
+import { csvExport, csvFile, handOver } from "../csv-export.ts";
 import { usage } from "../org/org-commands.ts";
 import { sendToPerson } from "../org/messenger.ts";
 import { fileRequest, onApproved, type RequestWithSteps } from "./approval.ts";
@@ -386,7 +386,7 @@ export function registerSeal(app: App): void {
         actorId: ctx.member!.id, action: "seal.export", entity: "SealEntry",
         data: { rows: entries.length, from: range.from ? isoDate(range.from) : null, to: range.to ? isoDate(range.to) : null, file: file.filename },
       });
-      await ctx.reply(file);
+      await handOver(app, ctx, file);
     },
   });
 }

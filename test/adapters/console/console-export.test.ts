@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { runRelay } from "../../support/cli.ts";
+import { ConsoleSession } from "../../support/cli.ts";
 import { readCsv } from "../../support/csv.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../../support/redis.ts";
 
@@ -26,9 +26,30 @@ describe("exports on the console", () => {
   });
 
   it("saves /export and /seal_export under RELAY_DATA_DIR/exports and prints where, never overwriting", { timeout: 120_000 }, async () => {
-    const input = ["/setup 王主任 城关镇", "/notice 周五大会 发给 城关镇 截止 周五17:00", "1", "回复 1 收到", "/export 1", "/export 1", "/seal_export", ""].join("\n");
-    const { code, stdout, stderr } = await runRelay(["start"], env, input);
-    expect(code, stderr).toBe(0);
+    const s = new ConsoleSession(env);
+    try {
+      s.type("/setup 王主任 城关镇");
+      await s.waitFor(/你是第一位管理员/, 90_000); // a cold start
+      s.type("/invite 李明 成员 城关镇");
+      const [, code] = await s.waitFor(/生成邀请码：([A-Z0-9]{4}-[A-Z0-9]{4})/);
+      s.type("/as 李明");
+      s.type(`/join ${code}`);
+      await s.waitFor(/欢迎，李明/);
+      s.type("/as 王主任");
+      s.type("/notice 周五大会 发给 李明 截止 周五17:00");
+      const [, publish] = await s.waitFor(/\[(\d+)\] ✓ 发布/);
+      s.type(publish!);
+      await s.waitFor(/已发布 通知/);
+      s.type("/as 李明");
+      s.type("回复 1 收到");
+      await s.waitFor(/已记录：收到/);
+      s.type("/as 王主任");
+      for (const line of ["/export 1", "/export 1", "/seal_export"]) s.type(line);
+      await s.waitFor(/(📎 \S+[\s\S]*){3}/);
+    } finally {
+      await s.end();
+    }
+    const { stdout } = s;
     const saved = [...stdout.matchAll(/^\s*📎 (\S+)$/gm)].map((m) => m[1]!);
     expect(saved).toHaveLength(3);
     const exportsDir = join(dataDir, "exports");
@@ -40,7 +61,7 @@ describe("exports on the console", () => {
     const receipts = readCsv(readFileSync(saved[1]!));
     expect(receipts.bom).toBe(true);
     expect(receipts.rows[0]).toEqual(["姓名", "单位", "回复", "说明", "委派给", "回复时间", "送达情况", "催办次数"]);
-    expect(receipts.rows[1]!.slice(0, 3)).toEqual(["王主任", "城关镇", "收到"]);
+    expect(receipts.rows[1]!.slice(0, 3)).toEqual(["李明", "城关镇", "收到"]);
     expect(readFileSync(saved[0]!).equals(readFileSync(saved[1]!))).toBe(true);
     expect(readCsv(readFileSync(saved[2]!)).rows).toEqual([["编号", "日期", "印章", "文件", "份数", "用途", "申请人", "批准人"]]);
     expect(stdout).not.toContain("姓名,单位"); // the table is in the file, not on the screen

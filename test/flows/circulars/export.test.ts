@@ -143,6 +143,15 @@ describe("/export", () => {
     expect(existsSync(join(dataDir, "exports"))).toBe(false);
   });
 
+  it("asked for in a group, hands the file over in a direct chat, never into the group", async () => {
+    const group = "export-group";
+    const before = chat().files("zhao").length;
+    expect(await chat().say("zhao", "导出 1", undefined, group)).toEqual(["导出文件已私聊发给你（回执含姓名和说明，不发到群里）。"]);
+    expect(chat().files(group)).toEqual([]);
+    expect(chat().files("zhao")).toHaveLength(before + 1);
+    expect(lastFile("zhao").rows[0]).toEqual(header);
+  });
+
   it("refuses anyone but the author or an admin, saying who may; an admin may", async () => {
     const files = chat().files().length;
     expect(await chat().say("jia", "/export 1")).toEqual(["只有发文人或管理员可以导出回执。"]);
@@ -196,6 +205,7 @@ describe("/export", () => {
     const events = await prisma().auditEvent.findMany({ where: { action: "circular.export" }, orderBy: { id: "asc" }, include: { actor: true } });
     expect(events.map((e) => [e.actor?.name, e.entity, e.entityId])).toEqual([
       ["赵秘书", "Circular", "1"],
+      ["赵秘书", "Circular", "1"], // asked for in a group
       ["王主任", "Circular", "1"],
       ["王主任", "Circular", "1"],
       ["赵秘书", "Circular", "2"],
@@ -203,6 +213,6 @@ describe("/export", () => {
       ["王主任", "Circular", "1"],
     ]);
     expect(events[0]!.data).toEqual({ rows: 5, file: "circular-1-20261125-100600.csv" });
-    expect(events[3]!.data).toEqual({ rows: 6, file: "circular-2-20261125-100600.csv" });
+    expect(events[4]!.data).toEqual({ rows: 6, file: "circular-2-20261125-100600.csv" });
   });
 });
