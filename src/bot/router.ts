@@ -295,9 +295,9 @@ function suggestionOf(ctx: Context, spec: CommandSpec): string {
   return ctx.locale === "en" ? slash(ctx.chat.platform, spec.name) : commandTitle(ctx, spec);
 }
 
-/** "管理员或秘书", "管理员、领导或秘书", "an admin, a leader, or a secretary". */
+/** "管理员或秘书", "an admin or a secretary". */
 export function rolesText(ctx: Context, roles: readonly Role[]): string {
-  return new Intl.ListFormat(ctx.locale, { type: "disjunction" }).format(roles.map((r) => ctx.t(`role.${r}` as MessageKey)));
+  return roles.map((r) => ctx.t(`role.${r}` as MessageKey)).join(ctx.t("list.or"));
 }
 
 /** "没有这个命令：halp。你是不是想用 帮助 (/help)？" */

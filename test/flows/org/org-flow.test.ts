@@ -116,8 +116,8 @@ describe.each(["postgres", "pglite"] as const)("org flow on %s", (kind) => {
   it("explains with /help CMD a command this person may not use, and says who may", async () => {
     const notice = (await say("li", "帮助 通知"))[0]!;
     expect(notice).toContain("通知 (/notice) — 发通知，收集回执");
-    expect(notice.split("\n").at(-1)).toBe("只有管理员、领导或秘书可以使用这个命令。");
-    expect((await say("li", "/help status"))[0]!.split("\n").at(-1)).toBe("只有管理员、领导或秘书可以使用这个命令。");
+    expect(notice.split("\n").at(-1)).toBe("只有管理员或领导或秘书可以使用这个命令。");
+    expect((await say("li", "/help status"))[0]!.split("\n").at(-1)).toBe("只有管理员或领导或秘书可以使用这个命令。");
     expect((await say("li", "/help approvers", "en"))[0]!.split("\n").at(-1)).toBe("只有管理员可以使用这个命令。"); // li chose Chinese
     expect((await say("nobody", "/help remind"))[0]!.split("\n").at(-1)).toBe("加入名册后才能使用：请向办公室索取邀请码，然后发送：加入 邀请码");
     expect((await say("li", "/help 提箱"))[0]).toBe("没有这个命令：提箱。你是不是想用 提醒 (/remind)？");
