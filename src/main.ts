@@ -111,7 +111,7 @@ async function runImport(config: Config, file: string): Promise<number> {
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrate(db.sql);
-    const result = await importRoster(db.prisma, file);
+    const result = await importRoster(db.prisma, file, { locale: config.locale });
     process.stdout.write(result.report + "\n");
     return result.ok ? 0 : 1;
   } finally {

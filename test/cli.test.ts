@@ -1,5 +1,5 @@
 // The `relay` command line as users run it: when, help, health, and a clean stop on SIGTERM.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -40,6 +40,49 @@ describe("relay help and unknown commands", () => {
     const { code, stderr } = await runRelay(["frob"], {});
     expect(code).toBe(2);
     expect(stderr).toContain('relay: unknown command "frob"');
+  });
+});
+
+describe("relay import, then relay start", () => {
+  const dir = mkdtempSync(join(tmpdir(), "relay-cli-import-"));
+  const prefix = uniquePrefix("cli-import");
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await flushPrefix(prefix);
+  });
+
+  it("imports the example, says how the first admin is made, and /setup in the console does it", { timeout: 180_000 }, async () => {
+    const env = { RELAY_DATA_DIR: dir, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, RELAY_CONSOLE_USER: "root" };
+    const imported = await runRelay(["import", "docs/roster-example.csv"], env);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout.trim().split("\n")).toEqual([
+      "导入完成：新建 5 个单位，新增 8 人，更新 0 人。",
+      "下一步：名册中还没有管理员。启动 Relay（relay start）后，在与 Relay 的私聊中发送：/setup 姓名 [单位]，成为第一位管理员；名册中已有的人会关联到自己的记录，例如：/setup 陈建国 青石镇",
+    ]);
+
+    const started = await runRelay(["start"], env, "/setup 陈建国 青石镇\n/whoami\n/people 综治办\n");
+    expect(started.code).toBe(0);
+    expect(started.stdout).toContain("初始化完成：你的账号已关联到名册中的 陈建国（#1，青石镇），你是第一位管理员。");
+    expect(started.stdout).toContain("角色：管理员");
+    expect(started.stdout).toContain("账号：telegram:5011000001，console:root");
+    expect(started.stdout).toContain("· 孙强 #5 — 成员，上级 赵敏");
+    expect(started.stdout).not.toContain("已完成初始化");
+
+    // The same file again would make him 领导 again and leave nobody to act as admin: refused, saying why.
+    const again = await runRelay(["import", "docs/roster-example.csv"], env);
+    expect(again.code).toBe(1);
+    expect(again.stdout.trim().split("\n")).toEqual([
+      "未导入任何数据，请改正以下 1 处错误后重试：",
+      "第 2 行：陈建国 是本单位能操作的管理员；导入会把其角色改为“领导”，本单位将没有管理员。请把这一行的角色改为“管理员”或留空",
+    ]);
+    const fixed = join(dir, "roster-fixed.csv");
+    writeFileSync(fixed, readFileSync("docs/roster-example.csv", "utf8").replace("陈建国,青石镇,,领导", "陈建国,青石镇,,管理员"));
+    const third = await runRelay(["import", fixed], { ...env, RELAY_LOCALE: "en" });
+    expect(third.code).toBe(0);
+    expect(third.stdout.trim().split("\n").slice(1)).toEqual([
+      "The admin 陈建国 already has a chat account and can use Relay in chat now.",
+      "3 people on the roster have no chat account yet: an admin or secretary gives each an invite code with /invite NAME; joining links them to their entry.",
+    ]);
   });
 });
 

@@ -7,6 +7,8 @@ import { t } from "./i18n/index.ts";
 import type { ChatRef, Handled, Inbound, MessageRef, Outbound, OutboundFile, UserRef } from "./message.ts";
 import type { Role } from "./roles.ts";
 import type { Member } from "./member.ts";
+import { slash } from "./command-syntax.ts";
+import { nearestName } from "./nearest-name.ts";
 
 /** Who may use a command: anyone (even people not on the roster), anyone on the roster, or some roles. */
 export type Audience = "anyone" | "roster" | readonly Role[];
@@ -48,6 +50,13 @@ export interface CommandSpec {
   summary: MessageKey;
   /** Shown when the arguments are wrong. */
   usage: MessageKey;
+  /**
+   * The roles the command is of any use to, when narrower than `audience` because the check is per record
+   * inside (/status: authors, leaders, admins): /help lists it only for them and says so to others.
+   */
+  usefulTo?: readonly Role[];
+  /** Not listed in /help nor offered for a typo: /start, which Telegram sends by itself. */
+  hidden?: boolean;
   run(ctx: CommandContext): Promise<void>;
 }
 
@@ -76,6 +85,12 @@ export interface RouterDeps {
   localeOf(member: Member | null, inbound: Inbound): Locale;
   reply(chat: ChatRef, message: Outbound | OutboundFile): Promise<MessageRef | undefined>;
 }
+
+/**
+ * Everyday first words a slip away from a command word (请问 ~ 请假, 提交 ~ 提醒, but ~ out): a sentence
+ * starting with one is conversation, not a mistyped command, so it gets no "did you mean".
+ */
+const EVERYDAY_WORDS = new Set(["请问", "请示", "请求", "请教", "提交", "提问", "提出", "通过", "确定", "but", "our", "act", "can", "sea", "deal", "real", "like", "just"]);
 
 /** A user-typed command name: case-insensitive for Latin names. */
 function key(name: string): string {
@@ -168,16 +183,32 @@ export class Router {
     }
     if (!parsed) {
       // Groups are conversations between people: only speak there when spoken to.
-      if (toBot) await ctx.reply(ctx.member ? ctx.t("router.notUnderstood") : ctx.t("org.notOnRoster"));
+      if (!toBot) return;
+      // A first word a slip away from a command ("提箱 明天 交材料", "加人 K7QM-3XPA") was meant as one.
+      const first = inbound.kind === "text" ? /^\s*(\S+)(?:\s|$)/.exec(inbound.text)?.[1] : undefined;
+      const word = first && !EVERYDAY_WORDS.has(first.toLowerCase()) ? first : undefined;
+      const near = word ? this.nearestCommand(word) : undefined;
+      // Said in words, it may not have been meant as a command: "didn't understand", with the hint.
+      if (near) return void (await ctx.reply(ctx.t("router.notUnderstoodDidYouMean", { suggestion: suggestionOf(ctx, near) })));
+      await ctx.reply(ctx.member ? ctx.t("router.notUnderstood") : ctx.t("org.notOnRoster"));
       return;
     }
     const spec = this.findCommand(parsed.name);
     if (!spec) {
-      await ctx.reply(ctx.t("router.unknownCommand", { name: parsed.name }));
+      const near = this.nearestCommand(parsed.name);
+      await ctx.reply(near ? didYouMean(ctx, parsed.name, near) : ctx.t("router.unknownCommand", { name: parsed.name }));
       return;
     }
     if (!(await this.allowed(ctx, spec.audience))) return;
     await spec.run({ ...ctx, command: spec, args: parsed.args.trim() });
+  }
+
+  /** The command whose name or alias `typed` is a slip away from, if any. */
+  nearestCommand(typed: string): CommandSpec | undefined {
+    // Registration order, names before aliases: ties go to the command registered first.
+    const names = this.ordered.flatMap((spec) => (spec.hidden ? [] : [spec.name, ...spec.aliases]));
+    const name = nearestName(typed.replace(/@\S+$/, ""), names);
+    return name === undefined ? undefined : this.findCommand(name);
   }
 
   private async runAction(ctx: Context, inbound: Extract<Inbound, { kind: "action" }>): Promise<void> {
@@ -225,8 +256,7 @@ export class Router {
       return false;
     }
     if (audience === "roster" || audience.includes(ctx.member.role)) return true;
-    const who = audience.map((r) => ctx.t(`role.${r}` as MessageKey)).join(ctx.t("list.or"));
-    await ctx.answer(ctx.t("router.forbidden", { who }));
+    await ctx.answer(ctx.t("router.forbidden", { who: rolesText(ctx, audience) }));
     return false;
   }
 
@@ -251,6 +281,29 @@ export class Router {
   private async safeAnswer(ctx: Context, text: string): Promise<void> {
     await ctx.answer(text).catch((error: unknown) => this.deps.log.error({ err: error }, "could not send the error reply"));
   }
+}
+
+/** "提醒 (/remind)" for Chinese readers, "/remind (提醒)" for English ones; on Slack "/relay remind". */
+export function commandTitle(ctx: Context, spec: CommandSpec): string {
+  const typed = slash(ctx.chat.platform, spec.name);
+  const zh = spec.aliases.find((a) => /[\u4e00-\u9fff]/.test(a));
+  if (!zh) return typed;
+  return ctx.locale === "en" ? `${typed} (${zh})` : `${zh} (${typed})`;
+}
+
+/** English readers get the command as typed; Chinese readers its Chinese name with the slash form beside it. */
+function suggestionOf(ctx: Context, spec: CommandSpec): string {
+  return ctx.locale === "en" ? slash(ctx.chat.platform, spec.name) : commandTitle(ctx, spec);
+}
+
+/** "管理员或秘书", "an admin or a secretary". */
+export function rolesText(ctx: Context, roles: readonly Role[]): string {
+  return roles.map((r) => ctx.t(`role.${r}` as MessageKey)).join(ctx.t("list.or"));
+}
+
+/** "没有这个命令：halp。你是不是想用 帮助 (/help)？" */
+export function didYouMean(ctx: Context, typed: string, spec: CommandSpec): string {
+  return ctx.t("router.didYouMean", { name: typed, suggestion: suggestionOf(ctx, spec) });
 }
 
 function describe(inbound: Inbound): string {

@@ -103,6 +103,35 @@ describe("router", () => {
     expect(await admin.chat.say("wang", "/boss")).toEqual(["yes boss"]);
   });
 
+  it("suggests the nearest command for a mistyped one, in either language, and nothing when none is near", async () => {
+    const { bot, chat } = await botWith();
+    bot.router.command({
+      name: "secret", aliases: ["秘密"], audience: "anyone", summary: "help.summary", usage: "help.usage", hidden: true,
+      run: async (ctx) => void (await ctx.reply("psst")),
+    });
+    expect(await chat.say("wang", "/ecoh hi")).toEqual(["没有这个命令：ecoh。你是不是想用 回声 (/echo)？"]); // letters swapped
+    expect(await chat.say("wang", "/回生 你好")).toEqual(["没有这个命令：回生。你是不是想用 回声 (/echo)？"]);
+    expect(await chat.say("wang", "/echolsit")).toEqual(["没有这个命令：echolsit。你是不是想用 回声列表 (/echolist)？"]);
+    expect(await chat.say("wang", "/ecoh", "en")).toEqual(['There is no command "ecoh". Did you mean /echo?']);
+    expect(await chat.say("wang", "/frobnicate")).toEqual(["没有“frobnicate”这个命令。发送“帮助”或 /help 查看可用命令。"]);
+    expect(await chat.say("wang", "/secrt")).toEqual(["没有“secrt”这个命令。发送“帮助”或 /help 查看可用命令。"]); // hidden: never offered
+    expect(await chat.say("stranger", "/ecoh")).toEqual(["没有这个命令：ecoh。你是不是想用 回声 (/echo)？"]);
+  });
+
+  it("offers the nearest command for text that looks like a mistyped one, not for every sentence", async () => {
+    const { bot, chat } = await botWith();
+    const notUnderstood = "没听懂这句话。发送“帮助”或 /help 查看可用命令。";
+    expect(await chat.say("wang", "回生 你好")).toEqual(["没听懂这句话。你是不是想用 回声 (/echo)？"]);
+    expect(await chat.say("wang", "ecoh hi", "en")).toEqual(["I did not understand that. Did you mean /echo?"]);
+    expect(await chat.say("wang", "老版")).toEqual(["没听懂这句话。你是不是想用 老板 (/boss)？"]);
+    expect(await chat.say("wang", "今天天气不错")).toEqual([notUnderstood]);
+    expect(await chat.say("wang", "echoes")).toEqual([notUnderstood]); // two letters off a short name: another word
+    expect(await chat.say("stranger", "你好")).toEqual(["你还不在本单位名册中。请向办公室索取邀请码，然后发送：加入 邀请码"]);
+    // Between colleagues in a group, nothing at all.
+    await bot.handle({ kind: "text", text: "回生 大家好", user: { platform: "console", id: "wang" }, chat: { platform: "console", id: "g3", kind: "group" } });
+    expect(chat.inbox("g3")).toEqual([]);
+  });
+
   it("turns a UserError into its message, not an apology", async () => {
     const { chat, logged } = await botWith();
     expect(await chat.say("wang", "/nope")).toEqual(["没有名为“X”的单位。现有单位：A、B"]);

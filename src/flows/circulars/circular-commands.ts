@@ -232,6 +232,7 @@ export function registerCirculars(app: App): void {
     name: "status",
     aliases: ["状态", "回执情况", "进度", "谁没回复", "查看回执", "查看通知"],
     audience: "roster",
+    usefulTo: PUBLISHERS, // authors, leaders and admins: the check is per circular
     summary: "circular.status.summary",
     usage: "circular.status.usage",
     async run(ctx) {

@@ -94,6 +94,7 @@ export function registerCircularExport(app: App): void {
     name: "export",
     aliases: ["导出", "导出回执"],
     audience: "roster", // the author check is per circular, so the refusal can say who may
+    usefulTo: ["admin", "leader", "secretary"], // those who author circulars
     summary: "export.summary",
     usage: "export.usage",
     async run(ctx) {

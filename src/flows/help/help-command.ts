@@ -1,8 +1,9 @@
-// /help (帮助): what this person may do, in their language; "/help remind" explains one command.
+// /help (帮助): what this person may do, in their language; "/help remind" explains one command, and says
+// who may use it when this person may not.
 import type { App } from "../../app.ts";
-import { forPlatform, slash } from "../../bot/command-syntax.ts";
-import type { Context } from "../../bot/router.ts";
-import type { CommandSpec } from "../../bot/router.ts";
+import { forPlatform } from "../../bot/command-syntax.ts";
+import { commandTitle, didYouMean, rolesText, type CommandSpec, type Context } from "../../bot/router.ts";
+import { setupOpen } from "../org/org-service.ts";
 
 export function registerHelp(app: App): void {
   const { router } = app.bot;
@@ -13,32 +14,37 @@ export function registerHelp(app: App): void {
     summary: "help.summary",
     usage: "help.usage",
     async run(ctx) {
+      const open = await setupOpen(app.prisma);
       if (ctx.args) {
-        const spec = router.findCommand(ctx.args.split(/\s+/)[0]!);
-        if (!spec) return void (await ctx.reply(ctx.t("router.unknownCommand", { name: ctx.args })));
-        return void (await ctx.reply(`${title(ctx, spec)} — ${ctx.t(spec.summary)}\n${forPlatform(ctx.t(spec.usage), ctx.chat.platform)}`));
+        const typed = ctx.args.split(/\s+/)[0]!;
+        const spec = router.findCommand(typed);
+        if (!spec) {
+          const near = router.nearestCommand(typed);
+          return void (await ctx.reply(near ? didYouMean(ctx, typed, near) : ctx.t("router.unknownCommand", { name: typed })));
+        }
+        const lines = [`${commandTitle(ctx, spec)} — ${ctx.t(spec.summary)}`, forPlatform(ctx.t(spec.usage), ctx.chat.platform)];
+        const refusal = whyNot(ctx, spec, open);
+        if (refusal) lines.push(refusal);
+        return void (await ctx.reply(lines.join("\n")));
       }
-      const mine = router.list().filter((spec) => mayUse(ctx, spec));
+      const mine = router.list().filter((spec) => !spec.hidden && whyNot(ctx, spec, open) === undefined);
       const heading = ctx.member ? ctx.t("help.heading", { role: ctx.t(`role.${ctx.member.role}`) }) : ctx.t("help.guestHeading");
-      const lines = mine.map((spec) => `${title(ctx, spec)} — ${ctx.t(spec.summary)}`);
-      await ctx.reply([heading, ...lines, "", ctx.t(ctx.chat.platform === "slack" ? "help.footerSlack" : "help.footer")].join("\n"));
+      const lines = mine.map((spec) => `${commandTitle(ctx, spec)} — ${ctx.t(spec.summary)}`);
+      const footer = [ctx.t(ctx.chat.platform === "slack" ? "help.footerSlack" : "help.footer")];
+      if (!ctx.member) footer.unshift(ctx.t(open ? "help.guestSetup" : "help.guestJoin"));
+      await ctx.reply([heading, ...lines, "", ...footer].join("\n"));
     },
   });
 }
 
-/**
- * "提醒 (/remind)" for Chinese readers, "/remind (提醒)" for English ones. On Slack a command is typed as
- * "/relay remind": Slack keeps "/remind", "/leave" and others for itself.
- */
-function title(ctx: Context, spec: CommandSpec): string {
-  const typed = slash(ctx.chat.platform, spec.name);
-  const zh = spec.aliases.find((a) => /[\u4e00-\u9fff]/.test(a));
-  if (!zh) return typed;
-  return ctx.locale === "en" ? `${typed} (${zh})` : `${zh} (${typed})`;
-}
-
-function mayUse(ctx: Context, spec: CommandSpec): boolean {
-  if (spec.audience === "anyone") return !ctx.member || !["setup", "join"].includes(spec.name);
-  if (!ctx.member) return false;
-  return spec.audience === "roster" || spec.audience.includes(ctx.member.role);
+/** Why this person cannot use `spec` now, in words; undefined when they can. `open`: /setup is still open. */
+function whyNot(ctx: Context, spec: CommandSpec, open: boolean): string | undefined {
+  // Joining is for people not on the roster; setting up only while no admin can act, for anyone.
+  if (spec.name === "join" || spec.name === "start") return ctx.member ? ctx.t("org.alreadyJoined") : undefined;
+  if (spec.name === "setup") return open ? undefined : ctx.t("help.setupClosed");
+  if (spec.audience === "anyone") return undefined;
+  if (!ctx.member) return ctx.t("help.rosterOnly");
+  const roles = spec.audience === "roster" ? spec.usefulTo : spec.audience.filter((r) => !spec.usefulTo || spec.usefulTo.includes(r));
+  if (!roles || roles.includes(ctx.member.role)) return undefined;
+  return ctx.t("help.onlyFor", { who: rolesText(ctx, roles) });
 }

@@ -34,3 +34,10 @@ export async function sendToPerson(
     throw error;
   }
 }
+
+/** Sends to one particular account of a person (say, the one someone else just claimed); null when its platform is not running. */
+export async function sendToIdentity(app: App, identityId: number, message: Outbound): Promise<MessageRef | null> {
+  const identity = await app.prisma.identity.findUnique({ where: { id: identityId } });
+  if (!identity || !app.bot.has(identity.platform as Platform)) return null;
+  return app.bot.sendDirect({ platform: identity.platform as Platform, id: identity.externalId, name: identity.displayName ?? undefined }, message);
+}

@@ -7,8 +7,8 @@ import { t, toLocale, type MessageKey } from "../../bot/i18n/index.ts";
 import { formatLocal } from "../../bot/time-parse.ts";
 import { officeStaff, parseRole, type Role } from "../../bot/roles.ts";
 import { unitByName, unitSubtreeIds } from "./directory.ts";
-import { sendToPerson } from "./messenger.ts";
-import { addUnit, createInvite, createLinkCode, join, setLocale, setup } from "./org-service.ts";
+import { sendToIdentity, sendToPerson } from "./messenger.ts";
+import { addUnit, createInvite, createLinkCode, join, setLocale, setup, type SetupDone } from "./org-service.ts";
 
 export function registerOrg(app: App): void {
   const { router } = app.bot;
@@ -20,10 +20,16 @@ export function registerOrg(app: App): void {
     summary: "org.setup.summary",
     usage: "org.setup.usage",
     async run(ctx) {
-      if (ctx.member) return void (await ctx.reply(ctx.t("org.setupDone")));
-      const [name = ctx.user.name ?? ctx.user.id, ...office] = words(ctx.args);
-      const person = await setup(app, ctx.user, name, office.join(" ") || undefined, toLocale(ctx.inbound.locale));
-      await ctx.reply(ctx.t("org.setupDoneFirst", { name: person.name }));
+      const [name, ...office] = words(ctx.args);
+      const done = await setup(app, ctx.user, { member: ctx.member, name, officeName: office.join(" ") || undefined, locale: toLocale(ctx.inbound.locale) });
+      const { person } = done;
+      const lines = done.linked
+        ? [ctx.t("org.setupLinked", { name: person.name, id: person.id, unit: done.unit?.name ?? ctx.t("org.noUnit") })]
+        : [ctx.t("org.setupDoneFirst", { name: person.name })];
+      if (done.previousRole) lines.push(ctx.t("org.setupRoleChanged", { from: roleName(ctx, done.previousRole) }));
+      if (done.withoutAccount > 0) lines.push(ctx.t("org.setupNextImported", { count: done.withoutAccount, example: await unlinkedExample(app) }));
+      await ctx.reply(lines.join("\n"));
+      await tellOfSetup(app, ctx, done);
     },
   });
 
@@ -36,7 +42,7 @@ export function registerOrg(app: App): void {
     async run(ctx) {
       const req = parseInvite(ctx.args);
       if (!req) return usage(ctx);
-      const { invite, existing, unit, unitCreated, supervisor } = await createInvite(app, ctx.member!, req);
+      const { invite, existing, unit, unitCreated, supervisor, supervisorPending } = await createInvite(app, ctx.member!, req);
       const lines = [
         ctx.t("org.inviteCreated", {
           name: invite.name,
@@ -47,7 +53,7 @@ export function registerOrg(app: App): void {
         }),
       ];
       if (existing) lines.push(ctx.t("org.inviteExisting", { name: existing.name, id: existing.id }));
-      if (supervisor) lines.push(ctx.t("org.inviteSupervisor", { supervisor: supervisor.name }));
+      if (supervisor) lines.push(ctx.t(supervisorPending ? "org.inviteSupervisorPending" : "org.inviteSupervisor", { supervisor: supervisor.name }));
       if (unitCreated) lines.push(ctx.t("org.unitCreated", { name: unit!.name }));
       lines.push(ctx.t("org.inviteHowTo", { code: displayInviteCode(invite.code), raw: invite.code }));
       await ctx.reply(lines.join("\n"));
@@ -80,6 +86,7 @@ export function registerOrg(app: App): void {
     name: "start",
     aliases: ["开始"],
     audience: "anyone",
+    hidden: true, // Telegram sends it by itself (its Start button, deep links); /help and typos need not offer it
     summary: "org.start.summary",
     usage: "org.start.usage",
     async run(ctx) {
@@ -186,6 +193,31 @@ export function registerOrg(app: App): void {
       await ctx.reply(t(locale, "lang.set")); // answered in the new language
     },
   });
+}
+
+/** Someone on the roster without a chat account, for the example in the next-step hint. */
+async function unlinkedExample(app: App): Promise<string> {
+  const p = await app.prisma.person.findFirst({ where: { active: true, identities: { none: {} } }, orderBy: { id: "asc" } });
+  return p?.name ?? "";
+}
+
+/**
+ * Tells the office's leaders and secretaries who the admin now is, and the entry's earlier accounts that
+ * another account claimed it: /setup needs no code, so whoever could be impersonated hears of it.
+ */
+async function tellOfSetup(app: App, ctx: CommandContext, done: SetupDone): Promise<void> {
+  const account = `${ctx.user.platform}:${ctx.user.name ?? ctx.user.id}`;
+  const people = await app.prisma.person.findMany({ where: { id: { in: [done.person.id, ...done.toTell.map((p) => p.id)] } } });
+  const localeOf = (id: number) => toLocale(people.find((p) => p.id === id)?.locale) ?? app.config.locale;
+  const sends = [
+    ...done.otherIdentityIds.map((identityId) =>
+      sendToIdentity(app, identityId, { text: t(localeOf(done.person.id), "org.setupLinkedNotice", { name: done.person.name, account }) }),
+    ),
+    ...done.toTell.map((p) => sendToPerson(app, p.id, { text: t(localeOf(p.id), "org.setupNotice", { name: done.person.name }) })),
+  ];
+  for (const result of await Promise.allSettled(sends)) {
+    if (result.status === "rejected") app.log.warn({ err: result.reason, person: done.person.id }, "could not tell of the setup");
+  }
 }
 
 /** Replies with the command's usage line (or `key`'s, where the text was not a command). */

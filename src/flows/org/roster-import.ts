@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { toLocale, type Locale } from "../../bot/i18n/index.ts";
+import { nearestName } from "../../bot/nearest-name.ts";
 import { parseRole, type Role } from "../../bot/roles.ts";
 import { audit, type Tx } from "../../db/audit.ts";
 import type { PrismaClient } from "../../db/database.ts";
@@ -43,6 +44,8 @@ export interface RosterError {
 export interface ParsedRoster {
   rows: RosterRow[];
   errors: RosterError[];
+  /** Worth a look but not wrong (two people of one name in different units): reported, imported anyway. */
+  warnings: RosterError[];
 }
 
 const zhErrors = {
@@ -67,6 +70,11 @@ const zhErrors = {
   parentConflict: "单位“{unit}”的上级单位写作“{parent}”，与第 {other} 行的“{otherParent}”不一致",
   parentCycle: "上级单位形成循环：{path}",
   unitWouldMove: "单位“{unit}”已存在，且不在“{parent}”之下；导入不会移动已有单位，请删去或改正上级单位",
+  lastAdmin: "{name} 是本单位能操作的管理员；导入会把其角色改为“{newRole}”，本单位将没有管理员。请把这一行的角色改为“管理员”或留空",
+  parentTypo: "上级单位“{parent}”在本文件和名册中都没有，是不是“{near}”？若确是另一个新单位，请先在聊天中用“单位 添加 {parent}”建立，再导入",
+  duplicatePerson: "与第 {other} 行同名同单位（{name}，{unit}），无法区分：若是同一人，请删去一行；若确是两人，请为两人都填上 telegram 或 slack 号",
+  namesake: "与第 {other} 行的 {name}（{otherUnit}）同名，本行在 {unit}：将作为两人导入；作为上级时无法区分，在聊天中请用编号指定（“人员”可查看编号）",
+  namesakeOnRoster: "名册中已有同名的 {name}（{unit}，#{person}），将另建一人；若是同一人调动了单位，请在这一行填上其 telegram 或 slack 号，导入会按账号找到并更新",
 };
 
 const enErrors: Record<RosterErrorCode, string> = {
@@ -91,6 +99,11 @@ const enErrors: Record<RosterErrorCode, string> = {
   parentConflict: "unit \"{unit}\" has parent \"{parent}\" here but \"{otherParent}\" on line {other}",
   parentCycle: "parent units form a cycle: {path}",
   unitWouldMove: "unit \"{unit}\" already exists and is not under \"{parent}\"; importing does not move existing units, so remove or fix parent_unit",
+  lastAdmin: "{name} is an admin who can act; importing would make them {newRole}, leaving the office without an admin. Make this line's role admin, or leave it blank",
+  parentTypo: "parent unit \"{parent}\" is neither in this file nor on the roster; did you mean \"{near}\"? If it really is another, new unit, add it first in chat with /units add {parent}, then import",
+  duplicatePerson: "same name and unit as line {other} ({name}, {unit}), so the two cannot be told apart: if it is one person, delete a line; if two, give both a telegram or slack id",
+  namesake: "{name} ({unit}) has the same name as line {other} ({otherUnit}); imported as two people. As a supervisor the name is ambiguous; in chat name them by number (/people shows it)",
+  namesakeOnRoster: "{name} is already on the roster in {unit} (#{person}); this adds a second person. If it is the same person moving units, put their telegram or slack id on this line: the import finds them by it and updates them",
 };
 
 const reports = {
@@ -99,13 +112,30 @@ const reports = {
     done: (c: Counts) => `导入完成：新建 ${c.units} 个单位，新增 ${c.created} 人，更新 ${c.updated} 人。`,
     failed: (count: number) => `未导入任何数据，请改正以下 ${count} 处错误后重试：`,
     unreadable: (file: string, why: string) => `无法读取文件 ${file}：${why}`,
+    warnings: "请注意：",
+    noAdmin: (example: string) =>
+      `下一步：名册中还没有管理员。启动 Relay（relay start）后，在与 Relay 的私聊中发送：/setup 姓名 [单位]，成为第一位管理员；名册中已有的人会关联到自己的记录，例如：/setup ${example}`,
+    adminWithoutAccount: (name: string) => `下一步：管理员 ${name} 还没有聊天账号。启动 Relay（relay start）后，请 ${name} 在与 Relay 的私聊中发送：/setup ${name}，把自己的账号关联到名册中的这条记录。`,
+    adminReady: (names: string) => `管理员 ${names} 已有聊天账号，可直接在聊天中使用 Relay。`,
+    withoutAccount: (count: number) => `名册中 ${count} 人还没有聊天账号：管理员或秘书用“邀请 姓名”为他们生成邀请码，加入后关联到原记录。`,
   },
   en: {
     line: (line: number) => `line ${line}: `,
     done: (c: Counts) => `Imported: ${plural(c.units, "unit")} created, ${plural(c.created, "person", "people")} added, ${c.updated} updated.`,
     failed: (count: number) => `Nothing was imported; fix ${count === 1 ? "this problem" : `these ${count} problems`} and try again:`,
     unreadable: (file: string, why: string) => `cannot read ${file}: ${why}`,
+    warnings: "Please note:",
+    noAdmin: (example: string) =>
+      `Next: the roster has no admin yet. Start Relay (relay start) and, in a direct chat with it, send /setup NAME [OFFICE] to become the first admin; someone already on the roster is linked to their entry, e.g. /setup ${example}`,
+    adminWithoutAccount: (name: string) => `Next: the admin ${name} has no chat account yet. Start Relay (relay start); ${name} then sends /setup ${name} in a direct chat with it, which links their account to this roster entry.`,
+    adminReady: (names: string) => `The admin ${names} already has a chat account and can use Relay in chat now.`,
+    withoutAccount: (count: number) => `${plural(count, "person", "people")} on the roster have no chat account yet: an admin or secretary gives each an invite code with /invite NAME; joining links them to their entry.`,
   },
+};
+
+const roleWords: Record<Locale, Record<Role, string>> = {
+  "zh-CN": { admin: "管理员", leader: "领导", secretary: "秘书", member: "成员" },
+  en: { admin: "an admin", leader: "a leader", secretary: "a secretary", member: "a member" },
 };
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -115,7 +145,8 @@ function plural(n: number, one: string, many = `${one}s`): string {
 /** One problem as a line of the report, e.g. "第 4 行：缺少姓名". */
 export function formatRosterError(error: RosterError, locale: Locale): string {
   const template = (locale === "en" ? enErrors : zhErrors)[error.code];
-  const params = error.params ?? {};
+  const params = { ...error.params };
+  if (typeof params.newRole === "string") params.newRole = roleWords[locale][params.newRole as Role];
   return reports[locale].line(error.line) + template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in params ? String(params[key]) : whole));
 }
 
@@ -194,12 +225,13 @@ export function parseRoster(text: string): ParsedRoster {
   const errors: RosterError[] = unclosedQuoteLine ? [{ line: unclosedQuoteLine, code: "unclosedQuote" }] : [];
   // Excel writes an empty spreadsheet row as ",,,,", so a row of blank cells is a blank line too.
   const [header, ...data] = records.filter((r) => r.cells.some((c) => c.trim() !== ""));
-  if (!header) return { rows: [], errors: errors.length ? errors : [{ line: 1, code: "emptyFile" }] };
+  if (!header) return { rows: [], errors: errors.length ? errors : [{ line: 1, code: "emptyFile" }], warnings: [] };
   const columns = readHeader(header, errors);
-  if (!columns) return { rows: [], errors: byLine(errors) };
+  if (!columns) return { rows: [], errors: byLine(errors), warnings: [] };
   const rows = data.flatMap((record) => readRow(record, columns, errors) ?? []);
-  errors.push(...duplicateIds(rows), ...supervisorsInFile(rows), ...unitTreeErrors(rows));
-  return { rows, errors: byLine(errors) };
+  const namesakes = namesakesInFile(rows);
+  errors.push(...duplicateIds(rows), ...namesakes.errors, ...supervisorsInFile(rows), ...unitTreeErrors(rows));
+  return { rows, errors: byLine(errors), warnings: namesakes.warnings };
 }
 
 /** The field of each column (undefined for an unnamed one), or undefined when the header is unusable. */
@@ -276,6 +308,24 @@ function rowsByName(rows: RosterRow[]): Map<string, RosterRow[]> {
   return byName;
 }
 
+/**
+ * Two rows of one name. Offices do have namesakes, so in different units (or told apart by their accounts)
+ * they are two people, with a warning; in one unit with nothing to tell them apart, it is most likely a
+ * line pasted twice, and a later import could not know which is which: an error.
+ */
+function namesakesInFile(rows: RosterRow[]): { errors: RosterError[]; warnings: RosterError[] } {
+  const errors: RosterError[] = [];
+  const warnings: RosterError[] = [];
+  for (const same of rowsByName(rows).values()) {
+    same.forEach((row, i) => {
+      const first = same.slice(0, i).find((earlier) => earlier.unit === row.unit && (platformIds(earlier).length === 0 || platformIds(row).length === 0));
+      if (first) errors.push({ line: row.line, code: "duplicatePerson", params: { other: first.line, name: row.name, unit: row.unit } });
+      else if (i > 0) warnings.push({ line: row.line, code: "namesake", params: { other: same[0]!.line, name: row.name, unit: row.unit, otherUnit: same[0]!.unit } });
+    });
+  }
+  return { errors, warnings };
+}
+
 /** Supervisors named in the file: not oneself, not two people of that name. Others are checked against the roster. */
 function supervisorsInFile(rows: RosterRow[]): RosterError[] {
   const byName = rowsByName(rows);
@@ -348,6 +398,8 @@ interface Snapshot {
   owners: Map<string, Person>;
   /** Active people named in the file, as people or as supervisors, oldest first. */
   namesakes: Map<string, Person[]>;
+  /** Ids of the admins who can act (active, with a chat account). */
+  actingAdmins: Set<number>;
 }
 
 async function loadSnapshot(tx: Tx, rows: RosterRow[]): Promise<Snapshot> {
@@ -362,10 +414,12 @@ async function loadSnapshot(tx: Tx, rows: RosterRow[]): Promise<Snapshot> {
   const people = await tx.person.findMany({ where: { active: true, name: { in: names } }, orderBy: { id: "asc" } });
   const namesakes = new Map<string, Person[]>();
   for (const p of people) namesakes.set(p.name, [...(namesakes.get(p.name) ?? []), p]);
+  const admins = await tx.person.findMany({ where: { role: "admin", active: true, identities: { some: {} } }, select: { id: true } });
   return {
     units: new Map(units.map((u) => [u.name, u])),
     owners: new Map(identities.map((i) => [idKey(i), i.person])),
     namesakes,
+    actingAdmins: new Set(admins.map((a) => a.id)),
   };
 }
 
@@ -381,7 +435,7 @@ interface PersonPlan {
 }
 
 /** Matches rows to roster people and finds what only the database can tell is wrong. */
-function planImport(rows: RosterRow[], snapshot: Snapshot): { people: PersonPlan[]; errors: RosterError[] } {
+function planImport(rows: RosterRow[], snapshot: Snapshot): { people: PersonPlan[]; errors: RosterError[]; warnings: RosterError[] } {
   const errors: RosterError[] = [];
   const people: PersonPlan[] = rows.map((row) => ({
     row,
@@ -393,8 +447,30 @@ function planImport(rows: RosterRow[], snapshot: Snapshot): { people: PersonPlan
   for (const plan of people) plan.person ??= matchByNameAndUnit(plan.row, snapshot, claimed);
   const byName = rowsByName(rows);
   for (const plan of people) plan.supervisor = resolveSupervisor(plan.row, byName, snapshot, errors);
-  errors.push(...unitsThatWouldMove(rows, snapshot));
-  return { people, errors };
+  errors.push(...unitsThatWouldMove(rows, snapshot), ...mistypedParents(rows, snapshot), ...lastAdminsDemoted(people, snapshot));
+  return { people, errors, warnings: namesakesOnRoster(people, snapshot) };
+}
+
+/**
+ * Rows that would take the admin role from every admin who can act, say re-importing the file a leader was
+ * in after they ran /setup: the office would be left without an admin, so the file must say so instead.
+ */
+function lastAdminsDemoted(people: PersonPlan[], snapshot: Snapshot): RosterError[] {
+  const demoted = people.filter((p) => p.person && snapshot.actingAdmins.has(p.person.id) && p.row.role && p.row.role !== "admin");
+  if (demoted.length === 0 || demoted.length < snapshot.actingAdmins.size) return [];
+  return demoted.map(({ row }) => ({ line: row.line, code: "lastAdmin" as const, params: { name: row.name, newRole: row.role! } }));
+}
+
+/** A new person whose name someone on the roster already has (elsewhere): two people now, which may be a move. */
+function namesakesOnRoster(people: PersonPlan[], snapshot: Snapshot): RosterError[] {
+  const taken = new Set(people.flatMap((p) => (p.person ? [p.person.id] : [])));
+  return people.flatMap(({ row, person }): RosterError[] => {
+    if (person) return [];
+    const other = snapshot.namesakes.get(row.name)?.find((p) => !taken.has(p.id));
+    if (!other) return [];
+    const unit = [...snapshot.units.values()].find((u) => u.id === other.unitId)?.name ?? "—";
+    return [{ line: row.line, code: "namesakeOnRoster", params: { name: row.name, unit, person: other.id } }];
+  });
 }
 
 /** The person the row's platform ids are bound to. An id bound to someone of another name is an error, not a rename. */
@@ -442,6 +518,19 @@ function unitsThatWouldMove(rows: RosterRow[], snapshot: Snapshot): RosterError[
     }
   }
   return errors;
+}
+
+/**
+ * A parent unit that no row belongs to and the roster does not have would be created, empty, wherever it
+ * lands (a new top-level unit, in a fresh office); one a slip away from a known unit is a typo ("党证办").
+ */
+function mistypedParents(rows: RosterRow[], snapshot: Snapshot): RosterError[] {
+  const known = [...new Set([...rows.map((r) => r.unit), ...snapshot.units.keys()])];
+  return rows.flatMap((row): RosterError[] => {
+    if (!row.parentUnit || known.includes(row.parentUnit)) return [];
+    const near = nearestName(row.parentUnit, known);
+    return near ? [{ line: row.line, code: "parentTypo", params: { parent: row.parentUnit, near } }] : [];
+  });
 }
 
 interface Counts {
@@ -573,17 +662,47 @@ export async function importRoster(
       const snapshot = await loadSnapshot(tx, parsed.rows);
       const plan = planImport(parsed.rows, snapshot);
       const errors = byLine([...parsed.errors, ...plan.errors]);
-      if (errors.length > 0) return failure(errors, locale);
+      const noted = byLine([...parsed.warnings, ...plan.warnings]);
+      const warnings = noted.length ? [reports[locale].warnings, ...noted.map((w) => formatRosterError(w, locale))] : [];
+      if (errors.length > 0) return failure(errors, locale, warnings);
       const counts = await applyImport(tx, plan.people, snapshot, actorId);
       await audit(tx, { actorId, action: "roster.import", entity: "Roster", data: { file: basename(file), rows: parsed.rows.length, ...counts } });
-      return { ok: true, report: reports[locale].done(counts), ...counts };
+      return { ok: true, report: [reports[locale].done(counts), ...warnings, ...(await nextSteps(tx, locale))].join("\n"), ...counts };
     },
     // Each row is a few statements; a big county roster on a slow disk needs more than the 5 s default.
     { maxWait: 30_000, timeout: 300_000 },
   );
 }
 
-function failure(errors: RosterError[], locale: Locale): ImportResult {
+/**
+ * What to do after importing: who can become the first admin and how (an imported roster has people but
+ * nobody who can act as admin until someone runs /setup), and how the people without accounts join.
+ */
+async function nextSteps(tx: Tx, locale: Locale): Promise<string[]> {
+  const words = reports[locale];
+  const admins = await tx.person.findMany({ where: { role: "admin", active: true }, include: { _count: { select: { identities: true } } }, orderBy: { id: "asc" } });
+  const acting = admins.filter((a) => a._count.identities > 0);
+  const withoutAccount = await tx.person.count({ where: { active: true, identities: { none: {} } } });
+  const lines: string[] = [];
+  if (acting.length > 0) lines.push(words.adminReady(acting.map((a) => a.name).join(locale === "en" ? ", " : "、")));
+  else if (admins.length > 0) return [words.adminWithoutAccount(admins[0]!.name)];
+  else return [words.noAdmin(await setupExample(tx))];
+  if (withoutAccount > 0) lines.push(words.withoutAccount(withoutAccount));
+  return lines;
+}
+
+/** "陈建国 青石镇": the principal leader (a leader of the root unit), else the first leader, else the first person, with the office. */
+async function setupExample(tx: Tx): Promise<string> {
+  const roots = await tx.unit.findMany({ where: { parentId: null }, orderBy: { id: "asc" }, take: 2 });
+  const root = roots.length === 1 ? roots[0]! : undefined;
+  const person =
+    (root && (await tx.person.findFirst({ where: { active: true, role: "leader", unitId: root.id }, orderBy: { id: "asc" } }))) ||
+    (await tx.person.findFirst({ where: { active: true, role: "leader" }, orderBy: { id: "asc" } })) ||
+    (await tx.person.findFirst({ where: { active: true }, orderBy: { id: "asc" } }));
+  return [person?.name ?? "", root?.name ?? ""].filter(Boolean).join(" ");
+}
+
+function failure(errors: RosterError[], locale: Locale, warnings: string[]): ImportResult {
   const lines = errors.map((e) => formatRosterError(e, locale));
-  return { ok: false, report: [reports[locale].failed(errors.length), ...lines].join("\n"), units: 0, created: 0, updated: 0 };
+  return { ok: false, report: [reports[locale].failed(errors.length), ...lines, ...warnings].join("\n"), units: 0, created: 0, updated: 0 };
 }

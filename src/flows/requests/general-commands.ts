@@ -5,7 +5,7 @@ import type { Context } from "../../bot/router.ts";
 import { personByName } from "../org/directory.ts";
 import { usage } from "../org/org-commands.ts";
 import { fileRequest } from "./approval.ts";
-import { chainSettings, configuredApprovers, updateChains } from "./chains.ts";
+import { chainSettings, configuredApprovers, DEFAULT_CHAINS, updateChains } from "./chains.ts";
 import { leaveApprovers } from "./leave-chain.ts";
 
 const KIND_WORDS: Record<string, "seal" | "generic"> = { seal: "seal", 用印: "seal", generic: "generic", 申请: "generic", 一般: "generic", 其他: "generic" };
@@ -38,19 +38,43 @@ export function registerGeneral(app: App): void {
     usage: "chains.usage",
     async run(ctx) {
       const [first, ...rest] = ctx.args.split(/\s+/).filter(Boolean);
+      const resetOnly = rest.length === 1 && RESET.has(rest[0]!.toLowerCase());
+      if (first && RESET.has(first.toLowerCase()) && rest.length === 0) {
+        // "审批流程 默认": every kind back to the built-in rule.
+        await updateChains(app, ctx.member!.id, { ...DEFAULT_CHAINS });
+        return void (await ctx.reply(await resetReply(app, ctx, ["leave", "seal", "generic"])));
+      }
       if (first === "leave" || first === "请假") {
+        if (resetOnly) {
+          await updateChains(app, ctx.member!.id, { leaderAfterDays: DEFAULT_CHAINS.leaderAfterDays, principalAfterDays: DEFAULT_CHAINS.principalAfterDays });
+          return void (await ctx.reply(await resetReply(app, ctx, ["leave"])));
+        }
         const [leader, principal] = rest.map(Number);
         if (!Number.isFinite(leader) || !Number.isFinite(principal) || leader! < 0 || principal! < leader!) return usage(ctx);
         await updateChains(app, ctx.member!.id, { leaderAfterDays: leader!, principalAfterDays: principal! });
       } else if (first && KIND_WORDS[first.toLowerCase()]) {
         const kind = KIND_WORDS[first.toLowerCase()]!;
-        const ids = rest.length === 1 && RESET.has(rest[0]!.toLowerCase()) ? [] : await Promise.all(rest.map(async (name) => (await personByName(app.prisma, name)).id));
         if (rest.length === 0) return usage(ctx);
+        if (resetOnly) {
+          await updateChains(app, ctx.member!.id, { [kind]: [] });
+          return void (await ctx.reply(await resetReply(app, ctx, [kind])));
+        }
+        const ids = await Promise.all(rest.map(async (name) => (await personByName(app.prisma, name)).id));
         await updateChains(app, ctx.member!.id, { [kind]: ids });
       } else if (first) return usage(ctx);
       await ctx.reply(await describeChains(app, ctx));
     },
   });
+}
+
+/** What each reset kind's chain is now, then all the chains. */
+async function resetReply(app: App, ctx: Context, kinds: ("leave" | "seal" | "generic")[]): Promise<string> {
+  const lines = kinds.map((kind) =>
+    kind === "leave"
+      ? ctx.t("chains.resetLeave", { leader: DEFAULT_CHAINS.leaderAfterDays, principal: DEFAULT_CHAINS.principalAfterDays })
+      : ctx.t(kind === "seal" ? "chains.resetSeal" : "chains.resetGeneric"),
+  );
+  return [...lines, "", await describeChains(app, ctx)].join("\n");
 }
 
 async function describeChains(app: App, ctx: Context): Promise<string> {

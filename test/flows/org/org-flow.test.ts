@@ -106,12 +106,55 @@ describe.each(["postgres", "pglite"] as const)("org flow on %s", (kind) => {
     expect(guest).toContain("/join");
     expect(guest).not.toContain("提醒 (/remind)");
     expect((await say("li", "帮助 提醒"))[0]).toContain("提醒 10分钟后 喝水");
+    // Not what only authors and staff may use, nor joining (done) or setting up (an admin exists).
+    for (const absent of ["/status", "/export", "/notice", "/approvers", "/join", "/start", "/setup"]) expect(member).not.toContain(`${absent})`);
+    expect(member).toContain("待办 (/pending)");
+    expect(guest).not.toContain("/setup");
+    expect(guest).not.toContain("/start");
+  });
+
+  it("explains with /help CMD a command this person may not use, and says who may", async () => {
+    const notice = (await say("li", "帮助 通知"))[0]!;
+    expect(notice).toContain("通知 (/notice) — 发通知，收集回执");
+    expect(notice.split("\n").at(-1)).toBe("只有管理员或领导或秘书可以使用这个命令。");
+    expect((await say("li", "/help status"))[0]!.split("\n").at(-1)).toBe("只有管理员或领导或秘书可以使用这个命令。");
+    expect((await say("li", "/help approvers", "en"))[0]!.split("\n").at(-1)).toBe("只有管理员可以使用这个命令。"); // li chose Chinese
+    expect((await say("nobody", "/help remind"))[0]!.split("\n").at(-1)).toBe("加入名册后才能使用：请向办公室索取邀请码，然后发送：加入 邀请码");
+    expect((await say("li", "/help 提箱"))[0]).toBe("没有这个命令：提箱。你是不是想用 提醒 (/remind)？");
+    expect((await say("wang", "/help invite"))[0]!.split("\n")).toHaveLength(2); // may use it: no refusal line
   });
 
   it("gives usage help for a bad command and a hint for unknown ones", async () => {
     expect((await say("wang", "/invite"))[0]).toContain("用法：\n邀请 姓名");
     expect((await say("wang", "/frobnicate"))[0]).toBe("没有“frobnicate”这个命令。发送“帮助”或 /help 查看可用命令。");
     expect((await say("wang", "今天天气不错"))[0]).toContain("没听懂");
+  });
+
+  it("accepts as supervisor someone invited who has not joined yet, and links both when they join", async () => {
+    const prisma = office.runtime.app.prisma;
+    const zhouCode = codeIn((await say("wang", "邀请 周秘书 秘书 党政办"))[0]!);
+    const [reply] = await say("wang", "邀请 李四 成员 党政办 周秘书");
+    expect(reply).toContain("上级：周秘书（已邀请、尚未加入；已先列入名册，对方用自己的邀请码加入后即关联）");
+    const liCode = codeIn(reply!);
+    // 李四 joins first: his supervisor is already a roster row, the one 周秘书's code now binds to.
+    await say("lisi", `/join ${liCode}`);
+    expect((await say("zhoum", `/join ${zhouCode}`))[0]).toContain("欢迎，周秘书！你已加入名册（秘书，党政办）");
+    expect(await prisma.person.count({ where: { name: "周秘书" } })).toBe(1);
+    const zhou = await prisma.person.findFirstOrThrow({ where: { name: "周秘书" }, include: { identities: true } });
+    expect(zhou.identities.map((i) => i.externalId)).toEqual(["zhoum"]);
+    expect(await prisma.person.findFirstOrThrow({ where: { name: "李四" } })).toMatchObject({ supervisorId: zhou.id });
+    expect(await prisma.auditEvent.count({ where: { action: "person.fromInvite", entityId: String(zhou.id) } })).toBe(1);
+  });
+
+  it("accepts as supervisor someone on the roster without an account, and refuses a name nobody has", async () => {
+    const prisma = office.runtime.app.prisma;
+    const imported = await prisma.person.create({ data: { name: "吴站长", role: "leader" } }); // as an import leaves them
+    expect((await say("wang", "邀请 小吴 成员 党政办 吴站长"))[0]).toContain("上级：吴站长\n");
+    expect(await prisma.invite.findFirstOrThrow({ where: { name: "小吴" } })).toMatchObject({ supervisorId: imported.id });
+    expect(await say("wang", "邀请 小钱 成员 党政办 不存在")).toEqual(["名册中没有“不存在”。"]);
+    await say("wang", "邀请 孙会计 成员");
+    await say("wang", "邀请 孙会计 成员");
+    expect(await say("wang", "邀请 小孙 成员 党政办 孙会计")).toEqual(["有多份给“孙会计”的邀请码尚未使用，无法确定是哪一位。请等对方加入后再指定上级。"]);
   });
 
   it("writes an audit event for every change", async () => {

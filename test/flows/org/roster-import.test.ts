@@ -13,6 +13,9 @@ const EXAMPLE = fileURLToPath(new URL("../../../docs/roster-example.csv", import
 // "姓名,单位,角色\r\n张三,综治办,成员\r\n" as Excel saves it on Chinese Windows (GBK), from Python's str.encode("gbk").
 const GBK_ROSTER = Buffer.from("d0d5c3fb2cb5a5cebb2cbdc7c9ab0d0ad5c5c8fd2cd7dbd6ceb0ec2cb3c9d4b10d0a", "hex");
 
+// What a report ends with while the roster has no admin: how the first one is made.
+const NO_ADMIN = "下一步：名册中还没有管理员。启动 Relay（relay start）后，在与 Relay 的私聊中发送：/setup 姓名 [单位]，成为第一位管理员；名册中已有的人会关联到自己的记录，例如：/setup 李书记 城关镇";
+
 const lines = (text: string) => parseRoster(text).errors.map((e) => e.line);
 const messages = (text: string, locale: "zh-CN" | "en" = "zh-CN") => parseRoster(text).errors.map((e) => formatRosterError(e, locale));
 
@@ -83,6 +86,25 @@ describe("parseRoster", () => {
     expect(messages("\uFEFF\r\n,,\r\n")).toEqual(["第 1 行：文件是空的，第一行应为表头（姓名,单位,角色,…）"]);
   });
 
+  it("refuses two rows of one name in one unit that nothing tells apart, and warns of namesakes elsewhere", () => {
+    const text = [
+      "姓名,单位,telegram",
+      "王磊,党政办,", // 2
+      "王磊,党政办,", // 3: the same line pasted twice?
+      "王磊,综治办,", // 4: a namesake in another unit
+      "李娜,东山村,3001", // 5
+      "李娜,东山村,3002", // 6: two people, told apart by their accounts
+    ].join("\n");
+    const parsed = parseRoster(text);
+    expect(parsed.errors.map((e) => formatRosterError(e, "zh-CN"))).toEqual([
+      "第 3 行：与第 2 行同名同单位（王磊，党政办），无法区分：若是同一人，请删去一行；若确是两人，请为两人都填上 telegram 或 slack 号",
+    ]);
+    expect(parsed.warnings.map((w) => formatRosterError(w, "en"))).toEqual([
+      "line 4: 王磊 (综治办) has the same name as line 2 (党政办); imported as two people. As a supervisor the name is ambiguous; in chat name them by number (/people shows it)",
+      "line 6: 李娜 (东山村) has the same name as line 5 (东山村); imported as two people. As a supervisor the name is ambiguous; in chat name them by number (/people shows it)",
+    ]);
+  });
+
   it("points at the line where an unclosed quote starts", () => {
     expect(messages('name,unit\nLi,Office\n"Wang,Office\nZhao,Office\n', "en")).toEqual(["line 3: a quote opened on this line is never closed"]);
   });
@@ -137,7 +159,7 @@ describe.each(["postgres", "pglite"] as const)("importRoster on %s", (kind) => {
 
   it("imports a roster: the unit tree, people, accounts, supervisors and an audit trail", async () => {
     const result = await importRoster(prisma, file(office));
-    expect(result).toEqual({ ok: true, report: "导入完成：新建 4 个单位，新增 6 人，更新 0 人。", units: 4, created: 6, updated: 0 });
+    expect(result).toEqual({ ok: true, report: `导入完成：新建 4 个单位，新增 6 人，更新 0 人。\n${NO_ADMIN}`, units: 4, created: 6, updated: 0 });
 
     const units = await prisma.unit.findMany({ include: { parent: true }, orderBy: { id: "asc" } });
     expect(units.map((u) => [u.name, u.parent?.name ?? null])).toEqual([
@@ -162,7 +184,7 @@ describe.each(["postgres", "pglite"] as const)("importRoster on %s", (kind) => {
   it("does nothing but log the attempt when the same file is imported again", async () => {
     const before = await counts();
     const result = await importRoster(prisma, file(office));
-    expect(result).toMatchObject({ ok: true, report: "导入完成：新建 0 个单位，新增 0 人，更新 0 人。", created: 0, updated: 0 });
+    expect(result).toMatchObject({ ok: true, report: `导入完成：新建 0 个单位，新增 0 人，更新 0 人。\n${NO_ADMIN}`, created: 0, updated: 0 });
     expect(await counts()).toEqual({ ...before, audit: before.audit + 1 });
     const last = await prisma.auditEvent.findFirstOrThrow({ orderBy: { id: "desc" } });
     expect(last).toMatchObject({ action: "roster.import", data: { created: 0, updated: 0, units: 0 } });
@@ -178,7 +200,9 @@ describe.each(["postgres", "pglite"] as const)("importRoster on %s", (kind) => {
       "郑专干,综治办,,,", // blank cells: unchanged
     ].join("\n");
     const result = await importRoster(prisma, file(changes), { actorId: zhou.id, locale: "en" });
-    expect(result).toEqual({ ok: true, report: "Imported: 1 unit created, 1 person added, 2 updated.", units: 1, created: 1, updated: 2 });
+    expect(result).toMatchObject({ ok: true, units: 1, created: 1, updated: 2 });
+    expect(result.report.split("\n")[0]).toBe("Imported: 1 unit created, 1 person added, 2 updated.");
+    expect(result.report).toContain("Next: the roster has no admin yet.");
 
     const wu = await person("吴干事");
     expect(wu).toMatchObject({ unit: { name: "综治办" }, supervisor: { name: "钱主任" }, locale: "en" });
@@ -241,10 +265,59 @@ describe.each(["postgres", "pglite"] as const)("importRoster on %s", (kind) => {
     expect(result.report).toMatch(/^cannot read .*missing\.csv: ENOENT/);
   });
 
+  it("refuses a parent unit a slip away from a known unit, naming the near one, and writes nothing", async () => {
+    const before = await counts();
+    // 党政办 exists (on the roster) and 综治办 is in this file: 党证办 and 综治力 are typos, 县政府 is just new.
+    const text = ["姓名,单位,上级单位", "小张,一组,党证办", "小王,二组,综治力", "小李,综治办,", "小赵,三组,县政府"].join("\n");
+    const result = await importRoster(prisma, file(text));
+    expect(result.ok).toBe(false);
+    expect(result.report.split("\n")).toEqual([
+      "未导入任何数据，请改正以下 2 处错误后重试：",
+      "第 2 行：上级单位“党证办”在本文件和名册中都没有，是不是“党政办”？若确是另一个新单位，请先在聊天中用“单位 添加 党证办”建立，再导入",
+      "第 3 行：上级单位“综治力”在本文件和名册中都没有，是不是“综治办”？若确是另一个新单位，请先在聊天中用“单位 添加 综治力”建立，再导入",
+    ]);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("imports a namesake of someone on the roster as a second person, and says so", async () => {
+    const result = await importRoster(prisma, file("name,unit\n周主任,综治办\n"), { locale: "en" });
+    const zhou = await prisma.person.findFirstOrThrow({ where: { name: "周主任" }, orderBy: { id: "asc" } });
+    expect(result).toMatchObject({ ok: true, created: 1 });
+    expect(result.report.split("\n").slice(1, 3)).toEqual([
+      "Please note:",
+      `line 2: 周主任 is already on the roster in 党政办 (#${zhou.id}); this adds a second person. If it is the same person moving units, put their telegram or slack id on this line: the import finds them by it and updates them`,
+    ]);
+    expect(await prisma.person.count({ where: { name: "周主任" } })).toBe(2);
+  });
+
+  it("ends by saying how the first admin is made, or how an imported admin links their account", async () => {
+    const fresh = await testDatabase(kind);
+    onTestFinished(() => fresh.drop());
+    const withAdmin = "姓名,单位,上级单位,角色,telegram\n陈建国,青石镇,,管理员,\n刘芳,党政办,青石镇,秘书,5001\n";
+    expect((await importRoster(fresh.prisma, file(withAdmin))).report.split("\n").at(-1)).toBe(
+      "下一步：管理员 陈建国 还没有聊天账号。启动 Relay（relay start）后，请 陈建国 在与 Relay 的私聊中发送：/setup 陈建国，把自己的账号关联到名册中的这条记录。",
+    );
+    const admin = await fresh.prisma.person.findFirstOrThrow({ where: { name: "陈建国" } });
+    await fresh.prisma.identity.create({ data: { personId: admin.id, platform: "telegram", externalId: "5000" } });
+    expect((await importRoster(fresh.prisma, file("姓名,单位\n王磊,党政办\n"))).report.split("\n").slice(1)).toEqual([
+      "管理员 陈建国 已有聊天账号，可直接在聊天中使用 Relay。",
+      "名册中 1 人还没有聊天账号：管理员或秘书用“邀请 姓名”为他们生成邀请码，加入后关联到原记录。",
+    ]);
+    // Taking the role from the only admin who can act would leave the office with none.
+    const demote = await importRoster(fresh.prisma, file("name,unit,role\n陈建国,青石镇,leader\n"), { locale: "en" });
+    expect(demote.report.split("\n")).toEqual([
+      "Nothing was imported; fix this problem and try again:",
+      "line 2: 陈建国 is an admin who can act; importing would make them a leader, leaving the office without an admin. Make this line's role admin, or leave it blank",
+    ]);
+    expect(await fresh.prisma.person.findUniqueOrThrow({ where: { id: admin.id } })).toMatchObject({ role: "admin" });
+  });
+
   it("imports the example in docs/ into a fresh office", async () => {
     const fresh = await testDatabase(kind);
     onTestFinished(() => fresh.drop());
-    expect(await importRoster(fresh.prisma, EXAMPLE)).toMatchObject({ ok: true, units: 5, created: 8, updated: 0 });
+    const result = await importRoster(fresh.prisma, EXAMPLE);
+    expect(result).toMatchObject({ ok: true, units: 5, created: 8, updated: 0 });
+    expect(result.report.split("\n").at(-1)).toContain("例如：/setup 陈建国 青石镇"); // the principal leader, in the office
     const sun = await fresh.prisma.person.findFirstOrThrow({ where: { name: "孙强" }, include: { unit: true, supervisor: true } });
     expect(sun).toMatchObject({ unit: { name: "综治办" }, supervisor: { name: "赵敏" } });
   });

@@ -45,6 +45,28 @@ describe("approval chains and general requests", () => {
     expect(await approvers(sealId)).toEqual(["李主任", "陈书记"]);
   });
 
+  it("resets each kind's chain with 默认 / default, saying what the default now is", async () => {
+    const leave = (await chat().say("wang", "审批流程 请假 默认"))[0]!.split("\n");
+    expect(leave[0]).toBe("请假的审批流程已改回默认：上级；超过 1 个工作日加单位领导；超过 5 个工作日加主要领导。");
+    expect(leave).toContain("用印：李主任 → 陈书记"); // the others are left alone
+    const seal = (await chat().say("wang", "/approvers seal default", "en"))[0]!.split("\n");
+    expect(seal[0]).toBe("Seal use is back to the default chain: the office director."); // wang chose no language: the app's
+    await chat().say("wang", "审批流程 申请 李主任");
+    await chat().say("wang", "审批流程 请假 2 8");
+    expect(await chat().say("wang", "审批流程 默认")).toEqual([
+      [
+        "请假的审批流程已改回默认：上级；超过 1 个工作日加单位领导；超过 5 个工作日加主要领导。",
+        "用印的审批流程已改回默认：办公室主任。",
+        "其他申请的审批流程已改回默认：上级。",
+        "",
+        "审批流程：\n请假：上级；超过 1 个工作日加单位领导；超过 5 个工作日加主要领导\n用印：办公室主任（默认）\n其他申请：上级（默认）",
+      ].join("\n"),
+    ]);
+    expect(await chat().say("wang", "审批流程 请假 默认 1")).toEqual([expect.stringContaining("用法：")]);
+    const changes = await office.runtime.app.prisma.auditEvent.count({ where: { action: "setting.chains" } });
+    expect(changes).toBe(7); // 2 before, then leave, seal, generic, leave 2 8, all
+  });
+
   it("files a general request to the supervisor, who decides it", async () => {
     expect(await chat().say("jia", "申请 借用三楼会议室周五下午")).toEqual(["已提交申请 #4，等待 李主任 审批。"]);
     const ask = await chat().waitFor("li", "甲 的申请 #4 等待你审批");
