@@ -31,6 +31,12 @@ describe("reminder phrases", () => {
     expect(await say("remind me tomorrow at 9am to water the plants")).toMatch(/set for Sat 28 Nov 09:00: water the plants$/);
   });
 
+  it("names the English forms in the help", async () => {
+    const help = await say("/help remind");
+    expect(help).toContain("remind me to call Li at 5pm tomorrow");
+    expect(help).toContain("/remind every other Monday 9am team meeting");
+  });
+
   it("rolls a bare time over to tomorrow and says so; refuses an explicit 今晚 that has passed", async () => {
     await zh(async () => {
       expect(await say("提醒 下午三点 交材料")).toMatch(/^好的，将在 11月28日\(周六\) 15:00 提醒你：交材料（#\d+）\n今天 15:00 已经过了，所以定在明天 15:00。$/);

@@ -63,4 +63,10 @@ describe("leave refusals and English forms", () => {
     expect(await amy("leave compensatory dec 3 to dec 4 rest")).toMatch(/\nTime off in lieu Thu 3 Dec am – Fri 4 Dec pm, 2 working days; reason: rest$/);
     expect(await amy("leave sick leave dec 10 flu")).toMatch(/\nSick leave Thu 10 Dec all day, 1 working day; reason: flu$/);
   });
+
+  it("names the English forms in the help", async () => {
+    const help = await amy("/help leave");
+    expect(help).toContain("/leave personal next monday to wednesday visiting family");
+    expect(help).toContain("/leave sick dec 3 to dec 4 see a doctor");
+  });
 });
