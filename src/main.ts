@@ -3,8 +3,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import type { ChatAdapter } from "./bot/adapter.ts";
 import { ConsoleAdapter } from "../adapters/console/console-adapter.ts";
-import { describeRecurrence, parseWhen } from "./bot/time-parse.ts";
-import { formatInstant } from "./bot/time-zone.ts";
+import { explainWhen } from "./bot/time-explain.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { migrate, migrationStatus } from "./db/migrator.ts";
@@ -119,14 +118,11 @@ async function runImport(config: Config, file: string): Promise<number> {
   }
 }
 
+/** Prints what a time phrase means now, as a reminder reads it, with a deadline's reading where it differs. */
 function runWhen(config: Config, expression: string): number {
-  const when = parseWhen(expression, { now: new Date(), timeZone: config.timeZone });
-  if (!when) return fail(`cannot understand "${expression}" as a time (${config.timeZone})`);
-  const at = when.kind === "once" ? when.at : when.first;
-  let line = formatInstant(at, config.timeZone);
-  if (when.kind === "recurring") line += `  (${describeRecurrence(when.rule, "en")}; first occurrence)`;
-  if (when.rest) line += `  rest: "${when.rest}"`;
-  process.stdout.write(line + "\n");
+  const { ok, text } = explainWhen(expression, { now: new Date(), timeZone: config.timeZone });
+  if (!ok) return fail(text);
+  process.stdout.write(text + "\n");
   return 0;
 }
 

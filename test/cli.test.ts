@@ -22,6 +22,15 @@ describe("relay when", () => {
     expect(stdout.trim()).toMatch(/^\d{4}-\d\d-\d\dT09:00:00\+00:00 {2}\(every Monday at 09:00; first occurrence\)$/);
   });
 
+  it("prints a deadline's reading beside a day alone, one instant for by-phrases, and says what is past", async () => {
+    const day = await runRelay(["when", "明天"], {});
+    expect(day.stdout.trim()).toMatch(/^\d{4}-\d\d-\d\dT09:00:00\+08:00 {2}\(as a deadline: \d{4}-\d\d-\d\dT18:00:00\+08:00\)$/);
+    const within = await runRelay(["when", "3个工作日内"], {});
+    expect(within.stdout.trim()).toMatch(/^\d{4}-\d\d-\d\dT18:00:00\+08:00$/);
+    const past = await runRelay(["when", "yesterday"], {});
+    expect([past.code, past.stdout.trim()]).toEqual([0, expect.stringMatching(/^\d{4}-\d\d-\d\dT09:00:00\+08:00 {2}\(in the past\)$/)]);
+  });
+
   it("says clearly when it cannot understand", async () => {
     const { code, stderr } = await runRelay(["when", "喝水"], {});
     expect(code).toBe(2);

@@ -45,3 +45,38 @@ export function addWorkdays(at: Date, n: number, timeZone: string): Date {
   const day = nextWorkday(wall, n);
   return fromZoned({ ...day, hour: wall.hour, minute: wall.minute, second: wall.second }, timeZone);
 }
+
+/** The holidays of the State Council's calendar, by the short names its table uses. */
+export const HOLIDAYS = ["元旦", "春节", "清明", "劳动节", "端午", "中秋", "国庆节"] as const;
+export type Holiday = (typeof HOLIDAYS)[number];
+/** Ids for message keys ("time.holiday.springFestival"): the table's names are Chinese. */
+export const HOLIDAY_IDS: Record<Holiday, string> = {
+  元旦: "newYear", 春节: "springFestival", 清明: "qingming", 劳动节: "labourDay", 端午: "dragonBoat", 中秋: "midAutumn", 国庆节: "nationalDay",
+};
+
+const holidayName = (key: string) => holidays[key]?.split(",")[1] as Holiday | undefined;
+
+/** The first working day after a day off: the end of the break `day` falls in. */
+function breakEnd(day: PlainDate): PlainDate {
+  let current = day;
+  while (!isWorkday(current)) current = addDays(current, 1);
+  return current;
+}
+
+/**
+ * The first working day after each break of `holiday` (any holiday when undefined) that the table knows, in
+ * date order: 国庆节 2026 (10-01 … 10-07) gives 2026-10-08, 元旦 2026 the make-up Sunday 2026-01-04.
+ */
+export function workdaysAfterBreaks(holiday?: Holiday): PlainDate[] {
+  const seen = new Map<string, PlainDate>();
+  for (const key of Object.keys(holidays).sort()) {
+    if (holiday && holidayName(key) !== holiday) continue;
+    const [year, month, day] = key.split("-").map(Number) as [number, number, number];
+    const end = breakEnd({ year, month, day });
+    seen.set(isoDate(end), end);
+  }
+  return [...seen.values()];
+}
+
+/** The last year the holiday table covers (later years count as plain Monday–Friday). */
+export const LAST_KNOWN_YEAR = Math.max(...Object.keys(holidays).map((key) => Number(key.slice(0, 4))));

@@ -3,7 +3,10 @@ import {
   describeRecurrence,
   formatLocal,
   nextOccurrence,
+  formatNear,
   parseWhen,
+  readTrailingWhen,
+  readWhen,
   type Recurrence,
   type TimeRef,
   type When,
@@ -97,10 +100,10 @@ describe("parseWhen, Chinese, at Friday 2026-11-27 10:00", () => {
     ["礼拜天下午", "2026-11-29T15:00:00+08:00", ""],
     ["下下周一", "2026-12-07T09:00:00+08:00", ""],
     // month days and month end
-    ["月底", "2026-11-30T09:00:00+08:00", ""],
-    ["月末 交报表", "2026-11-30T09:00:00+08:00", "交报表"],
+    ["月底", "2026-11-30T18:00:00+08:00", ""], // a "by" phrase: the end of that day
+    ["月末 交报表", "2026-11-30T18:00:00+08:00", "交报表"],
     ["下个月1号", "2026-12-01T09:00:00+08:00", ""],
-    ["下个月底", "2026-12-31T09:00:00+08:00", ""],
+    ["下个月底", "2026-12-31T18:00:00+08:00", ""],
     ["5号", "2026-12-05T09:00:00+08:00", ""],
     ["30号下午", "2026-11-30T15:00:00+08:00", ""],
     // working days
@@ -151,7 +154,7 @@ describe("parseWhen, English, at Friday 2026-11-27 10:00", () => {
     ["8 in the evening", "2026-11-27T20:00:00+08:00", ""],
     ["next working day", "2026-11-30T09:00:00+08:00", ""],
     ["in 3 working days", "2026-12-02T10:00:00+08:00", ""],
-    ["end of month", "2026-11-30T09:00:00+08:00", ""],
+    ["end of month", "2026-11-30T18:00:00+08:00", ""],
     ["the 1st of next month", "2026-12-01T09:00:00+08:00", ""],
     ["the 5th", "2026-12-05T09:00:00+08:00", ""],
   ];
@@ -170,9 +173,9 @@ describe("parseWhen around holidays and month ends", () => {
     ["下一个工作日 9点", BEFORE_QINGMING, "2026-04-07T09:00:00+08:00"],
     ["next working day 9am", BEFORE_QINGMING, "2026-04-07T09:00:00+08:00"],
     ["下一个工作日", MAKE_UP_SATURDAY, "2026-10-12T09:00:00+08:00"],
-    ["月底", MONTH_END_EVENING, "2026-12-31T09:00:00+08:00"], // today's has passed → next month's
+    ["月底", MONTH_END_EVENING, "2026-12-31T18:00:00+08:00"], // today's 18:00 is now → next month's
     ["月底晚上7点", MONTH_END_EVENING, "2026-11-30T19:00:00+08:00"],
-    ["本月底", MONTH_END_EVENING, "2026-11-30T09:00:00+08:00"], // fixed: past, returned as is
+    ["本月底", ref("2026-11-30T19:00:00+08:00"), "2026-11-30T18:00:00+08:00"], // fixed: past, returned as is
     ["1个月后", ref("2027-01-31T10:00:00+08:00"), "2027-02-28T10:00:00+08:00"],
   ];
 
@@ -207,6 +210,20 @@ describe("parseWhen, recurring", () => {
       "2026-12-01T10:00:00+08:00", ""],
     ["every month on the last day at 5pm", { every: "month", day: "last", time: { hour: 17, minute: 0 } },
       "2026-11-30T17:00:00+08:00", ""],
+    ["每月最后一个工作日 17点 报考勤", { every: "month", day: "lastWorkday", time: { hour: 17, minute: 0 } },
+      "2026-11-30T17:00:00+08:00", "报考勤"],
+    ["每月第一个工作日", { every: "month", day: "firstWorkday", time: at9 }, "2026-12-01T09:00:00+08:00", ""],
+    ["the last working day of every month at 5pm", { every: "month", day: "lastWorkday", time: { hour: 17, minute: 0 } },
+      "2026-11-30T17:00:00+08:00", ""],
+    ["每两周周一 9点 例会", { every: "week", weekdays: [1], time: at9, interval: 2, anchor: "2026-11-30" },
+      "2026-11-30T09:00:00+08:00", "例会"],
+    ["隔周周五下午3点", { every: "week", weekdays: [5], time: { hour: 15, minute: 0 }, interval: 2, anchor: "2026-11-23" },
+      "2026-11-27T15:00:00+08:00", ""],
+    ["每隔一周的周三", { every: "week", weekdays: [3], time: at9, interval: 2, anchor: "2026-11-30" }, "2026-12-02T09:00:00+08:00", ""],
+    ["every other Monday 9am", { every: "week", weekdays: [1], time: at9, interval: 2, anchor: "2026-11-30" },
+      "2026-11-30T09:00:00+08:00", ""],
+    ["every 2 weeks on Friday", { every: "week", weekdays: [5], time: at9, interval: 2, anchor: "2026-11-30" },
+      "2026-12-04T09:00:00+08:00", ""],
   ];
 
   it.each(cases)("%s", (input, rule, first, rest) => {
@@ -234,17 +251,17 @@ describe("parseWhen, office shorthand, at Friday 2026-11-27 14:16:35", () => {
     ["by end of day", "2026-11-27T18:00:00+08:00", ""],
     ["tomorrow COB", "2026-11-28T18:00:00+08:00", ""],
     // "by": 前, 之前, 之内; by, before
-    ["明天前 交材料", "2026-11-28T09:00:00+08:00", "交材料"],
-    ["12月31日之前", "2026-12-31T09:00:00+08:00", ""],
+    ["明天前 交材料", "2026-11-28T18:00:00+08:00", "交材料"],
+    ["12月31日之前", "2026-12-31T18:00:00+08:00", ""],
     ["明天前往县里", "2026-11-28T09:00:00+08:00", "前往县里"], // 前往 is "go to", not "before"
     ["明天内容：见附件", "2026-11-28T09:00:00+08:00", "内容：见附件"],
     ["before 5pm call Li", "2026-11-27T17:00:00+08:00", "call Li"],
-    ["by Monday", "2026-11-30T09:00:00+08:00", ""],
+    ["by Monday", "2026-11-30T18:00:00+08:00", ""],
     // durations
     ["1小时30分钟后 开会", "2026-11-27T15:46:35+08:00", "开会"],
     ["两小时零五分后", "2026-11-27T16:21:35+08:00", ""],
     ["一小时内", "2026-11-27T15:16:35+08:00", ""],
-    ["3个工作日内", "2026-12-02T14:16:35+08:00", ""],
+    ["3个工作日内", "2026-12-02T18:00:00+08:00", ""], // the end of the third working day
     ["in 1 hour 30 minutes", "2026-11-27T15:46:35+08:00", ""],
     ["in 1h30m", "2026-11-27T15:46:35+08:00", ""],
     ["in an hour and a half", "2026-11-27T15:46:35+08:00", ""],
@@ -254,10 +271,10 @@ describe("parseWhen, office shorthand, at Friday 2026-11-27 14:16:35", () => {
     ["月初", "2026-12-01T09:00:00+08:00", ""],
     ["下个月初", "2026-12-01T09:00:00+08:00", ""],
     ["12月初", "2026-12-01T09:00:00+08:00", ""],
-    ["11月底", "2026-11-30T09:00:00+08:00", ""],
-    ["3月底", "2027-03-31T09:00:00+08:00", ""],
-    ["年底 总结", "2026-12-31T09:00:00+08:00", "总结"],
-    ["明年底", "2027-12-31T09:00:00+08:00", ""],
+    ["11月底", "2026-11-30T18:00:00+08:00", ""],
+    ["3月底", "2027-03-31T18:00:00+08:00", ""],
+    ["年底 总结", "2026-12-31T18:00:00+08:00", "总结"],
+    ["明年底", "2027-12-31T18:00:00+08:00", ""],
     ["12/3 交报表", "2026-12-03T09:00:00+08:00", "交报表"],
     ["12.3下午", "2026-12-03T15:00:00+08:00", ""],
     ["1/5", "2027-01-05T09:00:00+08:00", ""],
@@ -267,13 +284,140 @@ describe("parseWhen, office shorthand, at Friday 2026-11-27 14:16:35", () => {
   });
 });
 
-describe("parseWhen with a default time (a deadline's end of day)", () => {
-  const DEADLINE = { ...ref("2026-11-27T14:30:00+08:00"), defaultTime: { hour: 18, minute: 0 } };
-  it("reads a day without a time at that time, so a weekday still ahead today is today", () => {
+describe("parseWhen as a deadline", () => {
+  const DEADLINE: TimeRef = { ...ref("2026-11-27T14:30:00+08:00"), deadline: true };
+  it("reads a day without a time at the end of the working day, so a weekday still ahead today is today", () => {
     expect(once("周五", DEADLINE)).toEqual({ at: "2026-11-27T18:00:00+08:00", rest: "" });
     expect(once("周五", ref("2026-11-27T14:30:00+08:00"))).toEqual({ at: "2026-12-04T09:00:00+08:00", rest: "" }); // 09:00 has passed
     expect(once("下周一", DEADLINE)).toEqual({ at: "2026-11-30T18:00:00+08:00", rest: "" });
     expect(once("周五下午3点", DEADLINE)).toEqual({ at: "2026-11-27T15:00:00+08:00", rest: "" }); // a time given wins
+    expect(once("3天后", DEADLINE)).toEqual({ at: "2026-11-30T18:00:00+08:00", rest: "" }); // a reminder keeps 14:30
+    expect(once("一小时后", DEADLINE)).toEqual({ at: "2026-11-27T15:30:00+08:00", rest: "" });
+  });
+
+  it("ends a part of day alone with it: 上午 at noon, 下午 at 18:00; 上班 stays 09:00", () => {
+    expect(once("明天上午", DEADLINE).at).toBe("2026-11-28T12:00:00+08:00");
+    expect(once("明天下午", DEADLINE).at).toBe("2026-11-28T18:00:00+08:00");
+    expect(once("明天上班前", DEADLINE).at).toBe("2026-11-28T09:00:00+08:00");
+    expect(once("Dec 3 afternoon", DEADLINE).at).toBe("2026-12-03T18:00:00+08:00");
+  });
+
+  it("gives a week alone its last working day, Friday 18:00", () => {
+    expect(once("下周", DEADLINE).at).toBe("2026-12-04T18:00:00+08:00");
+    expect(once("本周", DEADLINE).at).toBe("2026-11-27T18:00:00+08:00");
+    expect(once("next week", DEADLINE).at).toBe("2026-12-04T18:00:00+08:00");
+    // The week of National Day 2026: Thursday 10-01 and Friday 10-02 are off, so it ends on Wednesday.
+    expect(once("下周", { ...ref("2026-09-23T10:00:00+08:00"), deadline: true }).at).toBe("2026-09-30T18:00:00+08:00");
+  });
+});
+
+describe("by phrases mean the same instant for a reminder and a deadline (the end of that working day)", () => {
+  const AT = ref("2026-11-27T14:16:35+08:00");
+  const AS_DEADLINE: TimeRef = { ...AT, deadline: true };
+  it.each([
+    ["月底", "2026-11-30T18:00:00+08:00"],
+    ["周五前", "2026-11-27T18:00:00+08:00"],
+    ["3个工作日内", "2026-12-02T18:00:00+08:00"],
+    ["3天内", "2026-11-30T18:00:00+08:00"],
+    ["下班前", "2026-11-27T18:00:00+08:00"],
+    ["本周内", "2026-11-27T18:00:00+08:00"],
+    ["下周前", "2026-12-04T18:00:00+08:00"],
+    ["年底前", "2026-12-31T18:00:00+08:00"],
+    ["by Friday", "2026-11-27T18:00:00+08:00"],
+    ["within 3 working days", "2026-12-02T18:00:00+08:00"],
+    ["by the end of the week", "2026-11-27T18:00:00+08:00"],
+    ["end of next week", "2026-12-04T18:00:00+08:00"],
+    ["周五17:00前", "2026-11-27T17:00:00+08:00"], // a time given wins
+    ["一小时内", "2026-11-27T15:16:35+08:00"], // an exact duration stays exact
+  ])("%s → %s", (input, at) => {
+    expect(once(input, AT).at).toBe(at);
+    expect(once(input, AS_DEADLINE).at).toBe(at);
+  });
+});
+
+describe("readWhen: phrases that name no instant, or one already past", () => {
+  it("says a week alone names no day for a reminder", () => {
+    expect(readWhen("下周 开会", FRIDAY)).toEqual({ kind: "unclear", reason: "week", matched: "下周", rest: "开会" });
+    expect(readWhen("next week call Li", FRIDAY)).toMatchObject({ kind: "unclear", reason: "week", rest: "call Li" });
+    expect(parseWhen("下周", FRIDAY)).toBeNull();
+  });
+
+  it("reads 昨天, 前天, 上周五, yesterday and last Friday as past days, not as nothing", () => {
+    expect(once("昨天").at).toBe("2026-11-26T09:00:00+08:00");
+    expect(once("昨天下午3点 开会")).toEqual({ at: "2026-11-26T15:00:00+08:00", rest: "开会" });
+    expect(once("前天").at).toBe("2026-11-25T09:00:00+08:00");
+    expect(once("上周五").at).toBe("2026-11-20T09:00:00+08:00");
+    expect(once("yesterday 3pm").at).toBe("2026-11-26T15:00:00+08:00");
+    expect(once("the day before yesterday").at).toBe("2026-11-25T09:00:00+08:00");
+    expect(once("last Friday").at).toBe("2026-11-20T09:00:00+08:00");
+    expect(once("last Monday").at).toBe("2026-11-23T09:00:00+08:00");
+  });
+
+  it("refuses nothing itself: an explicit 今晚 already past is returned as written, a bare time rolls over and says so", () => {
+    const NIGHT = ref("2026-11-27T21:00:00+08:00");
+    const tonight = parseWhen("今晚8点 值班", NIGHT);
+    expect(tonight).toMatchObject({ kind: "once", rest: "值班" });
+    expect(tonight?.kind === "once" && formatInstant(tonight.at, SHANGHAI)).toBe("2026-11-27T20:00:00+08:00");
+    expect(tonight?.kind === "once" && tonight.passed).toBeUndefined();
+    const bare = parseWhen("下午三点", NIGHT);
+    expect(bare?.kind === "once" && formatInstant(bare.at, SHANGHAI)).toBe("2026-11-28T15:00:00+08:00");
+    expect(bare?.kind === "once" && bare.passed && formatInstant(bare.passed, SHANGHAI)).toBe("2026-11-27T15:00:00+08:00");
+    const ahead = parseWhen("下午三点", FRIDAY);
+    expect(ahead?.kind === "once" && ahead.passed).toBeUndefined();
+    const friday = parseWhen("周五", FRIDAY); // 09:00 today has passed: next Friday
+    expect(friday?.kind === "once" && friday.passed && formatInstant(friday.passed, SHANGHAI)).toBe("2026-11-27T09:00:00+08:00");
+  });
+});
+
+describe("parseWhen, mid-month and holidays", () => {
+  it.each([
+    ["月中", FRIDAY, "2026-12-15T09:00:00+08:00"], // the 15th of November has passed
+    ["月中", ref("2026-11-03T10:00:00+08:00"), "2026-11-15T09:00:00+08:00"],
+    ["下个月中", FRIDAY, "2026-12-15T09:00:00+08:00"],
+    ["12月中旬", FRIDAY, "2026-12-15T09:00:00+08:00"],
+    ["mid-month", ref("2026-11-03T10:00:00+08:00"), "2026-11-15T09:00:00+08:00"],
+    ["mid-January", FRIDAY, "2027-01-15T09:00:00+08:00"],
+    ["元旦后第一个工作日", ref("2025-12-20T10:00:00+08:00"), "2026-01-04T09:00:00+08:00"], // a 调休 Sunday
+    ["春节后第一个工作日", ref("2026-01-20T10:00:00+08:00"), "2026-02-24T09:00:00+08:00"], // break 02-15 … 02-23
+    ["春节后第一个工作日 9:30", ref("2026-02-18T10:00:00+08:00"), "2026-02-24T09:30:00+08:00"], // asked during the break
+    ["国庆节后第一个工作日", BEFORE_NATIONAL_DAY, "2026-10-08T09:00:00+08:00"],
+    ["国庆后第一个工作日", ref("2025-09-20T10:00:00+08:00"), "2025-10-09T09:00:00+08:00"], // 2025: 中秋 made it 8 days
+    ["十一后第一个工作日", BEFORE_NATIONAL_DAY, "2026-10-08T09:00:00+08:00"],
+    ["节后第一个工作日", ref("2026-04-03T10:00:00+08:00"), "2026-04-07T09:00:00+08:00"], // the next break: 清明
+    ["the first working day after National Day", BEFORE_NATIONAL_DAY, "2026-10-08T09:00:00+08:00"],
+    ["first working day after Chinese New Year", ref("2026-01-20T10:00:00+08:00"), "2026-02-24T09:00:00+08:00"],
+  ])("%s", (input, now, at) => {
+    expect(once(input, now).at).toBe(at);
+  });
+
+  it("reads the first working day after a holiday as a deadline at 18:00", () => {
+    expect(once("国庆节后第一个工作日", { ...BEFORE_NATIONAL_DAY, deadline: true }).at).toBe("2026-10-08T18:00:00+08:00");
+  });
+
+  it("says so, rather than guess, when the holiday table does not cover the next break", () => {
+    expect(readWhen("春节后第一个工作日 开会", FRIDAY)).toEqual({
+      kind: "unclear", reason: "holiday", holiday: "春节", year: 2027, matched: "春节后第一个工作日", rest: "开会",
+    });
+    expect(readWhen("元旦后第一个工作日", FRIDAY)).toMatchObject({ reason: "holiday", holiday: "元旦", year: 2027 });
+    expect(readWhen("节后第一个工作日", FRIDAY)).toMatchObject({ reason: "holiday", year: 2027 });
+    expect(readWhen("国庆节后第一个工作日", { ...FRIDAY, deadline: true })).toMatchObject({ reason: "holiday", holiday: "国庆节" });
+  });
+});
+
+describe("readTrailingWhen: the text first, then the time", () => {
+  it.each([
+    ["call Li at 5pm tomorrow", "2026-11-28T17:00:00+08:00", "call Li"],
+    ["hand in the forms tomorrow 3pm", "2026-11-28T15:00:00+08:00", "hand in the forms"],
+    ["send 3 copies on Monday", "2026-11-30T09:00:00+08:00", "send 3 copies"],
+    ["交材料 明天下午3点", "2026-11-28T15:00:00+08:00", "交材料"],
+  ])("%s", (input, at, rest) => {
+    const when = readTrailingWhen(input, FRIDAY);
+    expect(when?.kind === "once" && { at: formatInstant(when.at, SHANGHAI), rest: when.rest }).toEqual({ at, rest });
+  });
+
+  it("finds nothing when no time ends the text", () => {
+    expect(readTrailingWhen("call Li about the report", FRIDAY)).toBeNull();
+    expect(readTrailingWhen("at 5pm tomorrow call Li", FRIDAY)).toBeNull(); // that one starts with its time
   });
 });
 
@@ -296,6 +440,7 @@ describe("parseWhen, no time", () => {
     "99999999999天后",
     "in 1.5 days",
     "每月32号",
+    "morning run", // English parts of day only after a day
   ])("%j → null", (input) => {
     expect(parseWhen(input, FRIDAY)).toBeNull();
   });
@@ -327,7 +472,8 @@ describe("parseWhen never throws", () => {
 
   it("survives random strings built from its own vocabulary", () => {
     const alphabet = [..."0123456789:：-/ 年月日号点时分半刻每周下本个后天明今晚上午中凌晨一二三四五六七八九十两工作底"]
-      .concat(["in ", "at ", "every ", "pm", "am", "day", "Monday", "next ", "tomorrow", "hours", "the ", "1st"]);
+      .concat(["in ", "at ", "every ", "pm", "am", "day", "Monday", "next ", "tomorrow", "hours", "the ", "1st"])
+      .concat(["昨", "前", "上周", "隔周", "每两周", "节后第一个工作日", "国庆", "春节", "最后一个", "月中", "within ", "last ", "week", "other "]);
     let seed = 42;
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
     for (let i = 0; i < 3000; i++) {
@@ -363,6 +509,20 @@ describe("nextOccurrence", () => {
       "2026-11-28T12:00:00+08:00", "2026-11-30T09:00:00+08:00"],
     ["day: past today → tomorrow", { every: "day", time: { hour: 7, minute: 30 } },
       "2026-11-27T10:00:00+08:00", "2026-11-28T07:30:00+08:00"],
+    ["last working day: Saturday 10-31 is not one, Friday 10-30 is", { every: "month", day: "lastWorkday", time: { hour: 17, minute: 0 } },
+      "2026-10-12T10:00:00+08:00", "2026-10-30T17:00:00+08:00"],
+    ["last working day: Spring Festival ends February on the 调休 Saturday", { every: "month", day: "lastWorkday", time: { hour: 17, minute: 0 } },
+      "2026-02-01T00:00:00+08:00", "2026-02-28T17:00:00+08:00"],
+    ["last working day: after this month's, next month's", { every: "month", day: "lastWorkday", time: { hour: 17, minute: 0 } },
+      "2026-11-30T17:00:00+08:00", "2026-12-31T17:00:00+08:00"],
+    ["first working day: after National Day", { every: "month", day: "firstWorkday", time: { hour: 9, minute: 0 } },
+      "2026-09-30T10:00:00+08:00", "2026-10-08T09:00:00+08:00"],
+    ["every other Monday: skips the week between", { every: "week", weekdays: [1], time: { hour: 9, minute: 0 }, interval: 2, anchor: "2026-11-30" },
+      "2026-11-30T09:00:00+08:00", "2026-12-14T09:00:00+08:00"],
+    ["every other Monday: counts back from the anchor too", { every: "week", weekdays: [1], time: { hour: 9, minute: 0 }, interval: 2, anchor: "2026-11-30" },
+      "2026-11-10T09:00:00+08:00", "2026-11-16T09:00:00+08:00"],
+    ["every third Friday", { every: "week", weekdays: [5], time: { hour: 9, minute: 0 }, interval: 3, anchor: "2026-11-23" },
+      "2026-11-27T10:00:00+08:00", "2026-12-18T09:00:00+08:00"],
   ];
 
   it.each(cases)("%s", (_name, rule, after, next) => {
@@ -439,6 +599,11 @@ describe("describeRecurrence", () => {
     [{ every: "month", day: 1, time: t }, "每月1号 08:30", "every month on the 1st at 08:30"],
     [{ every: "month", day: 22, time: t }, "每月22号 08:30", "every month on the 22nd at 08:30"],
     [{ every: "month", day: "last", time: t }, "每月最后一天 08:30", "every month on the last day at 08:30"],
+    [{ every: "month", day: "lastWorkday", time: t }, "每月最后一个工作日 08:30", "every month on the last working day at 08:30"],
+    [{ every: "month", day: "firstWorkday", time: t }, "每月第一个工作日 08:30", "every month on the first working day at 08:30"],
+    [{ every: "week", weekdays: [1], time: t, interval: 2, anchor: "2026-11-30" }, "每两周周一 08:30", "every other Monday at 08:30"],
+    [{ every: "week", weekdays: [1, 3], time: t, interval: 3, anchor: "2026-11-30" }, "每3周周一、三 08:30",
+      "every 3 weeks on Monday and Wednesday at 08:30"],
   ])("%j", (rule, zh, en) => {
     expect(describeRecurrence(rule, "zh-CN")).toBe(zh);
     expect(describeRecurrence(rule, "en")).toBe(en);
@@ -462,5 +627,18 @@ describe("formatLocal", () => {
 
   it("uses the given zone", () => {
     expect(formatLocal(new Date("2026-11-28T15:00:00+08:00"), NEW_YORK, "en", now)).toBe("Sat 28 Nov 02:00");
+  });
+});
+
+describe("formatNear", () => {
+  const now = FRIDAY.now;
+  it("names today, tomorrow and yesterday, and falls back to the date further off", () => {
+    expect(formatNear(new Date("2026-11-27T15:00:00+08:00"), SHANGHAI, "zh-CN", now)).toBe("今天 15:00");
+    expect(formatNear(new Date("2026-11-28T15:00:00+08:00"), SHANGHAI, "zh-CN", now)).toBe("明天 15:00");
+    expect(formatNear(new Date("2026-11-29T09:00:00+08:00"), SHANGHAI, "zh-CN", now)).toBe("后天 09:00");
+    expect(formatNear(new Date("2026-11-26T20:00:00+08:00"), SHANGHAI, "zh-CN", now)).toBe("昨天 20:00");
+    expect(formatNear(new Date("2026-11-28T15:00:00+08:00"), SHANGHAI, "en", now)).toBe("tomorrow 15:00");
+    expect(formatNear(new Date("2026-11-29T09:00:00+08:00"), SHANGHAI, "en", now)).toBe("Sun 29 Nov 09:00");
+    expect(formatNear(new Date("2026-12-04T09:00:00+08:00"), SHANGHAI, "zh-CN", now)).toBe("12月4日(周五) 09:00");
   });
 });

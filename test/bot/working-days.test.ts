@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { formatInstant, type PlainDate } from "../../src/bot/time-zone.ts";
-import { addWorkdays, isWorkday, isWorkdayAt, nextWorkday } from "../../src/bot/working-days.ts";
+import { addWorkdays, isWorkday, isWorkdayAt, LAST_KNOWN_YEAR, nextWorkday, workdaysAfterBreaks } from "../../src/bot/working-days.ts";
+import { isoDate } from "../../src/bot/time-zone.ts";
 
 const SHANGHAI = "Asia/Shanghai";
 const day = (iso: string): PlainDate => {
@@ -81,5 +82,25 @@ describe("addWorkdays", () => {
     [4, "2026-10-12T17:30:00+08:00"],
   ])("+%i working days → %s", (n, expected) => {
     expect(formatInstant(addWorkdays(friday, n, SHANGHAI), SHANGHAI)).toBe(expected);
+  });
+});
+
+describe("workdaysAfterBreaks", () => {
+  const in2026 = (days: PlainDate[]) => days.map(isoDate).filter((d) => d.startsWith("2026"));
+  it("gives the first working day after each break of a holiday", () => {
+    expect(in2026(workdaysAfterBreaks("元旦"))).toEqual(["2026-01-04"]); // the 调休 Sunday
+    expect(in2026(workdaysAfterBreaks("春节"))).toEqual(["2026-02-24"]);
+    expect(in2026(workdaysAfterBreaks("国庆节"))).toEqual(["2026-10-08"]);
+    expect(workdaysAfterBreaks("中秋").map(isoDate)).toContain("2025-10-09"); // 2025: inside National Day's break
+  });
+
+  it("gives every break once, in date order, for any holiday", () => {
+    expect(in2026(workdaysAfterBreaks())).toEqual([
+      "2026-01-04", "2026-02-24", "2026-04-07", "2026-05-06", "2026-06-22", "2026-09-28", "2026-10-08",
+    ]);
+  });
+
+  it("knows which year its table ends with", () => {
+    expect(LAST_KNOWN_YEAR).toBeGreaterThanOrEqual(2026);
   });
 });

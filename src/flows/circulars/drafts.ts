@@ -5,12 +5,9 @@ import { UserError } from "../../bot/errors.ts";
 import type { Member } from "../../bot/member.ts";
 import type { ChatRef } from "../../bot/message.ts";
 import { parseWhen } from "../../bot/time-parse.ts";
-import { fromZoned, zonedParts } from "../../bot/time-zone.ts";
 import type { CircularDraft, CircularKind, Prisma } from "../../generated/prisma/client.ts";
 import { expandAudience, resolveAudience, type Audience, type Expanded } from "./audience.ts";
 import { missingPart, splitAudience, TITLE_MAX, type DraftFields, type Part } from "./compose.ts";
-
-const END_OF_DAY = { hour: 18, minute: 0 };
 
 /** Words that mean "no deadline". */
 export const NO_DEADLINE = new Set(["不限", "无", "没有", "none", "no"]);
@@ -155,20 +152,13 @@ function parseChase(typed: string): number {
   return n;
 }
 
-/** "周五17:00前", "3个工作日内", "明天" → an instant; a bare day means the end of that working day. */
+/**
+ * "周五17:00前", "3个工作日内", "明天" → an instant, read by the shared time vocabulary: a deadline's day alone is
+ * due at the end of that working day (18:00), as 月底, 周五前 and 3个工作日内 are everywhere.
+ */
 export function resolveTime(app: App, typed: string, now: Date, part: "deadline" | "startsAt"): Date {
-  const cleaned = typed
-    .trim()
-    .replace(/(个工作日|天|小时|分钟)(内|以内|之内)$/, "$1后")
-    .replace(/(之前|以前|前)$/, "");
-  // A day alone is due at the end of that working day: 18:00, which also decides whether "周五" is today.
-  const when = parseWhen(cleaned, { now, timeZone: app.config.timeZone, ...(part === "deadline" ? { defaultTime: END_OF_DAY } : {}) });
+  const when = parseWhen(typed.trim(), { now, timeZone: app.config.timeZone, deadline: part === "deadline" });
   if (!when || when.kind !== "once" || when.rest) throw new UserError("circular.badTime", { text: typed, part });
-  let at = when.at;
-  if (part === "deadline" && !/[点时:：]|am|pm|小时|分钟/i.test(when.matched)) {
-    const day = zonedParts(at, app.config.timeZone);
-    at = fromZoned({ year: day.year, month: day.month, day: day.day, ...END_OF_DAY }, app.config.timeZone);
-  }
-  if (at.getTime() <= now.getTime()) throw new UserError("circular.pastTime", { text: typed, part });
-  return at;
+  if (when.at.getTime() <= now.getTime()) throw new UserError("circular.pastTime", { text: typed, part });
+  return when.at;
 }

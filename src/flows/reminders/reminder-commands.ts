@@ -3,7 +3,9 @@ import type { App } from "../../app.ts";
 import { DeliveryUncertainError, RecipientUnreachableError } from "../../bot/delivery-errors.ts";
 import type { Button } from "../../bot/message.ts";
 import { spokenTo, type ActionContext, type Context } from "../../bot/router.ts";
-import { describeRecurrence, formatLocal, parseWhen, type When } from "../../bot/time-parse.ts";
+import type { MessageKey } from "../../bot/i18n/index.ts";
+import { describeRecurrence, formatLocal, formatNear, readTrailingWhen, readWhen, type Unclear, type When } from "../../bot/time-parse.ts";
+import { HOLIDAY_IDS, LAST_KNOWN_YEAR } from "../../bot/working-days.ts";
 import type { Reminder } from "../../generated/prisma/client.ts";
 import { sendToPerson } from "../org/messenger.ts";
 import { t, toLocale } from "../../bot/i18n/index.ts";
@@ -39,7 +41,9 @@ export function registerReminders(app: App): void {
       // "提醒我明天…" / "/remind me in 2 hours to …": the "me" is implied.
       const input = ctx.args.replace(/^(我|me\s+)/i, "");
       if (!input) return usage(ctx);
-      const when = parseWhen(input, { now: app.clock.now(), timeZone: zoneOf(app, ctx.member!) });
+      const ref = { now: app.clock.now(), timeZone: zoneOf(app, ctx.member!) };
+      // The time first ("明天下午3点 交材料", "at 5pm tomorrow to call Li"), else after the text ("to call Li at 5pm tomorrow").
+      const when = readWhen(input, ref) ?? readTrailingWhen(input, ref);
       if (!when) return void (await ctx.reply(`${ctx.t("reminder.noTime", { input })}\n${ctx.t("reminder.remind.usage")}`));
       await remind(ctx, when, when.rest);
     },
@@ -49,18 +53,27 @@ export function registerReminders(app: App): void {
   // call Li". Only in a direct chat or said to the bot, where nobody else is being spoken to.
   router.onText(async (ctx, text) => {
     if (!spokenTo(ctx.inbound)) return false;
-    const when = parseWhen(text, { now: app.clock.now(), timeZone: zoneOf(app, ctx.member!) });
+    const when = readWhen(text, { now: app.clock.now(), timeZone: zoneOf(app, ctx.member!) });
     const ask = when && /^(?:提醒我?|叫我|remind\s+me)\s*/i.exec(when.rest);
     if (!when || !ask) return false;
     await remind(ctx, when, when.rest.slice(ask[0].length));
     return true;
   });
 
-  async function remind(ctx: Context, when: When, rest: string): Promise<void> {
+  async function remind(ctx: Context, when: When | Unclear, rest: string): Promise<void> {
+    if (when.kind === "unclear") return void (await ctx.reply(unclearReply(ctx, when)));
     const text = rest.replace(/^(to\s+|[,，:：;；]\s*)/i, "").trim();
     if (!text) return void (await ctx.reply(ctx.t("reminder.noText")));
+    const now = app.clock.now();
+    const zone = zoneOf(app, ctx.member!);
+    const at = when.kind === "once" ? when.at : when.first;
+    // 今晚8点 at 21:00 is refused, not moved: the person named the day. A bare 8点 rolls over, and says so below.
+    if (at.getTime() <= now.getTime() - 1000) return void (await ctx.reply(ctx.t("reminder.past", { when: formatNear(at, zone, ctx.locale, now) })));
     const r = await createReminder(app, ctx.member!, when, text);
-    await ctx.reply({ text: describeCreated(app, ctx, r), buttons: [[{ label: ctx.t("reminder.cancelButton", { id: r.id }), action: "reminder.cancel", value: String(r.id) }]] });
+    const rolled = when.kind === "once" && when.passed
+      ? `\n${ctx.t("time.passed", { passed: formatNear(when.passed, zone, ctx.locale, now), when: formatNear(at, zone, ctx.locale, now) })}`
+      : "";
+    await ctx.reply({ text: describeCreated(app, ctx, r) + rolled, buttons: [[{ label: ctx.t("reminder.cancelButton", { id: r.id }), action: "reminder.cancel", value: String(r.id) }]] });
   }
 
   router.command({
@@ -154,6 +167,13 @@ function schedule(app: App, ctx: Context, r: Reminder): string {
   const at = formatLocal(r.fireAt, r.timeZone, ctx.locale, app.clock.now());
   const rule = recurrenceOf(r);
   return rule ? `${describeRecurrence(rule, ctx.locale)}${ctx.t("reminder.nextParen", { next: at })}` : at;
+}
+
+/** Why an unclear time names no instant: 下周 without its day, a holiday the table does not reach yet. */
+function unclearReply(ctx: Context, when: Unclear): string {
+  if (when.reason === "week") return ctx.t("time.weekNoDay", { text: when.matched });
+  const holiday = ctx.t(when.holiday ? (`time.holiday.${HOLIDAY_IDS[when.holiday]}` as MessageKey) : "time.holiday.any");
+  return ctx.t("time.holidayUnknown", { holiday, year: when.year, known: LAST_KNOWN_YEAR });
 }
 
 function describeCreated(app: App, ctx: Context, r: Reminder): string {

@@ -3,7 +3,7 @@
 import type { App } from "../../app.ts";
 import { UserError } from "../../bot/errors.ts";
 import type { Member } from "../../bot/member.ts";
-import { nextOccurrence, type Recurrence, type When } from "../../bot/time-parse.ts";
+import { formatNear, nextOccurrence, type Recurrence, type When } from "../../bot/time-parse.ts";
 import { audit } from "../../db/audit.ts";
 import type { Prisma, Reminder } from "../../generated/prisma/client.ts";
 
@@ -21,7 +21,8 @@ export function zoneOf(app: App, member: Pick<Member, "timeZone">): string {
 /** Creates a reminder for `member` and schedules its first occurrence. */
 export async function createReminder(app: App, member: Member, when: When, text: string): Promise<Reminder> {
   const fireAt = when.kind === "once" ? when.at : when.first;
-  if (fireAt.getTime() <= app.clock.now().getTime() - 1000) throw new UserError("reminder.past");
+  const now = app.clock.now();
+  if (fireAt.getTime() <= now.getTime() - 1000) throw new UserError("reminder.past", { when: formatNear(fireAt, zoneOf(app, member), app.config.locale, now) });
   const reminder = await app.prisma.$transaction(async (tx) => {
     const r = await tx.reminder.create({
       data: {

@@ -4,7 +4,8 @@ import type { App } from "../../app.ts";
 import type { Locale, MessageKey } from "../../bot/i18n/index.ts";
 import { spokenTo, type CommandContext, type Context } from "../../bot/router.ts";
 import { parseWhen } from "../../bot/time-parse.ts";
-import { fromZoned, zonedParts } from "../../bot/time-zone.ts";
+import { formatLocal } from "../../bot/time-parse.ts";
+import { compareDates, formatClock, fromZoned, zonedParts, type PlainDate } from "../../bot/time-zone.ts";
 import type { Request } from "../../generated/prisma/client.ts";
 import { usage } from "../org/org-commands.ts";
 import { decide, fileRequest, requestsOf, withdraw, type RequestWithSteps } from "./approval.ts";
@@ -13,7 +14,7 @@ import { chainSettings } from "./chains.ts";
 import { leaveApprovers } from "./leave-chain.ts";
 import { leaveTypeOf } from "./leave-types.ts";
 import { officeYear, remaining } from "./balances.ts";
-import { overlaps, parseLeavePeriod, periodInstants } from "./leave-period.ts";
+import { describePeriod, overlaps, periodInstants, periodPhrase, readLeavePeriod, type LeaveRefusal } from "./leave-period.ts";
 import { leaveSummary, typeLabel, type LeaveForm } from "./leave-summary.ts";
 import { requestSummary } from "./summary.ts";
 
@@ -43,9 +44,16 @@ export function registerLeave(app: App): void {
   async function fileLeave(ctx: Context, args: string): Promise<void> {
     const [first = "", ...others] = args.split(/\s+/);
     const type = leaveTypeOf(first);
-    const text = type ? others.join(" ") : args;
-    const period = parseLeavePeriod(text, { now: app.clock.now(), timeZone: app.config.timeZone });
-    if (!period) return usage(ctx, "leave.usage");
+    // "sick leave tomorrow": the English type may carry the word "leave" too.
+    const text = type ? others.join(" ").replace(/^leave\b\s*/i, "") : args;
+    const now = app.clock.now();
+    const tz = app.config.timeZone;
+    const read = readLeavePeriod(text, { now, timeZone: tz });
+    if ("refused" in read) return void (await ctx.reply(refusal(app, ctx, read.refused, text, type ? first : undefined)));
+    const { period } = read;
+    const today = zonedParts(now, tz);
+    // A day already behind us cannot be taken; leave after the fact goes to the approver in person.
+    if (compareDates(period.start.date, today) < 0) return void (await ctx.reply(ctx.t("leave.past", { day: describeDay(app, period.start.date, ctx) })));
     if (period.workingDays === 0) return void (await ctx.reply(ctx.t("leave.noWorkingDays")));
     const reason = period.rest.replace(/^[,，:：;；\s]+/, "").trim();
     if (!reason) return void (await ctx.reply(ctx.t("leave.noReason")));
@@ -168,6 +176,41 @@ export function registerLeave(app: App): void {
       await ctx.reply([ctx.t("leave.outHeading", { day: label, count: out.length }), ...[...groups].map(([u, names]) => `  ${u}：${names.join("、")}`)].join("\n"));
     },
   });
+}
+
+/** Why a period cannot be taken, in the person's language; for hours, the half days to ask for instead. */
+function refusal(app: App, ctx: Context, refused: LeaveRefusal, text: string, typeWord: string | undefined): string {
+  switch (refused.why) {
+    case "hours": {
+      const tz = app.config.timeZone;
+      const now = app.clock.now();
+      const today = zonedParts(now, tz);
+      const hours = refused.to ? hourSpan(refused.from, refused.to, tz, ctx.locale, now) : formatLocal(refused.from, tz, ctx.locale, now);
+      const phrase = periodPhrase(refused.halves, ctx.locale, today);
+      const words = [ctx.locale === "zh-CN" ? "请假" : "/leave", typeWord, phrase, refused.rest].filter(Boolean).join(" ");
+      return ctx.t("leave.hours", { hours, period: describePeriod(refused.halves, ctx.locale, today.year), command: words });
+    }
+    case "unreadable":
+      return `${ctx.t("leave.badPeriod", { text })}\n${ctx.t("leave.usage")}`;
+    case "backwards":
+      return ctx.t("leave.backwards", { text });
+    default:
+      return ctx.t(`leave.${refused.why}`);
+  }
+}
+
+/** "11月26日(周四) 14:00–16:00", or both ends in full when they are on different days. */
+function hourSpan(from: Date, to: Date, tz: string, locale: Locale, now: Date): string {
+  const a = zonedParts(from, tz);
+  const b = zonedParts(to, tz);
+  const sameDay = a.year === b.year && a.month === b.month && a.day === b.day;
+  return sameDay ? `${formatLocal(from, tz, locale, now)}–${formatClock(b)}` : `${formatLocal(from, tz, locale, now)} – ${formatLocal(to, tz, locale, now)}`;
+}
+
+/** "11月24日(周二)" / "Tue 24 Nov": a day, without a time. */
+function describeDay(app: App, date: PlainDate, ctx: Context): string {
+  const tz = app.config.timeZone;
+  return formatLocal(fromZoned({ ...date, hour: 12, minute: 0 }, tz), tz, ctx.locale, app.clock.now()).replace(/\s+\d\d:\d\d$/, "");
 }
 
 function idAndText(ctx: CommandContext): [number | undefined, string] {

@@ -13,11 +13,13 @@
 //   周五到周二 the Tuesday after, 12月28日到1月3日 in January of the next year, "Dec 3-5" on the 5th. Words
 //   tied to today (明天, 下周二, next Tue, this Fri) are read from today.
 // - A weekday written with a date ("12月3日(周四)", "Thu 3 Dec") must agree with it.
-// - Clock times (下午3点, 9:30), evenings and hour durations are not halves: refused (null), so the flow asks
-//   again instead of guessing. So are ranges that end before they start, spans over a year and open-ended
-//   starts (从明天, 明天起, "from Monday").
+// - Clock times (下午3点, 9:30), evenings and hour durations are not halves: refused, so the flow says why
+//   instead of guessing — for hours, with the half days that cover them (下午2点到4点 → 下午). So are ranges
+//   that end before they start, spans over a year and open-ended starts (从明天, 明天起, "from Monday").
+//   readLeavePeriod says which; parseLeavePeriod only returns null.
 // - Floating expressions count today (周五 said on a Friday is today); days already past are returned as
-//   written (补假), and a period with no working day in it is still a period (workingDays 0).
+//   written (the flow refuses them, saying so), and a period with no working day in it is still a period
+//   (workingDays 0). A date without a year up to 60 days behind today is that past day, not next year's.
 // - 到/to/- may also just be words of the reason ("明天到北京出差", "tomorrow to see a doctor"): when no day
 //   follows, the period is the first day alone and the rest starts at the separator.
 import { parseWhen, type TimeRef } from "../../bot/time-parse.ts";
@@ -64,6 +66,8 @@ interface Scan {
 const DAY_MS = 86_400_000;
 // Longer leave (婚假, 产假) is arranged on paper; a year also keeps counting loops short.
 const MAX_SPAN_DAYS = 366;
+// A date without a year this far behind today is the past one, not next year's.
+const RECENT_DAYS = 60;
 
 // ---- Patterns --------------------------------------------------------------------------------------------
 
@@ -113,7 +117,11 @@ const REFUSED_TIME =
 // The part of day parseWhen keeps with a day ("明天下午", "tomorrow afternoon"); it is cut off and read here.
 const PART_OF_DAY = /早上|早晨|清晨|上午|中午|下午|午后|(?:\bat\s+|\bin\s+the\s+)?\b(?:morning|afternoon|noon|midday)\b/i;
 // Day words tied to today rather than to a range's start.
-const TODAY_RELATIVE = /今|明|后|下|本|这|\b(?:next|this|coming|tomorrow|today|tmrw?|later|from\s+now|in)\b/i;
+const TODAY_RELATIVE = /今|明|后|下|本|这|昨|前天|上周|\b(?:next|this|coming|tomorrow|today|tmrw?|later|from\s+now|in|yesterday|last)\b/i;
+// A day named from today (明天, 下周二, tomorrow), not a clock time on the start's day (4点, 下午4点).
+const NAMES_DAY = /今|明|后天|昨|前天|[上下本这]一?个?(?:周|星期|礼拜|月)|\d+\s*[月日号/.-]|\b(?:next|this|coming|tomorrow|today|tmrw?|yesterday|last)\b/i;
+// Evenings and nights: outside working hours, so no half of a working day.
+const EVENING = /晚|夜|\b(?:evening|night|tonight)\b/i;
 const HAS_MONTH = new RegExp(`月|\\d{4}[-/.]\\d|\\d{1,2}[/.]\\d{1,2}|\\b(?:${EN_MONTH})\\b`, "i");
 const NAMES_WEEKDAY = new RegExp(`周|星期|礼拜|\\b(?:${EN_DAY})\\b`, "i");
 
@@ -186,7 +194,11 @@ function readDay(scan: Scan, pos: number, start?: Point): Read {
   const fromStart = start !== undefined && !TODAY_RELATIVE.test(dayText);
   const day = part || fromStart ? parseWhen(dayText, fromStart ? refAt(start.date, scan.timeZone) : todayRef) : when;
   if (!day || day.kind !== "once" || day.matched !== dayText) return "refused";
-  const date = dateOf(day.at, scan.timeZone);
+  let date = dateOf(day.at, scan.timeZone);
+  // 11月20日 said on 25 November is that past day (refused as past), not next year's: leave is rarely asked for
+  // almost a year ahead, and a date a few weeks behind is a slip to tell the person about.
+  const lastYears = { ...date, year: date.year - 1 };
+  if (!fromStart && date.year > scan.today.year && !/\d{4}/.test(dayText) && dayNumber(scan.today) - dayNumber(lastYears) <= RECENT_DAYS) date = lastYears;
   // Read from the start, 12月28日到1月3日 crosses New Year; 12月5日到12月3日 goes backwards rather than a year on.
   if (fromStart && date.year > start.date.year && date.month >= start.date.month) return "refused";
 
@@ -269,37 +281,101 @@ function validRef(ref: TimeRef): PlainDate | undefined {
   }
 }
 
-/** Reads a leave period at the start of `input` ("下周一到周三 家里有事" → period + rest "家里有事"); null if none. */
-export function parseLeavePeriod(input: string, ref: TimeRef): LeavePeriod | null {
+/** Why a leave period could not be read. `hours`: clock times, with the half days that cover them. */
+export type LeaveRefusal =
+  | { why: "unreadable" | "evening" | "noon" | "backwards" | "openEnded" | "tooLong" }
+  | { why: "hours"; from: Date; to?: Date; halves: Pick<LeavePeriod, "start" | "end" | "workingDays">; rest: string };
+
+/** Reads a leave period at the start of `input` ("下周一到周三 家里有事" → period + rest "家里有事"), or says why not. */
+export function readLeavePeriod(input: string, ref: TimeRef): { period: LeavePeriod } | { refused: LeaveRefusal } {
   const today = typeof input === "string" ? validRef(ref) : undefined;
-  if (!today) return null;
+  if (!today) return { refused: { why: "unreadable" } };
   const scan: Scan = { text: normalize(input), timeZone: ref.timeZone, today };
   const begin = take(RE.spaces, scan.text, 0)?.end ?? 0;
   const from = take(RE.from, scan.text, begin);
+  const refuse = (why: "unreadable" | "evening" | "noon" | "backwards" | "openEnded" | "tooLong") => ({ refused: { why } });
+  const refusedTime = (start?: Point, endAt?: number) => {
+    const hours = readHours(scan, from?.end ?? begin);
+    if (hours) return { refused: hours };
+    // 12月5日到12月3日: the end, read from today, is before the start.
+    const end = start && endAt !== undefined ? parseWhen(scan.text.slice(endAt), refAt(scan.today, scan.timeZone)) : null;
+    if (start && end?.kind === "once" && dayNumber(dateOf(end.at, scan.timeZone)) < dayNumber(start.date)) return refuse("backwards");
+    return refuse("unreadable");
+  };
 
   const first = readPoint(scan, from?.end ?? begin);
-  if (first === undefined || first === "refused") return null;
+  if (first === undefined) return refuse("unreadable");
+  if (first === "refused") return refusedTime();
   let last: Point | undefined;
   const separator = take(RE.separator, scan.text, first.end);
   if (separator) {
     const second = readPoint(scan, separator.end, first);
-    if (second === "refused") return null;
+    if (second === "refused") return refusedTime(first, separator.end);
     if (second) last = { ...second, end: take(RE.until, scan.text, second.end)?.end ?? second.end };
   }
-  if (!last && (from || take(RE.openEnded, scan.text, first.end))) return null; // 从明天, 明天起: open-ended
+  if (!last && (from || take(RE.openEnded, scan.text, first.end))) return refuse("openEnded"); // 从明天, 明天起
 
   const slots = last ? range(first, last) : single(first);
-  if (!slots) return null;
+  if (!slots) return refuse("noon");
   const [start, end] = slots;
-  if (halfIndex(end) < halfIndex(start) || dayNumber(end.date) - dayNumber(start.date) >= MAX_SPAN_DAYS) return null;
+  if (halfIndex(end) < halfIndex(start)) return refuse("backwards");
+  if (dayNumber(end.date) - dayNumber(start.date) >= MAX_SPAN_DAYS) return refuse("tooLong");
   const stop = (last ?? first).end;
   return {
-    start,
-    end,
-    workingDays: countWorkingDays(start, end),
-    matched: input.slice(begin, stop).trim(),
-    rest: input.slice(stop).replace(/^[\s,，:：;；、.。\-–—]+/, "").trim(),
+    period: {
+      start,
+      end,
+      workingDays: countWorkingDays(start, end),
+      matched: input.slice(begin, stop).trim(),
+      rest: restAfter(input, stop),
+    },
   };
+}
+
+/** Reads a leave period at the start of `input` ("下周一到周三 家里有事" → period + rest "家里有事"); null if none. */
+export function parseLeavePeriod(input: string, ref: TimeRef): LeavePeriod | null {
+  const read = readLeavePeriod(input, ref);
+  return "period" in read ? read.period : null;
+}
+
+const restAfter = (input: string, stop: number) => input.slice(stop).replace(/^[\s,，:：;；、.。\-–—]+/, "").trim();
+
+/**
+ * Clock times where halves were expected ("明天下午2点到4点", "9:30", "明天晚上"): the evening, or the hours
+ * with the half days covering them (a start before noon takes the morning, an end after noon the afternoon).
+ * Undefined when no time is there to read.
+ */
+function readHours(scan: Scan, pos: number): LeaveRefusal | undefined {
+  const todayRef = refAt(scan.today, scan.timeZone);
+  const start = parseWhen(scan.text.slice(pos), todayRef);
+  if (!start || start.kind !== "once") return undefined;
+  const timed = REFUSED_TIME.test(start.matched);
+  if (EVENING.test(start.matched) && !/\d|[点时]/.test(start.matched.replace(EVENING, ""))) return { why: "evening" };
+  let stop = pos + start.matched.length;
+  let to: Date | undefined;
+  const separator = take(RE.separator, scan.text, stop);
+  if (separator) {
+    // "到4点" is read on the start's day; "到后天上午10点" from today.
+    const endText = scan.text.slice(separator.end);
+    const onStartDay = parseWhen(endText, { now: start.at, timeZone: scan.timeZone });
+    const end = onStartDay && NAMES_DAY.test(onStartDay.matched) ? parseWhen(endText, todayRef) : onStartDay;
+    if (end?.kind === "once" && end.at > start.at && (timed || REFUSED_TIME.test(end.matched))) {
+      to = end.at;
+      stop = separator.end + end.matched.length;
+    }
+  }
+  if (!timed && !to) return undefined; // days only: refused for another reason
+  const slot = (at: Date, isEnd: boolean): HalfDaySlot => {
+    const p = zonedParts(at, scan.timeZone);
+    const minutes = p.hour * 60 + p.minute;
+    const date = { year: p.year, month: p.month, day: p.day };
+    // An end at or before noon is still the morning; a start from noon on is the afternoon.
+    return { date, half: isEnd ? (minutes <= 12 * 60 ? "am" : "pm") : minutes < 12 * 60 ? "am" : "pm" };
+  };
+  const first = slot(start.at, false);
+  const last = to ? slot(to, true) : { ...first };
+  const halves = { start: first, end: last, workingDays: countWorkingDays(first, last) };
+  return { why: "hours", from: start.at, ...(to ? { to } : {}), halves, rest: restAfter(scan.text, stop) };
 }
 
 // ---- Arithmetic ----------------------------------------------------------------------------------------
@@ -383,4 +459,25 @@ export function describePeriod(
   const total = `, ${days} working day${p.workingDays === 1 ? "" : "s"}`;
   if (!sameDay) return `${day(start.date)} ${start.half} – ${day(end.date)} ${end.half}${total}`;
   return `${day(start.date)} ${start.half === end.half ? start.half : "all day"}${total}`;
+}
+
+/**
+ * A period as someone would type it, which readLeavePeriod reads back: "明天下午", "12月3日上午到12月4日",
+ * "tomorrow afternoon", "Dec 3 morning to Dec 4". Days near `today` by their word (今天/明天/后天).
+ */
+export function periodPhrase(p: Pick<LeavePeriod, "start" | "end">, locale: "zh-CN" | "en", today: PlainDate): string {
+  const offset = (d: PlainDate) => dayNumber(d) - dayNumber(today);
+  const zh = locale === "zh-CN";
+  const day = (d: PlainDate) => {
+    const near = (zh ? { 0: "今天", 1: "明天", 2: "后天" } : { 0: "today", 1: "tomorrow" } as Record<number, string>)[offset(d)];
+    if (near) return near;
+    const otherYear = d.year !== today.year;
+    return zh ? `${otherYear ? `${d.year}年` : ""}${d.month}月${d.day}日` : `${EN_MONTH_NAMES[d.month - 1]} ${d.day}${otherYear ? ` ${d.year}` : ""}`;
+  };
+  const half = (h: HalfDay | undefined) => (!h ? "" : zh ? (h === "am" ? "上午" : "下午") : h === "am" ? " morning" : " afternoon");
+  const { start, end } = p;
+  if (dayNumber(start.date) === dayNumber(end.date)) return `${day(start.date)}${half(start.half === end.half ? start.half : undefined)}`;
+  const from = `${day(start.date)}${half(start.half === "pm" ? "pm" : undefined)}`;
+  const to = `${day(end.date)}${half(end.half === "am" ? "am" : undefined)}`;
+  return zh ? `${from}到${to}` : `${from} to ${to}`;
 }

@@ -2,8 +2,8 @@
 const LEAVE_TYPES: Record<string, string[]> = {
   personal: ["事假", "personal"],
   sick: ["病假", "sick"],
-  annual: ["年假", "年休假", "annual"],
-  compensatory: ["调休", "补休", "in-lieu", "compensatory"],
+  annual: ["年假", "年休假", "annual", "vacation"],
+  compensatory: ["调休", "补休", "in-lieu", "lieu", "compensatory", "toil"],
   marriage: ["婚假", "marriage"],
   maternity: ["产假", "陪产假", "maternity", "paternity"],
   bereavement: ["丧假", "bereavement"],

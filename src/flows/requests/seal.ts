@@ -24,14 +24,14 @@ export interface SealForm {
   purpose: string;
 }
 
-/** The seals an office keeps and the words people use for them (English ones only after --seal). */
+/** The seals an office keeps and the words people use for them (English ones after --seal, or as "official-seal"). */
 const SEALS: Record<string, readonly string[]> = {
   official: ["公章", "单位公章", "official"],
   party: ["党委章", "党委公章", "party"],
   administrative: ["行政章", "administrative"],
   contract: ["合同章", "合同专用章", "contract"],
   finance: ["财务章", "财务专用章", "finance", "financial"],
-  legalRep: ["法人章", "法定代表人章", "legal"],
+  legalRep: ["法人章", "法定代表人章", "legal", "legal-rep", "legal-representative"],
 };
 const sealOfWord = new Map(Object.entries(SEALS).flatMap(([seal, words]) => words.map((w) => [w.toLowerCase(), seal])));
 
@@ -40,7 +40,7 @@ const MARKERS: Record<string, "seal" | "doc" | "copies" | "purpose"> = {
   "--seal": "seal", 印章: "seal", 用章: "seal",
   "--doc": "doc", "--document": "doc", 文件: "doc", 文件名: "doc",
   "--copies": "copies", 份数: "copies",
-  "--purpose": "purpose", 用途: "purpose", 事由: "purpose", 用于: "purpose",
+  "--purpose": "purpose", 用途: "purpose", 事由: "purpose", 用于: "purpose", purpose: "purpose",
 };
 const MAX_COPIES = 999;
 /** Register numbers are per year with no gaps: one approval numbers at a time (circulars use 7_265_100). */
@@ -70,7 +70,7 @@ function tokenize(input: string): Token[] {
 
 /** A marker alone ("用途") or with its value attached after a colon or "=" ("用途：报县财政局"). */
 function markerOf(text: string): { field: (typeof MARKERS)[string]; value: string } | undefined {
-  const m = /^(--[a-z]+|[\u4e00-\u9fff]+?)(?:[:：=](.*))?$/i.exec(text);
+  const m = /^(--[a-z]+|purpose|[\u4e00-\u9fff]+?)(?:[:：=](.*))?$/i.exec(text);
   const field = m && MARKERS[m[1]!.toLowerCase()];
   return field ? { field, value: (m[2] ?? "").trim() } : undefined;
 }
@@ -84,6 +84,18 @@ function numberOf(text: string): number | undefined {
   if (!m || !text) return undefined;
   if (!m[2]) return m[3] ? undefined : CN_DIGITS[m[1]!];
   return (m[1] ? CN_DIGITS[m[1]]! : 1) * 10 + (m[3] ? CN_DIGITS[m[3]]! : 0);
+}
+
+/**
+ * An English seal name before the document: "official-seal" (one token) or "official seal" (two); how many
+ * tokens it took. A bare "official" stays a word of the title ("official report").
+ */
+function englishSeal(token: string, next: Token | undefined): { seal: string; used: number } | undefined {
+  const joined = /^([a-z]+(?:-[a-z]+)*)-seal$/i.exec(token);
+  const seal = joined ? sealOfWord.get(joined[1]!.toLowerCase()) : undefined;
+  if (seal) return { seal, used: 1 };
+  const word = sealOfWord.get(token.toLowerCase());
+  return word && /^[a-z-]+$/i.test(token) && next && !next.quoted && /^seal$/i.test(next.text) ? { seal: word, used: 2 } : undefined;
 }
 
 /** "3份", "三份", "3 copies" (already split into "3" and "copies" by the caller). */
@@ -101,8 +113,8 @@ function joinTokens(tokens: Token[]): string {
 }
 
 /**
- * Reads "公章 关于申请项目资金的报告 3份 用途 报县财政局" or "--seal official --doc "Funding report" --copies 3
- * --purpose county finance bureau". No seal named means the official seal (公章), the one nearly every
+ * Reads "公章 关于申请项目资金的报告 3份 用途 报县财政局", "official-seal budget report 2 copies purpose submit to
+ * county finance bureau" or "--seal official --doc "Funding report" --copies 3 --purpose county finance bureau". No seal named means the official seal (公章), the one nearly every
  * paper needs; the approver sees which seal before deciding. undefined when the document or purpose is missing.
  */
 export function parseSealForm(args: string): SealForm | undefined {
@@ -143,7 +155,13 @@ export function parseSealForm(args: string): SealForm | undefined {
       i++;
       continue;
     }
-    // A Chinese seal name on its own is the seal ("公章"); an English word is only a seal after --seal.
+    const english = seal === undefined && section === "doc" && fields.doc.length === 0 && !token.quoted ? englishSeal(bare, tokens[i + 1]) : undefined;
+    if (english) {
+      seal = english.seal;
+      i += english.used - 1;
+      continue;
+    }
+    // A Chinese seal name on its own is the seal ("公章"); an English word only after --seal or as "official-seal".
     const named = sealOfWord.get(bare.toLowerCase());
     if (seal === undefined && section === "doc" && named && /[^\x00-\x7f]/.test(bare)) {
       seal = named;

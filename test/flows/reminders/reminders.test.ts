@@ -48,7 +48,7 @@ describe.each(["postgres", "pglite"] as const)("reminders on %s", (kind) => {
   });
 
   it("refuses a time in the past and text with no time", async () => {
-    expect(await say("/remind 2026-01-01 09:00 开会")).toEqual(["这个时间已经过去了，请换一个将来的时间。"]);
+    expect(await say("/remind 2026-01-01 09:00 开会")).toEqual(["1月1日(周四) 09:00 已经过去了，请换一个将来的时间。"]);
     expect((await say("/remind 喝水"))[0]).toContain("没看懂“喝水”里的时间。");
     expect((await say("/remind 明天下午3点"))[0]).toContain("请写上要提醒的内容");
   });

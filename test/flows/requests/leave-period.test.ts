@@ -7,6 +7,8 @@ import {
   overlaps,
   parseLeavePeriod,
   periodInstants,
+  periodPhrase,
+  readLeavePeriod,
   type HalfDay,
   type HalfDaySlot,
   type LeavePeriod,
@@ -374,5 +376,64 @@ describe("describePeriod", () => {
         expect(again, `${input} (${locale})`).toMatchObject({ start: p.start, end: p.end, workingDays: p.workingDays });
       }
     }
+  });
+});
+
+describe("readLeavePeriod: why a period cannot be read", () => {
+  const why = (input: string, at: TimeRef = FRIDAY) => {
+    const read = readLeavePeriod(input, at);
+    return "refused" in read ? read.refused.why : "period";
+  };
+  it.each([
+    ["明天 看病", "period"],
+    ["过几天 看病", "unreadable"],
+    ["明天晚上 聚餐", "evening"],
+    ["tonight dinner", "evening"],
+    ["明天中午 办事", "noon"],
+    ["从明天 回老家", "openEnded"],
+    ["明天起 回老家", "openEnded"],
+    ["12月5日到12月3日 回老家", "backwards"],
+    ["2026-12-01到2028-01-01 出国", "tooLong"],
+    ["明天下午2点到4点 看病", "hours"],
+    ["下午3点 看病", "hours"],
+    ["tomorrow 9am to 11am dentist", "hours"],
+  ])("%s → %s", (input, expected) => {
+    expect(why(input)).toBe(expected);
+  });
+
+  it("gives hours the half days that cover them, and what follows", () => {
+    const read = readLeavePeriod("明天上午10点到下午3点 看病", FRIDAY);
+    expect(read).toMatchObject({ refused: { why: "hours", rest: "看病", halves: { start: slot("2026-11-28 am"), end: slot("2026-11-28 pm") } } });
+    const hours = "refused" in read && read.refused.why === "hours" ? read.refused : undefined;
+    expect(hours && [formatInstant(hours.from, SHANGHAI), hours.to && formatInstant(hours.to, SHANGHAI)]).toEqual([
+      "2026-11-28T10:00:00+08:00", "2026-11-28T15:00:00+08:00",
+    ]);
+    expect(readLeavePeriod("12月1日9点到12点 体检", FRIDAY)).toMatchObject({ refused: { halves: { start: slot("2026-12-01 am"), end: slot("2026-12-01 am") }, rest: "体检" } });
+    expect(readLeavePeriod("12月1日下午1点 体检", FRIDAY)).toMatchObject({ refused: { halves: { start: slot("2026-12-01 pm"), end: slot("2026-12-01 pm") } } });
+  });
+
+  it("reads a date a few weeks behind as that past day, not next year's", () => {
+    expect(parseLeavePeriod("11月20日 看病", FRIDAY)).toMatchObject({ start: slot("2026-11-20 am") });
+    expect(parseLeavePeriod("1月5日 回老家", FRIDAY)).toMatchObject({ start: slot("2027-01-05 am") });
+    expect(parseLeavePeriod("9月1日 回老家", FRIDAY)).toMatchObject({ start: slot("2027-09-01 am") });
+    expect(parseLeavePeriod("昨天 看病", FRIDAY)).toMatchObject({ start: slot("2026-11-26 am") });
+  });
+});
+
+describe("periodPhrase", () => {
+  const today = day("2026-11-27");
+  it.each<[string, string, string, string]>([
+    ["2026-11-28 pm", "2026-11-28 pm", "明天下午", "tomorrow afternoon"],
+    ["2026-11-27 am", "2026-11-27 pm", "今天", "today"],
+    ["2026-12-03 am", "2026-12-04 pm", "12月3日到12月4日", "Dec 3 to Dec 4"],
+    ["2026-12-03 pm", "2026-12-04 am", "12月3日下午到12月4日上午", "Dec 3 afternoon to Dec 4 morning"],
+    ["2027-01-04 am", "2027-01-04 am", "2027年1月4日上午", "Jan 4 2027 morning"],
+  ])("%s – %s", (a, b, zh, en) => {
+    const period = { start: slot(a), end: slot(b) };
+    expect(periodPhrase(period, "zh-CN", today)).toBe(zh);
+    expect(periodPhrase(period, "en", today)).toBe(en);
+    // What it says reads back as the same period.
+    expect(parseLeavePeriod(zh, FRIDAY)).toMatchObject(period);
+    expect(parseLeavePeriod(en, FRIDAY)).toMatchObject(period);
   });
 });

@@ -28,6 +28,17 @@ describe("parseSealForm", () => {
     expect(parseSealForm("--doc expense claim --purpose reimbursement --seal finance --copies=2")).toEqual({ seal: "finance", document: "expense claim", copies: 2, purpose: "reimbursement" });
   });
 
+  it("reads English seal names before the document, N copies and purpose", () => {
+    expect(parseSealForm("official-seal budget report 2 copies purpose submit to county finance bureau")).toEqual({
+      seal: "official", document: "budget report", copies: 2, purpose: "submit to county finance bureau",
+    });
+    expect(parseSealForm("finance seal invoice list 1 copy purpose: tax office")).toEqual({ seal: "finance", document: "invoice list", copies: 1, purpose: "tax office" });
+    expect(parseSealForm("legal-rep-seal power of attorney three copies purpose open a bank account")?.seal).toBe("legalRep");
+    // A bare English word is the title's: "official report" is a document, stamped with the default seal.
+    expect(parseSealForm("official report on the floods purpose county")).toEqual({ seal: "official", document: "official report on the floods", copies: 1, purpose: "county" });
+    expect(parseSealForm("party report purpose archive")?.document).toBe("party report");
+  });
+
   it("needs a document and a purpose, and a sensible number of copies", () => {
     expect(parseSealForm("公章 关于申请项目资金的报告 3份")).toBeUndefined();
     expect(parseSealForm("公章 3份 用途 报县财政局")).toBeUndefined();
