@@ -33,8 +33,8 @@
 //   are read as a deadline. 内/以内 after a duration, or "within", is a "by" phrase: "3个工作日内" is the end of
 //   the third working day from now. Hours and minutes combine ("1小时30分钟后", "in 1h30m", "in an hour and a half").
 // - 上班 is 09:00; 下班 (前/时/后), end of day, EOD, COB are 18:00, the end of the working day.
-// - 周末 is the week's Saturday; 月初 the 1st; 月中 the 15th; 12月初/12月中/12月底 that month's 1st, 15th and last
-//   day; 年底 Dec 31.
+// - 周末 is the week's Saturday; 月初 the 1st; 月中 the 15th; 12月初/12月中 that month's 1st and 15th;
+//   月底/12月底/年底 the month's last working day (what an office means by a deadline 月底).
 // - 12/3 and 12.3 are month/day, as Chinese offices write dates (3 December).
 // - "By" words are read with the time and dropped: 周五前, 下班之前, 今天之内, "by Friday", "before 5pm".
 //   A bare 前/内 only where a word ends, so 明天前往 and 明天内容 keep theirs.
@@ -463,6 +463,13 @@ function dayOfMonth(base: PlainDate, months: number, day: number | "last"): Plai
   return { year, month, day: day === "last" ? last : Math.min(day, last) };
 }
 
+/** The month's last working day (月底 as an office means it: a deadline on the 31st that is a Sunday is the Friday). */
+function monthEnd(base: PlainDate, months: number): PlainDate {
+  const last = dayOfMonth(base, months, "last");
+  const workdays = monthWorkdays(last);
+  return { ...last, day: workdays.at(-1) ?? last.day };
+}
+
 /** The last working day, Monday to Friday, of the week `weeks` after today's (its Friday if none is). */
 function lastWorkdayOfWeek(ctx: Context, weeks: number): DaySpec {
   const friday = weekdayInWeek(ctx, 5, weeks).days[0]!;
@@ -588,8 +595,8 @@ function dayParsers(sc: Scanner, ctx: Context): Array<() => DaySpec | undefined>
       const m = sc.take(RE.zhMonthEnd) ?? sc.take(RE.enMonthEnd);
       if (!m) return undefined;
       const prefix = m[1];
-      if (prefix) return { days: [dayOfMonth(ctx.today, monthsAhead(prefix), "last")], by: true };
-      return { days: [dayOfMonth(ctx.today, 0, "last"), dayOfMonth(ctx.today, 1, "last")], by: true };
+      if (prefix) return { days: [monthEnd(ctx.today, monthsAhead(prefix))], by: true };
+      return { days: [monthEnd(ctx.today, 0), monthEnd(ctx.today, 1)], by: true };
     },
     () => {
       const m = sc.take(RE.zhMonthMiddle) ?? sc.take(RE.enMonthMiddle);
@@ -614,11 +621,11 @@ function dayParsers(sc: Scanner, ctx: Context): Array<() => DaySpec | undefined>
       // 12月底, 12月中: the last day and the 15th of the coming December (this one, while it lasts).
       const year = month === ctx.today.month ? ctx.today.year : first!.year;
       if (m[2]?.startsWith("中")) return fixed(validDate(year, month, 15));
-      return { days: [validDate(year, month, daysInMonth(year, month))!], by: true };
+      return { days: [monthEnd({ year, month, day: 1 }, 0)], by: true };
     },
     () => {
       const m = sc.take(RE.zhYearEnd);
-      return m ? { days: [validDate(ctx.today.year + (m[1] && m[1] !== "今" ? 1 : 0), 12, 31)!], by: true } : undefined;
+      return m ? { days: [monthEnd({ year: ctx.today.year + (m[1] && m[1] !== "今" ? 1 : 0), month: 12, day: 1 }, 0)], by: true } : undefined;
     },
     () => {
       const m = sc.take(RE.zhMonthDay);

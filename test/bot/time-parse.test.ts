@@ -176,6 +176,10 @@ describe("parseWhen around holidays and month ends", () => {
     ["月底", MONTH_END_EVENING, "2026-12-31T18:00:00+08:00"], // today's 18:00 is now → next month's
     ["月底晚上7点", MONTH_END_EVENING, "2026-11-30T19:00:00+08:00"],
     ["本月底", ref("2026-11-30T19:00:00+08:00"), "2026-11-30T18:00:00+08:00"], // fixed: past, returned as is
+    // 月底 is the month's last working day: 31 October 2026 is a Saturday, 31 May a Sunday.
+    ["月底", ref("2026-10-12T10:00:00+08:00"), "2026-10-30T18:00:00+08:00"],
+    ["5月底", ref("2026-05-06T10:00:00+08:00"), "2026-05-29T18:00:00+08:00"],
+    ["end of the month", ref("2026-05-06T10:00:00+08:00"), "2026-05-29T18:00:00+08:00"],
     ["1个月后", ref("2027-01-31T10:00:00+08:00"), "2027-02-28T10:00:00+08:00"],
   ];
 
