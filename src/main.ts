@@ -7,7 +7,7 @@ import { formatInstant } from "./bot/time-zone.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { migrate, migrationStatus } from "./db/migrator.ts";
-import { accountOf } from "./flows/org/directory.ts";
+import { accountOf, rosterName } from "./flows/org/directory.ts";
 import { importRoster } from "./flows/org/roster-import.ts";
 import { createLogger, createRuntime, type Mode } from "./runtime.ts";
 import { StartupError } from "./startup-error.ts";
@@ -53,13 +53,15 @@ async function main(argv: string[]): Promise<number> {
 async function run(mode: Mode, config: Config): Promise<number> {
   const hasChatToken = Boolean(config.telegram || config.slack);
   const useConsole = mode === "start" && (process.stdin.isTTY || !hasChatToken);
+  let interrupt = () => {};
   const console_ = useConsole
     ? new ConsoleAdapter({
         input: process.stdin,
         output: process.stdout,
         persona: process.env.RELAY_CONSOLE_USER || userInfo().username || "me",
-        interactive: Boolean(process.stdin.isTTY),
+        interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
         locale: config.locale,
+        onInterrupt: () => interrupt(),
       })
     : undefined;
   const adapters: ChatAdapter[] = console_ ? [console_] : [];
@@ -67,6 +69,7 @@ async function run(mode: Mode, config: Config): Promise<number> {
   if (console_ && process.stdin.isTTY) process.stdout.write("Relay console — type 帮助 or /help; /as NAME to switch person; Ctrl-D to quit.\n");
   const runtime = await createRuntime({ config, mode, adapters, log: createLogger(config, useConsole) });
   console_?.lookUpPersonas((name) => accountOf(runtime.app.prisma, "console", name));
+  console_?.lookUpNames((account) => rosterName(runtime.app.prisma, "console", account));
 
   let stopping = false;
   const stop = async (why: string) => {
@@ -76,12 +79,13 @@ async function run(mode: Mode, config: Config): Promise<number> {
     await runtime.close();
   };
   const done = new Promise<void>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      process.on(signal, () => {
-        if (stopping) process.exit(130); // a second Ctrl-C does not wait
-        void stop(signal).then(resolve);
-      });
-    }
+    const onSignal = (signal: string) => {
+      if (stopping) process.exit(130); // a second Ctrl-C does not wait
+      void stop(signal).then(resolve);
+    };
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => onSignal(signal));
+    // In a terminal, Ctrl-C arrives as a key in the console's line editor, not as a signal.
+    interrupt = () => onSignal("SIGINT");
     void console_?.ended.then(() => stop("end of input")).then(resolve);
   });
   await done;
