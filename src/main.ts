@@ -25,6 +25,9 @@ Usage: relay <command>
 
 Configuration comes from the environment; see README.md.`;
 
+/** At the end of piped input, how long Relay waits for what the last lines set going (a notice's copies) before it exits. */
+const SETTLE_AT_EOF_MS = 30_000;
+
 async function main(argv: string[]): Promise<number> {
   const [command = "help", ...rest] = argv;
   switch (command) {
@@ -86,7 +89,14 @@ async function run(mode: Mode, config: Config): Promise<number> {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => onSignal(signal));
     // In a terminal, Ctrl-C arrives as a key in the console's line editor, not as a signal.
     interrupt = () => onSignal("SIGINT");
-    void console_?.ended.then(() => stop("end of input")).then(resolve);
+    // At the end of input, what the last lines set going (a notice's copies to everyone) is seen through first.
+    void console_?.ended
+      .then(() => runtime.settle(SETTLE_AT_EOF_MS))
+      .then((pending) => {
+        if (pending) process.stderr.write(`relay: ${pending} job(s) still pending after ${SETTLE_AT_EOF_MS / 1000} s; they run at the next start\n`);
+        return stop("end of input");
+      })
+      .then(resolve);
   });
   await done;
   return 0;

@@ -51,9 +51,17 @@ export interface Runtime {
   http?: HttpServer;
   /** The port the HTTP server listens on, when it runs. */
   port?: number;
+  /**
+   * Waits until the work already asked for is done — every delivery, and every scheduled job whose time has
+   * come — or `timeoutMs` has passed. Returns how many jobs were still pending (0: all done).
+   */
+  settle(timeoutMs: number): Promise<number>;
   /** Stops receiving, lets running jobs finish, then closes Redis and the database. Safe to call twice. */
   close(): Promise<void>;
 }
+
+/** How often settle() looks at the queues. */
+const SETTLE_POLL_MS = 100;
 
 /** The chat apps the configuration names (tokens set). */
 function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database; limiter: RateLimiter; redis: Redis }): ChatAdapter[] {
@@ -189,7 +197,20 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log.info({ port }, "http listening");
     }
     log.info({ mode, database: db.where, platforms: bot.platforms() }, "relay running");
-    return { app, redis, http, port, close };
+    const settle = async (timeoutMs: number): Promise<number> => {
+      if (mode === "serve") return 0; // no workers here: the work is another process's
+      // A bound on how long the process waits to exit: machine time, not the office clock (a test may hold that still).
+      const deadline = Date.now() + timeoutMs;
+      // Idle twice in a row: a job finishing between the two counts may just have queued another.
+      let idleChecks = 0;
+      for (;;) {
+        const pending = (await scheduler.dueCount()) + (await deliver.unfinished());
+        idleChecks = pending === 0 ? idleChecks + 1 : 0;
+        if (idleChecks === 2 || (pending > 0 && Date.now() >= deadline)) return pending;
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+      }
+    };
+    return { app, redis, http, port, settle, close };
   } catch (error) {
     await close();
     throw error;
