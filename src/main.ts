@@ -90,13 +90,15 @@ async function run(mode: Mode, config: Config): Promise<number> {
     // In a terminal, Ctrl-C arrives as a key in the console's line editor, not as a signal.
     interrupt = () => onSignal("SIGINT");
     // At the end of input, what the last lines set going (a notice's copies to everyone) is seen through first.
-    void console_?.ended
-      .then(() => runtime.settle(SETTLE_AT_EOF_MS))
-      .then((pending) => {
-        if (pending) process.stderr.write(`relay: ${pending} job(s) still pending after ${SETTLE_AT_EOF_MS / 1000} s; they run at the next start\n`);
-        return stop("end of input");
-      })
-      .then(resolve);
+    void console_?.ended.then(async () => {
+      if (stopping) return; // Ctrl-C or a signal closed the console: that path finishes the shutdown
+      // A failure to count (Redis gone) is no reason to hang: shut down as before.
+      const pending = await runtime.settle(SETTLE_AT_EOF_MS).catch(() => 0);
+      if (pending) process.stderr.write(`relay: ${pending} job(s) still pending after ${SETTLE_AT_EOF_MS / 1000} s; they run at the next start\n`);
+      if (stopping) return;
+      await stop("end of input");
+      resolve();
+    });
   });
   await done;
   return 0;
