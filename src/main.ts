@@ -7,7 +7,7 @@ import { explainWhen } from "./bot/time-explain.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { migrate, migrationStatus } from "./db/migrator.ts";
-import { accountOf } from "./flows/org/directory.ts";
+import { accountOf, rosterName } from "./flows/org/directory.ts";
 import { importRoster } from "./flows/org/roster-import.ts";
 import { createLogger, createRuntime, type Mode } from "./runtime.ts";
 import { StartupError } from "./startup-error.ts";
@@ -24,6 +24,9 @@ Usage: relay <command>
   help             this text
 
 Configuration comes from the environment; see README.md.`;
+
+/** At the end of piped input, how long Relay waits for what the last lines set going (a notice's copies) before it exits. */
+const SETTLE_AT_EOF_MS = 30_000;
 
 async function main(argv: string[]): Promise<number> {
   const [command = "help", ...rest] = argv;
@@ -53,14 +56,16 @@ async function main(argv: string[]): Promise<number> {
 async function run(mode: Mode, config: Config): Promise<number> {
   const hasChatToken = Boolean(config.telegram || config.slack);
   const useConsole = mode === "start" && (process.stdin.isTTY || !hasChatToken);
+  let interrupt = () => {};
   const console_ = useConsole
     ? new ConsoleAdapter({
         input: process.stdin,
         output: process.stdout,
         persona: process.env.RELAY_CONSOLE_USER || userInfo().username || "me",
-        interactive: Boolean(process.stdin.isTTY),
+        interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
         locale: config.locale,
         filesDir: join(config.dataDir, "exports"),
+        onInterrupt: () => interrupt(),
       })
     : undefined;
   const adapters: ChatAdapter[] = console_ ? [console_] : [];
@@ -68,6 +73,7 @@ async function run(mode: Mode, config: Config): Promise<number> {
   if (console_ && process.stdin.isTTY) process.stdout.write("Relay console — type 帮助 or /help; /as NAME to switch person; Ctrl-D to quit.\n");
   const runtime = await createRuntime({ config, mode, adapters, log: createLogger(config, useConsole) });
   console_?.lookUpPersonas((name) => accountOf(runtime.app.prisma, "console", name));
+  console_?.lookUpNames((account) => rosterName(runtime.app.prisma, "console", account));
 
   let stopping = false;
   const stop = async (why: string) => {
@@ -77,13 +83,23 @@ async function run(mode: Mode, config: Config): Promise<number> {
     await runtime.close();
   };
   const done = new Promise<void>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      process.on(signal, () => {
-        if (stopping) process.exit(130); // a second Ctrl-C does not wait
-        void stop(signal).then(resolve);
-      });
-    }
-    void console_?.ended.then(() => stop("end of input")).then(resolve);
+    const onSignal = (signal: string) => {
+      if (stopping) process.exit(130); // a second Ctrl-C does not wait
+      void stop(signal).then(resolve);
+    };
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => onSignal(signal));
+    // In a terminal, Ctrl-C arrives as a key in the console's line editor, not as a signal.
+    interrupt = () => onSignal("SIGINT");
+    // At the end of input, what the last lines set going (a notice's copies to everyone) is seen through first.
+    void console_?.ended.then(async () => {
+      if (stopping) return; // Ctrl-C or a signal closed the console: that path finishes the shutdown
+      // A failure to count (Redis gone) is no reason to hang: shut down as before.
+      const pending = await runtime.settle(SETTLE_AT_EOF_MS).catch(() => 0);
+      if (pending) process.stderr.write(`relay: ${pending} job(s) still pending after ${SETTLE_AT_EOF_MS / 1000} s; they run at the next start\n`);
+      if (stopping) return;
+      await stop("end of input");
+      resolve();
+    });
   });
   await done;
   return 0;

@@ -6,6 +6,7 @@ import type { App } from "./app.ts";
 import type { ChatAdapter } from "./bot/adapter.ts";
 import { Bot } from "./bot/bot.ts";
 import { systemClock, type Clock } from "./bot/clock.ts";
+import type { Connection, RetryPolicy } from "./bot/connector.ts";
 import type { Config } from "./config.ts";
 import { lockDataDir } from "./db/data-dir-lock.ts";
 import { openDatabase, type Database } from "./db/database.ts";
@@ -43,6 +44,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** An already open database (tests); otherwise one is opened from the config. */
   db?: Database;
+  /** How chat adapters wait and retry while their platform cannot be reached (tests make it short). */
+  connectRetry?: Partial<RetryPolicy>;
 }
 
 export interface Runtime {
@@ -51,12 +54,20 @@ export interface Runtime {
   http?: HttpServer;
   /** The port the HTTP server listens on, when it runs. */
   port?: number;
+  /**
+   * Waits until the work already asked for is done — every delivery, and every scheduled job whose time has
+   * come — or `timeoutMs` has passed. Returns how many jobs were still pending (0: all done).
+   */
+  settle(timeoutMs: number): Promise<number>;
   /** Stops receiving, lets running jobs finish, then closes Redis and the database. Safe to call twice. */
   close(): Promise<void>;
 }
 
+/** How often settle() looks at the queues. */
+const SETTLE_POLL_MS = 100;
+
 /** The chat apps the configuration names (tokens set). */
-function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database; limiter: RateLimiter; redis: Redis }): ChatAdapter[] {
+function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database; limiter: RateLimiter; redis: Redis; retry?: Partial<RetryPolicy> }): ChatAdapter[] {
   const adapters: ChatAdapter[] = [];
   if (config.telegram) {
     // The fan-out queue and the API throttle share one ceiling, so BullMQ and grammY agree on the pace.
@@ -71,6 +82,7 @@ function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer
         // Every process sending with this token shares one budget in Redis (30/s, 1/s a chat, 20/min a group).
         transformers: [limits],
         pace: (chatId) => limits.pace(chatId),
+        retry: deps.retry,
       }),
     );
   }
@@ -92,6 +104,7 @@ function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer
           get: async (id) => (await deps.redis.hget(dmKey, id)) ?? undefined,
           set: async (id, channel) => void (await deps.redis.hset(dmKey, id, channel)),
         },
+        retry: deps.retry,
       }),
     );
   }
@@ -102,11 +115,17 @@ function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer
 function warmSlackDirectChats(bot: Bot, db: Database, log: Logger): void {
   const slack = bot.adapterFor("slack");
   if (!(slack instanceof SlackAdapter)) return;
-  void db.prisma.identity
-    .findMany({ where: { platform: "slack", person: { active: true } }, orderBy: { id: "asc" }, select: { externalId: true } })
+  // Once Slack can be reached: while it cannot, every one of these would fail.
+  void slack.ready
+    .then(() => db.prisma.identity.findMany({ where: { platform: "slack", person: { active: true } }, orderBy: { id: "asc" }, select: { externalId: true } }))
     .then((ids) => slack.warmDirectChats(ids.map((i) => i.externalId)))
     .then((opened) => opened && log.info({ opened }, "opened slack direct chats ahead of the first notice"))
     .catch((err: unknown) => log.warn({ err }, "could not open slack direct chats ahead"));
+}
+
+/** Each adapter's connection to its platform, for /healthz. */
+function adapterConnections(bot: Bot): Record<string, Connection> {
+  return Object.fromEntries(bot.platforms().map((p) => [p, bot.adapterFor(p)?.connection?.() ?? { connected: true }]));
 }
 
 export function createLogger(config: Config, quiet = false): Logger {
@@ -151,13 +170,17 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       config.port === undefined
         ? undefined
         : new HttpServer(log, async () => ({
-            database: await db.sql.query("SELECT 1").then(() => "ok", (e: Error) => e.message),
-            redis: await redis.ping().then(() => "ok", (e: Error) => e.message),
+            checks: {
+              database: await db.sql.query("SELECT 1").then(() => "ok", (e: Error) => e.message),
+              redis: await redis.ping().then(() => "ok", (e: Error) => e.message),
+            },
+            // A worker receives nothing, so its adapters are only senders: not connected, not reported.
+            adapters: mode === "worker" ? undefined : adapterConnections(bot),
           }));
 
     const bot = new Bot({ log, defaultLocale: config.locale, identify: (user) => identify(db.prisma, user, clock.now()) });
     const limiter = new RateLimiter(redis, config.redisPrefix);
-    for (const adapter of [...opts.adapters, ...platformAdapters(config, { log, http, db, limiter, redis })]) bot.addAdapter(adapter);
+    for (const adapter of [...opts.adapters, ...platformAdapters(config, { log, http, db, limiter, redis, retry: opts.connectRetry })]) bot.addAdapter(adapter);
     const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, deliver, bot };
     registerHelp(app);
     registerOrg(app);
@@ -189,7 +212,20 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log.info({ port }, "http listening");
     }
     log.info({ mode, database: db.where, platforms: bot.platforms() }, "relay running");
-    return { app, redis, http, port, close };
+    const settle = async (timeoutMs: number): Promise<number> => {
+      if (mode === "serve") return 0; // no workers here: the work is another process's
+      // A bound on how long the process waits to exit: machine time, not the office clock (a test may hold that still).
+      const deadline = Date.now() + timeoutMs;
+      // Idle twice in a row: a job finishing between the two counts may just have queued another.
+      let idleChecks = 0;
+      for (;;) {
+        const pending = (await scheduler.dueCount()) + (await deliver.unfinished());
+        idleChecks = pending === 0 ? idleChecks + 1 : 0;
+        if (idleChecks === 2 || (pending > 0 && Date.now() >= deadline)) return pending;
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+      }
+    };
+    return { app, redis, http, port, settle, close };
   } catch (error) {
     await close();
     throw error;

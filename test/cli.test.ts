@@ -114,7 +114,7 @@ describe("relay start with PORT", () => {
         if (!health) await new Promise((r) => setTimeout(r, 100));
       }
       expect(health?.status).toBe(200);
-      expect(await health!.json()).toEqual({ status: "ok", database: "ok", redis: "ok" });
+      expect(await health!.json()).toEqual({ status: "ok", database: "ok", redis: "ok", adapters: { console: { connected: true } } });
       expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
 
       const second = await runRelay(["start"], { ...env, PORT: undefined });

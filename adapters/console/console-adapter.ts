@@ -1,10 +1,11 @@
 // A terminal chat: try Relay with no chat-app token, and drive conversations in tests.
 // One process plays several people ("/as 李明"); buttons print as numbers that anyone can press by typing
-// the number; messages to other people are shown with their name. Works with piped stdin and ends at EOF.
+// the number; messages to other people are shown with their roster name. In a terminal it is a line editor
+// with a prompt naming who is typing; with piped stdin it prints only Relay's side and ends at EOF.
 // Files (exports) are saved on this machine and their path printed: the console's user is on the server.
 import { mkdir, writeFile } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
-import { createInterface, type Interface } from "node:readline";
+import { clearScreenDown, createInterface, cursorTo, moveCursor, type Interface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import type { ChatAdapter, InboundSink, SendOptions } from "../../src/bot/adapter.ts";
 import type { Button, ChatRef, Inbound, MessageRef, Outbound, OutboundFile, UserRef } from "../../src/bot/message.ts";
@@ -21,6 +22,8 @@ export interface ConsoleOptions {
   locale?: string;
   /** Where files the bot hands over are saved (RELAY_DATA_DIR/exports). */
   filesDir: string;
+  /** Ctrl-C in a terminal (raw mode turns it into a key, not a signal); by default it ends the input like Ctrl-D. */
+  onInterrupt?: () => void;
 }
 
 interface Pressable {
@@ -33,7 +36,9 @@ export class ConsoleAdapter implements ChatAdapter {
   readonly platform = "console" as const;
   private persona: string;
   private personaOf?: (name: string) => Promise<string | undefined>;
+  private nameOf?: (account: string) => Promise<string | undefined>;
   private rl?: Interface;
+  private closed = false;
   private sink?: InboundSink;
   private queue: Promise<void> = Promise.resolve();
   private messageCount = 0;
@@ -49,11 +54,19 @@ export class ConsoleAdapter implements ChatAdapter {
 
   async start(sink: InboundSink): Promise<void> {
     this.sink = sink;
-    this.rl = createInterface({ input: this.opts.input, terminal: this.opts.interactive, crlfDelay: Infinity });
+    const { input, output, interactive } = this.opts;
+    // A terminal needs the output too: readline echoes what is typed there, draws the prompt and edits the line.
+    this.rl = createInterface({ input, output: interactive ? output : undefined, terminal: interactive, crlfDelay: Infinity, historySize: interactive ? 100 : 0, prompt: `${this.persona}> ` });
     // Lines are handled one at a time, in order, as a person typing them would expect.
     this.rl.on("line", (line) => (this.queue = this.queue.then(() => this.onLine(line))));
-    this.rl.on("close", () => void this.queue.then(() => this.endedResolve()));
-    this.prompt();
+    this.rl.on("SIGINT", () => (this.opts.onInterrupt ? this.opts.onInterrupt() : this.rl?.close()));
+    this.rl.on("close", () => {
+      // Ctrl-D leaves the cursor after the prompt: the shell's own prompt should start on a line of its own.
+      if (interactive && !this.closed) output.write("\n");
+      this.closed = true;
+      void this.queue.then(() => this.endedResolve());
+    });
+    void this.prompt();
   }
 
   async stop(): Promise<void> {
@@ -63,7 +76,7 @@ export class ConsoleAdapter implements ChatAdapter {
   async send(to: ChatRef, message: Outbound, options?: SendOptions): Promise<MessageRef> {
     await options?.onWire?.();
     const ref: MessageRef = { platform: "console", chatId: to.id, messageId: `m${++this.messageCount}` };
-    const who = to.kind === "group" ? `[${to.title ?? to.id}]` : to.id === this.persona ? "" : `→ ${to.id}`;
+    const who = to.kind === "group" ? `[${to.title ?? to.id}]` : to.id === this.persona ? "" : `→ ${await this.nameFor(to.id)}`;
     this.print(who, plainText(message.text), this.numberButtons(to, ref, message.buttons));
     return ref;
   }
@@ -78,7 +91,7 @@ export class ConsoleAdapter implements ChatAdapter {
   }
 
   async edit(ref: MessageRef, message: Outbound): Promise<void> {
-    const who = ref.chatId === this.persona ? "" : `→ ${ref.chatId}`;
+    const who = ref.chatId === this.persona ? "" : `→ ${await this.nameFor(ref.chatId)}`;
     // Buttons of the old version can no longer be pressed.
     for (const [n, p] of this.buttons) if (p.messageRef.messageId === ref.messageId) this.buttons.delete(n);
     const chat: ChatRef = { platform: "console", id: ref.chatId, kind: "direct" };
@@ -88,6 +101,12 @@ export class ConsoleAdapter implements ChatAdapter {
   /** Lets "/as NAME" find the console account of the roster person called NAME. */
   lookUpPersonas(personaOf: (name: string) => Promise<string | undefined>): void {
     this.personaOf = personaOf;
+  }
+
+  /** Lets messages and the prompt name a console account by its roster name ("→ 王主任", not "→ root"). */
+  lookUpNames(nameOf: (account: string) => Promise<string | undefined>): void {
+    this.nameOf = nameOf;
+    void this.prompt(); // someone already on the roster from an earlier run is named from the first prompt
   }
 
   async openDirect(user: UserRef): Promise<ChatRef> {
@@ -103,14 +122,19 @@ export class ConsoleAdapter implements ChatAdapter {
       const name = as[1]!.trim();
       // "/as 王主任" after "/setup 王主任" as root means root again, not a stranger called 王主任.
       this.persona = (await this.personaOf?.(name).catch(() => undefined)) ?? name;
-      this.opts.output.write(`(now typing as ${name})\n`);
+      this.write(`(now typing as ${name})`);
       return this.prompt();
     }
     const event = this.toInbound(line);
     const handled = event && (await this.sink?.(event));
     // A terminal has no toasts: a button's short answer prints like any message.
     if (handled?.toast) this.print("", handled.toast, []);
-    this.prompt();
+    return this.prompt();
+  }
+
+  /** The roster name of a console account, or the account itself before its person joins. */
+  private async nameFor(account: string): Promise<string> {
+    return (await this.nameOf?.(account).catch(() => undefined)) ?? account;
   }
 
   private toInbound(line: string): Inbound | undefined {
@@ -120,7 +144,7 @@ export class ConsoleAdapter implements ChatAdapter {
     if (/^\d+$/.test(line)) {
       const pressed = this.buttons.get(Number(line));
       if (!pressed) {
-        this.opts.output.write(`(no button ${line})\n`);
+        this.write(`(no button ${line})`);
         return undefined;
       }
       const { button, messageRef } = pressed;
@@ -147,17 +171,33 @@ export class ConsoleAdapter implements ChatAdapter {
     const head = who ? `Relay ${who} ▸ ` : "Relay ▸ ";
     const pad = " ".repeat(Math.min(head.length, 8));
     const body = text.split("\n").map((l, i) => (i === 0 ? head + l : l ? pad + l : ""));
-    const out = [...body, ...buttonRows.map((r) => pad + r)].join("\n");
-    // In a terminal, keep the prompt below what the bot printed while the user was typing.
-    if (this.opts.interactive) this.opts.output.write("\r\x1b[K");
-    this.opts.output.write(out + "\n");
-    if (this.opts.interactive) this.rl?.prompt(true);
+    this.write([...body, ...buttonRows.map((r) => pad + r)].join("\n"));
   }
 
-  private prompt(): void {
-    if (!this.opts.interactive || !this.rl) return;
-    this.rl.setPrompt(`${this.persona}> `);
-    this.rl.prompt();
+  /** Prints a block of lines; in a terminal, above the prompt and whatever is half typed, which stay below it. */
+  private write(block: string): void {
+    const { output } = this.opts;
+    const rl = this.rl;
+    if (!this.opts.interactive || !rl || this.closed) return void output.write(block + "\n");
+    // The prompt and the line being typed may wrap over several rows: clear them all, print, then redraw.
+    // readline's redraw first moves up by the rows it last drew below the prompt's start (its prevRows, which
+    // plain typing does not update), so as many empty rows follow the block, for it to move up into.
+    moveCursor(output, 0, -rl.getCursorPos().rows);
+    cursorTo(output, 0);
+    clearScreenDown(output);
+    const redrawUp = (rl as unknown as { prevRows?: number }).prevRows ?? 0;
+    output.write(block + "\n" + "\n".repeat(redrawUp));
+    rl.prompt(true);
+  }
+
+  /** Shows the prompt, naming the persona as the roster does once they are on it. */
+  private async prompt(): Promise<void> {
+    if (!this.opts.interactive || !this.rl || this.closed) return;
+    const persona = this.persona;
+    const name = await this.nameFor(persona);
+    if (this.closed || persona !== this.persona) return;
+    this.rl.setPrompt(`${name}> `);
+    this.rl.prompt(true);
   }
 }
 

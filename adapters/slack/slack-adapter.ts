@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
 import { fileTooLarge, type ChatAdapter, type InboundSink, type SendOptions } from "../../src/bot/adapter.ts";
+import { Connector, networkReason, UnreachableError, type Connection, type RetryPolicy } from "../../src/bot/connector.ts";
 import type { ChatRef, MessageRef, Outbound, OutboundFile, UserRef } from "../../src/bot/message.ts";
 import type { HttpServer } from "../../src/http/http-server.ts";
 import { UserError } from "../../src/bot/errors.ts";
@@ -48,6 +49,8 @@ export interface SlackOptions {
   directChats?: DirectChats;
   /** Milliseconds before a Web API call counts as timed out. */
   timeoutMs?: number;
+  /** How connecting waits and retries while Slack cannot be reached. */
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface DirectChats {
@@ -87,6 +90,7 @@ export class SlackAdapter implements ChatAdapter {
   private readonly profiles = new Map<string, Profile>();
   /** Set around the handling of each payload; other sends (fan-out jobs, chases) run outside it. */
   private readonly answering = new AsyncLocalStorage<Answering>();
+  private readonly connector: Connector;
 
   constructor(private readonly opts: SlackOptions) {
     const logger = boltLogger(opts.log);
@@ -107,24 +111,47 @@ export class SlackAdapter implements ChatAdapter {
       await ack?.(); // at once: Slack shows an error if a command or a button is not answered within 3 s
       void this.receive(body, context.retryNum);
     });
+    const host = new URL(opts.apiUrl ?? "https://slack.com/api/").host;
+    this.connector = new Connector({ name: "slack", host, log: opts.log, retry: opts.retry, attempt: () => this.connect() });
   }
 
   async start(sink: InboundSink): Promise<void> {
     this.sink = sink;
-    const auth = await this.api.call<webApi.AuthTestResponse>("auth.test", {}).catch((error: unknown) => {
-      throw refused("SLACK_BOT_TOKEN", error);
-    });
+    const receiver = this.receiver;
+    if (!(receiver instanceof SocketModeReceiver)) {
+      if (!this.opts.http) throw new Error("Slack HTTP events need PORT for the HTTP server (or SLACK_APP_TOKEN for Socket Mode)");
+      this.opts.http.route("POST", EVENTS_PATH, (req: IncomingMessage, res: ServerResponse) => {
+        // Until auth.test has answered, Relay does not know its own user id (to skip its own messages); Slack
+        // retries an event answered with an error.
+        if (!this.connector.connection().connected) return void res.writeHead(503).end("not connected to Slack yet");
+        return receiver.requestListener(req, res);
+      });
+    }
+    await this.connector.start();
+  }
+
+  connection(): Connection {
+    return this.connector.connection();
+  }
+
+  /** Resolves once connected to Slack. */
+  get ready(): Promise<void> {
+    return this.connector.ready;
+  }
+
+  /** One try at connecting: auth.test (who we are, and whether the token is good), then Socket Mode if used. */
+  private async connect(): Promise<void> {
+    // Straight to the client: SlackApi's own retries would hold up the first line saying Slack cannot be reached.
+    const auth = (await this.api.client.apiCall("auth.test", {}).catch((error: unknown) => {
+      throw startupFailure("SLACK_BOT_TOKEN", error);
+    })) as webApi.AuthTestResponse;
     this.botUserId = auth.user_id ?? "";
     this.botId = auth.bot_id ?? "";
-    if (this.receiver instanceof SocketModeReceiver) {
+    if (this.receiver instanceof SocketModeReceiver && !this.stopped) {
       await this.app.start().catch((error: unknown) => {
-        throw refused("SLACK_APP_TOKEN", error);
+        throw startupFailure("SLACK_APP_TOKEN", error);
       });
-      return;
     }
-    if (!this.opts.http) throw new Error("Slack HTTP events need PORT for the HTTP server (or SLACK_APP_TOKEN for Socket Mode)");
-    const receiver = this.receiver;
-    this.opts.http.route("POST", EVENTS_PATH, (req: IncomingMessage, res: ServerResponse) => receiver.requestListener(req, res));
   }
 
   /**
@@ -151,7 +178,8 @@ export class SlackAdapter implements ChatAdapter {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.receiver instanceof SocketModeReceiver) await this.app.stop();
+    this.connector.stop();
+    if (this.receiver instanceof SocketModeReceiver && this.connector.connection().connected) await this.app.stop();
     await Promise.allSettled(this.chats.values());
   }
 
@@ -347,11 +375,17 @@ function threadOf(body: Body): string | undefined {
   return typeof event?.thread_ts === "string" ? event.thread_ts : undefined;
 }
 
-/** A token Slack refuses is the operator's to fix: one line naming it, not a stack trace. */
-function refused(variable: string, error: unknown): Error {
+/**
+ * What a failed start-up call means: a token Slack refuses is the operator's to fix (one line naming it, not a
+ * stack trace); no answer, an HTTP error or a rate limit is worth trying again.
+ */
+function startupFailure(variable: string, error: unknown): Error {
   const code = (error as { data?: { error?: string } }).data?.error;
-  if (!code) return error as Error;
-  return new StartupError(`Slack refused ${variable} (${code}): check the token in the app's settings at https://api.slack.com/apps`);
+  if (code) return new StartupError(`Slack refused ${variable} (${code}): check the token in the app's settings at https://api.slack.com/apps`);
+  if (error instanceof webApi.WebAPIRequestError) return new UnreachableError(networkReason(error.original), { cause: error });
+  if (error instanceof webApi.WebAPIHTTPError) return new UnreachableError(`HTTP ${error.statusCode}`, { cause: error });
+  if (error instanceof webApi.WebAPIRateLimitedError) return new UnreachableError(`rate limited for ${error.retryAfter} s`, { cause: error });
+  return error as Error;
 }
 
 /** Bolt's logger interface over pino, so Bolt's warnings land in Relay's log. */

@@ -2,11 +2,12 @@
 // Outbound rendered as escaped HTML with inline keyboards, each update handled once, one chat in order.
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Bot, GrammyError, InputFile, type Transformer } from "grammy";
+import { Api, Bot, GrammyError, HttpError, InputFile, type Transformer } from "grammy";
 import { run, type RunnerHandle } from "@grammyjs/runner";
 import type { Update } from "grammy/types";
 import type { Logger } from "pino";
 import { fileTooLarge, type ChatAdapter, type InboundSink, type SendOptions } from "../../src/bot/adapter.ts";
+import { Connector, networkReason, UnreachableError, type Connection, type RetryPolicy } from "../../src/bot/connector.ts";
 import type { ChatRef, MessageRef, Outbound, OutboundFile, UserRef } from "../../src/bot/message.ts";
 import type { HttpServer } from "../../src/http/http-server.ts";
 import { StartupError } from "../../src/startup-error.ts";
@@ -46,6 +47,8 @@ export interface TelegramOptions {
   pace?: (chatId: string) => Promise<void>;
   /** Seconds before a Bot API call counts as timed out (grammY's default is 500). */
   timeoutSeconds?: number;
+  /** How connecting waits and retries while Telegram cannot be reached. */
+  retry?: Partial<RetryPolicy>;
 }
 
 export class TelegramAdapter implements ChatAdapter {
@@ -53,40 +56,57 @@ export class TelegramAdapter implements ChatAdapter {
   readonly bot: Bot;
   private sink?: InboundSink;
   private runner?: RunnerHandle;
+  private stopped = false;
   private readonly chats = new Map<string, Promise<void>>();
+  /** Start-up calls (getMe, set/deleteWebhook) without the throttle's retries: the connector retries them. */
+  private readonly control: Api;
+  private readonly connector: Connector;
 
   constructor(private readonly opts: TelegramOptions) {
-    this.bot = new Bot(opts.token, { client: { apiRoot: opts.apiRoot.replace(/\/+$/, ""), timeoutSeconds: opts.timeoutSeconds ?? 30 } });
+    const client = { apiRoot: opts.apiRoot.replace(/\/+$/, ""), timeoutSeconds: opts.timeoutSeconds ?? 30 };
+    this.bot = new Bot(opts.token, { client });
+    this.control = new Api(opts.token, client);
     for (const transformer of opts.transformers ?? []) this.bot.api.config.use(transformer);
     this.bot.use((ctx) => this.receive(ctx.update));
     this.bot.catch((err) => opts.log.error({ err: err.error, update: err.ctx.update.update_id }, "telegram update failed"));
+    this.connector = new Connector({ name: "telegram", host: new URL(client.apiRoot).host, log: opts.log, retry: opts.retry, attempt: () => this.connect() });
   }
 
   async start(sink: InboundSink): Promise<void> {
     this.sink = sink;
-    // getMe: our @username tells our group commands from other bots'. A token Telegram refuses is the
-    // operator's to fix: one line naming it, not a stack trace.
-    await this.bot.init().catch((error: unknown) => {
-      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
-        throw new StartupError(`Telegram refused TELEGRAM_BOT_TOKEN (${error.error_code} ${error.description}): check it with @BotFather`);
-      }
-      throw error;
-    });
     if (this.opts.webhookSecret) {
       if (!this.opts.http) throw new Error("Telegram webhooks need PORT for the HTTP server");
       this.opts.http.route("POST", WEBHOOK_PATH, (req, res) => this.onWebhook(req, res));
-      if (this.opts.webhookUrl) {
-        await this.bot.api.setWebhook(this.opts.webhookUrl, { secret_token: this.opts.webhookSecret, allowed_updates: [...ALLOWED_UPDATES] });
-      }
-      return;
     }
-    await this.bot.api.deleteWebhook(); // polling and a webhook cannot both be active
-    this.runner = run(this.bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] }, silent: true } });
+    await this.connector.start();
+  }
+
+  connection(): Connection {
+    return this.connector.connection();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.connector.stop();
     if (this.runner?.isRunning()) await this.runner.stop();
     await Promise.allSettled(this.chats.values());
+  }
+
+  /** One try at connecting: who we are (getMe), then the webhook registered or polling started. */
+  private async connect(): Promise<void> {
+    // getMe: our @username tells our group commands from other bots'.
+    this.bot.botInfo = await this.control.getMe().catch(startupFailure);
+    if (this.opts.webhookSecret) {
+      if (this.opts.webhookUrl) {
+        await this.control
+          .setWebhook(this.opts.webhookUrl, { secret_token: this.opts.webhookSecret, allowed_updates: [...ALLOWED_UPDATES] })
+          .catch(startupFailure);
+      }
+      return;
+    }
+    await this.control.deleteWebhook().catch(startupFailure); // polling and a webhook cannot both be active
+    if (this.stopped) return;
+    this.runner = run(this.bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] }, silent: true } });
   }
 
   async send(to: ChatRef, message: Outbound, options?: SendOptions): Promise<MessageRef> {
@@ -176,6 +196,8 @@ export class TelegramAdapter implements ChatAdapter {
       res.writeHead(401).end("unauthorized");
       return;
     }
+    // Before getMe has answered, an update cannot be read (our @username); Telegram redelivers after a 503.
+    if (!this.connector.connection().connected) return void res.writeHead(503).end("not connected to Telegram yet");
     let update: Update;
     try {
       update = JSON.parse(await readBody(req, MAX_BODY)) as Update;
@@ -189,6 +211,21 @@ export class TelegramAdapter implements ChatAdapter {
     await Promise.race([this.bot.handleUpdate(update), delay(WEBHOOK_ANSWER_MS)]);
     res.writeHead(200).end();
   }
+}
+
+/**
+ * What a failed start-up call means: a token Telegram refuses is the operator's to fix (one line naming it,
+ * not a stack trace); no answer, or Telegram failing on its side, is worth trying again.
+ */
+function startupFailure(error: unknown): never {
+  if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
+    throw new StartupError(`Telegram refused TELEGRAM_BOT_TOKEN (${error.error_code} ${error.description}): check it with @BotFather`);
+  }
+  if (error instanceof GrammyError && (error.error_code >= 500 || error.error_code === 429)) {
+    throw new UnreachableError(`${error.error_code} ${error.description}`, { cause: error });
+  }
+  if (error instanceof HttpError) throw new UnreachableError(networkReason(error.error), { cause: error });
+  throw error;
 }
 
 /** Updates of one chat are handled in order; different chats in parallel. */

@@ -1,4 +1,5 @@
 // The port every chat adapter implements (Telegram, Slack, console); the core only talks to this.
+import type { Connection } from "./connector.ts";
 import { UserError } from "./errors.ts";
 import type { ChatRef, Handled, Inbound, MessageRef, Outbound, OutboundFile, Platform, UserRef } from "./message.ts";
 
@@ -15,8 +16,13 @@ export type InboundSink = (event: Inbound) => Promise<Handled>;
 
 export interface ChatAdapter {
   readonly platform: Platform;
-  /** Starts receiving events; resolves once the adapter is ready (not when it stops). */
+  /**
+   * Starts receiving events; resolves once the adapter is ready (not when it stops), or once it is clear that
+   * its platform cannot be reached now — it then keeps connecting in the background (see connector.ts).
+   */
   start(sink: InboundSink): Promise<void>;
+  /** Whether it is connected to its platform now; without this method, always (the console). */
+  connection?(): Connection;
   stop(): Promise<void>;
   /** Sends to a group or a person's direct chat. */
   send(to: ChatRef, message: Outbound, options?: SendOptions): Promise<MessageRef>;

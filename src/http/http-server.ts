@@ -1,9 +1,16 @@
 // One HTTP server per process (when PORT is set): health now; Telegram and Slack webhooks mount here too.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import type { Connection } from "../bot/connector.ts";
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
-export type HealthCheck = () => Promise<Record<string, "ok" | string>>;
+export interface Health {
+  /** "ok", or what is wrong: the database, Redis. */
+  checks: Record<string, "ok" | string>;
+  /** Each chat adapter's connection to its platform. */
+  adapters?: Record<string, Connection>;
+}
+export type HealthCheck = () => Promise<Health>;
 
 export class HttpServer {
   private readonly routes = new Map<string, Route>();
@@ -13,11 +20,16 @@ export class HttpServer {
     private readonly log: Logger,
     health: HealthCheck,
   ) {
+    // 200 only when everything works. A process that cannot reach its chat platform cannot answer anyone, so it
+    // is "degraded" and answers 503 too: a load balancer sends webhooks to another one (the platforms redeliver
+    // what was refused), and an operator's monitor sees which adapter, and why.
     this.route("GET", "/healthz", async (_req, res) => {
-      const checks = await health().catch((err: Error) => ({ error: err.message }));
-      const ok = Object.values(checks).every((v) => v === "ok");
-      res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
-      res.end(JSON.stringify({ status: ok ? "ok" : "unavailable", ...checks }));
+      const { checks, adapters } = await health().catch((err: Error): Health => ({ checks: { error: err.message } }));
+      const up = Object.values(checks).every((v) => v === "ok");
+      const connected = Object.values(adapters ?? {}).every((a) => a.connected);
+      const status = !up ? "unavailable" : connected ? "ok" : "degraded";
+      res.writeHead(status === "ok" ? 200 : 503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ status, ...checks, ...(adapters ? { adapters } : {}) }));
     });
   }
 

@@ -168,6 +168,12 @@ export class DeliverQueue {
     return this.queues[platform].getJobCounts("waiting", "active", "delayed", "prioritized", "completed", "failed");
   }
 
+  /** Deliveries not done yet, on every platform: waiting, running, or back off until a retry or a rate-limit window. */
+  async unfinished(): Promise<number> {
+    const counts = await Promise.all(PLATFORMS.map((p) => this.queues[p].getJobCounts("waiting", "active", "delayed", "prioritized")));
+    return counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
+  }
+
   /** Stops the workers (active jobs finish first), then the queues. The Redis connection stays open. */
   async close(): Promise<void> {
     await Promise.all(this.workers.splice(0).map((w) => w.close()));

@@ -14,6 +14,7 @@ export type Reconciler = () => Promise<number>;
 const QUEUE = "schedule";
 // A job is alive while it can still run; anything else (gone, completed, failed) needs re-creating.
 const ALIVE = new Set(["delayed", "waiting", "active", "prioritized", "waiting-children"]);
+const DUE_PAGE = 50;
 
 export interface SchedulerOptions {
   connection: Redis;
@@ -73,6 +74,20 @@ export class Scheduler {
   async promote(id: string): Promise<void> {
     const job = await this.queue.getJob(id);
     if (job && (await job.getState()) === "delayed") await job.promote();
+  }
+
+  /** Jobs that are running or whose time has come (waiting, active, delayed until now): work due but not done. */
+  async dueCount(): Promise<number> {
+    const counts = await this.queue.getJobCounts("waiting", "active", "prioritized");
+    let due = Object.values(counts).reduce((a, b) => a + b, 0);
+    const now = this.opts.clock.now().getTime();
+    // Delayed jobs come soonest first: count pages until one holds a job whose time has not come.
+    for (let start = 0; ; start += DUE_PAGE) {
+      const page = await this.queue.getJobs(["delayed"], start, start + DUE_PAGE - 1, true);
+      const ready = page.filter((job) => job && new Date(String(job.data.at)).getTime() <= now).length;
+      due += ready;
+      if (ready < page.length || page.length < DUE_PAGE) return due;
+    }
   }
 
   /** Cancels a job by id; a job that is not there counts as cancelled. */

@@ -1,6 +1,11 @@
 // Runs the real `relay` command as a child process, as a user would.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.ts";
 
 export const RELAY_BIN = fileURLToPath(new URL("../../bin/relay.js", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -8,6 +13,35 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Environment for a child relay: only what the test sets, plus PATH/HOME. */
 export function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+}
+
+const PG_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+
+/**
+ * Environment for a `relay start` of a test: its own database (a PostgreSQL schema or a PGlite directory) and
+ * Redis prefix, the console user `wang`; `cleanup` removes them.
+ */
+export function consoleEnvironment(kind: "postgres" | "pglite", label = "console") {
+  const prefix = uniquePrefix(`${label}-${kind}`);
+  const dir = mkdtempSync(join(tmpdir(), "relay-console-"));
+  const schema = `t_${label.replace(/\W/g, "_")}_${prefix.slice(-8)}`;
+  const env = {
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: prefix,
+    RELAY_CONSOLE_USER: "wang",
+    ...(kind === "postgres" ? { DATABASE_URL: `${PG_URL}?schema=${schema}` } : { RELAY_DATA_DIR: dir }),
+  };
+  const cleanup = async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await flushPrefix(prefix);
+    if (kind === "postgres") {
+      const client = new pg.Client(PG_URL);
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    }
+  };
+  return { env, cleanup };
 }
 
 /** Runs `relay ...args` to completion. */

@@ -34,6 +34,7 @@ export interface FakeSlackOptions {
   appToken?: string; // the one app-level token apps.connections.open accepts; default DEFAULT_WORKSPACE.app_token
   users?: Record<string, Partial<FakeUser>>; // users.info answers for these ids; other well-formed ids get a made-up person
   now?: () => number; // ms clock for message ts values, so a test can stand still
+  port?: number; // listen here rather than on a free port
 }
 
 export interface FakeUser {
@@ -144,7 +145,7 @@ export class FakeSlack {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Starts a fake on a free port of 127.0.0.1. */
+  /** Starts a fake on a free port of 127.0.0.1, or on `port` (where Relay was told to look before it came up). */
   static async start(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
     const fake = new FakeSlack(opts);
     fake.server = createServer((req, res) => {
@@ -152,7 +153,7 @@ export class FakeSlack {
       fake.onRequest(req, res).catch((e: unknown) => send(res, 500, { ok: false, error: `fake_bug: ${String(e)}` }));
     });
     fake.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => fake.onUpgrade(req, socket, head));
-    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => fake.server.listen(opts.port ?? 0, "127.0.0.1", resolve));
     fake.origin = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
     fake.url = `${fake.origin}/api/`;
     return fake;

@@ -25,6 +25,7 @@ export interface FakeTelegramOptions {
   botName?: string; // default "Relay"
   limits?: false | Partial<RateLimits>;
   now?: () => number; // ms clock for rate limits and message dates, so a test can stand still or jump
+  port?: number; // listen here rather than on a free port
 }
 
 /** A message the bot sent, as Telegram now shows it (edits applied), with what the bot sent as `source`. */
@@ -111,14 +112,14 @@ export class FakeTelegram {
     this.limits = opts.limits === false ? false : { ...DEFAULT_LIMITS, ...opts.limits };
   }
 
-  /** Starts a fake on a free port of 127.0.0.1. */
+  /** Starts a fake on a free port of 127.0.0.1, or on `port` (where Relay was told to look before it came up). */
   static async start(opts: FakeTelegramOptions = {}): Promise<FakeTelegram> {
     const fake = new FakeTelegram(opts);
     fake.server = createServer((req, res) => {
       // A bug in the fake must fail the test loudly, not crash the worker with an unhandled rejection.
       fake.onRequest(req, res).catch((e: unknown) => reply(res, new ApiError(500, `Internal Server Error: fake bug: ${String(e)}`)));
     });
-    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => fake.server.listen(opts.port ?? 0, "127.0.0.1", resolve));
     fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
     return fake;
   }

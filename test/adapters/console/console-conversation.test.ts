@@ -1,40 +1,9 @@
 // The done-means conversation: the real `relay start` with piped stdin, real Redis, PGlite and PostgreSQL.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConsoleSession, runRelay } from "../../support/cli.ts";
-import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../../support/redis.ts";
-
-const PG_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
-
-/** Environment for one run: its own database (a PostgreSQL schema or a PGlite directory) and Redis prefix. */
-function environment(kind: "postgres" | "pglite") {
-  const prefix = uniquePrefix(`console-${kind}`);
-  const dir = mkdtempSync(join(tmpdir(), "relay-console-"));
-  const schema = `t_console_${prefix.slice(-8)}`;
-  const env = {
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: prefix,
-    RELAY_CONSOLE_USER: "wang",
-    ...(kind === "postgres" ? { DATABASE_URL: `${PG_URL}?schema=${schema}` } : { RELAY_DATA_DIR: dir }),
-  };
-  const cleanup = async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await flushPrefix(prefix);
-    if (kind === "postgres") {
-      const client = new pg.Client(PG_URL);
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    }
-  };
-  return { env, cleanup };
-}
+import { consoleEnvironment, ConsoleSession, runRelay } from "../../support/cli.ts";
 
 describe.each(["pglite", "postgres"] as const)("console conversation on %s", (kind) => {
-  const { env, cleanup } = environment(kind);
+  const { env, cleanup } = consoleEnvironment(kind);
   let session: ConsoleSession | undefined;
   afterAll(async () => {
     session?.kill();
@@ -54,7 +23,8 @@ describe.each(["pglite", "postgres"] as const)("console conversation on %s", (ki
     await s.waitFor(/\(now typing as 李明\)/);
     s.type(`/join ${code}`);
     await s.waitFor(/Relay ▸ 欢迎，李明！你已加入名册（成员，党政办）/);
-    await s.waitFor(/Relay → wang ▸ 李明 已通过你的邀请码加入。/);
+    // Messages to another console account name the person, not the login.
+    await s.waitFor(/Relay → 王主任 ▸ 李明 已通过你的邀请码加入。/);
 
     s.type("/whoami");
     await s.waitFor(/Relay ▸ 李明（#2）\n\s+角色：成员\n\s+单位：党政办\n\s+上级：王主任/);
