@@ -33,7 +33,9 @@ describe("Slack in Socket Mode", () => {
   });
 
   it("takes slash commands and button presses, as over HTTP", async () => {
-    const command = await fake.socketSend("slash_commands", slashCommandObject({ command: "/notice", text: "周五例会 发给 王主任 截止 周五17:00", user_id: wang, channel_id: fake.dmWith(wang), response_url: fake.responseUrl() }));
+    // The author is never in their own audience: address someone on the roster (imported, no account yet).
+    await slack.db.prisma.person.create({ data: { name: "李伟", role: "member" } });
+    const command = await fake.socketSend("slash_commands", slashCommandObject({ command: "/notice", text: "周五例会 发给 李伟 截止 周五17:00", user_id: wang, channel_id: fake.dmWith(wang), response_url: fake.responseUrl() }));
     const preview = await slack.waitFor(wang, "请确认");
     expect(fake.socketAcks.map((a) => a.envelope_id)).toContain(command);
     const publish = preview.blocks!.flatMap((b) => ((b as { elements?: { action_id: string; value: string }[] }).elements ?? [])).find((e) => e.action_id.startsWith("circular.publish#"))!;
