@@ -105,6 +105,7 @@ export class Router {
   private textAliases: [string, CommandSpec][] = [];
   private membership?: MembershipHandler;
   private readonly textListeners: TextListener[] = [];
+  private readonly answerListeners: TextListener[] = [];
 
   constructor(private readonly deps: RouterDeps) {}
 
@@ -132,6 +133,16 @@ export class Router {
   /** Listens to plain text that is not a command (a conversation in progress); true means it was taken. */
   onText(listener: TextListener): this {
     this.textListeners.push(listener);
+    return this;
+  }
+
+  /**
+   * Listens for the answer to a question Relay asked (发给谁？): plain text said to the bot goes here before
+   * command words are looked for, so "提醒各村做好防火" typed as a notice's text is that text, not a reminder.
+   * Only "/commands" bypass it.
+   */
+  onAnswer(listener: TextListener): this {
+    this.answerListeners.push(listener);
     return this;
   }
 
@@ -177,6 +188,9 @@ export class Router {
     if (inbound.kind === "action") return this.runAction(ctx, inbound);
     // Text said to the bot (a direct chat, a mention) is read as a direct chat: "请假明天" needs no space.
     const toBot = spokenTo(inbound);
+    if (inbound.kind === "text" && toBot && ctx.member && !inbound.text.trim().startsWith("/")) {
+      for (const listener of this.answerListeners) if (await listener(ctx, inbound.text)) return;
+    }
     const parsed = inbound.kind === "command" ? { name: inbound.name, args: inbound.args } : this.matchText(inbound.text, toBot ? "direct" : "group");
     if (!parsed && inbound.kind === "text" && ctx.member) {
       for (const listener of this.textListeners) if (await listener(ctx, inbound.text)) return;

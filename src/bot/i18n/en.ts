@@ -59,6 +59,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   "org.inviteSupervisorPending": "Supervisor: {supervisor} (invited, not joined yet; now on the roster, linked when they join with their own code)",
   "org.ambiguousInvitee": "Several unused invite codes are for \"{name}\", so it is not clear which one is meant. Name the supervisor once they have joined.",
   "org.inviteExisting": "{name} (#{id}) is already on the roster: when they join, their account is linked to that entry, not added again.",
+  "org.inviteJoined": "{name} (#{id}) has already joined Relay and needs no invite code. To link another chat account, they send /link themselves.",
   "org.inviteHowTo": "Send the code to them; in a direct chat with Relay they send: join {code} (or /join {code}; on Telegram /start {raw}; on Slack /relay join {code})",
   "org.onlyAdminInvitesAdmin": "Only an admin can invite an admin.",
   "org.unitCreated": "New unit created: {name}",

@@ -57,6 +57,7 @@ export const zhCN = {
   "org.inviteSupervisorPending": "上级：{supervisor}（已邀请、尚未加入；已先列入名册，对方用自己的邀请码加入后即关联）",
   "org.ambiguousInvitee": "有多份给“{name}”的邀请码尚未使用，无法确定是哪一位。请等对方加入后再指定上级。",
   "org.inviteExisting": "{name}（#{id}）已在名册中：对方加入后，账号将绑定到这条记录，不会重复建档。",
+  "org.inviteJoined": "{name}（#{id}）已经加入 Relay，不需要邀请码。要再关联一个聊天账号，请本人发送“关联账号”。",
   "org.inviteHowTo": "请把邀请码发给对方，让对方在与 Relay 的私聊中发送：加入 {code}（也可用 /join {code}；Telegram 可用 /start {raw}；Slack 可用 /relay join {code}）",
   "org.onlyAdminInvitesAdmin": "只有管理员可以邀请管理员。",
   "org.unitCreated": "已新建单位：{name}",

@@ -15,7 +15,7 @@ import {
   REFRESH_COUNTER, REISSUE, cancelCircular, circularStatus, deliverReceipt, editCircular, enqueuePending, pendingFor, publishDraft,
   refreshPosts, reissue, respond,
 } from "./circular-service.ts";
-import { answerDraft, discardDraft, draftOf, partAtFault, reaskDraft, resolveDraft, startDraft } from "./drafts.ts";
+import { answerDraft, discardDraft, draftOf, partAtFault, reaskDraft, recheckGiven, resolveDraft, startDraft } from "./drafts.ts";
 import { isEverydayAck, isLeadingResponseWord, isResponseWord, kindsFor, parseResponse, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
 
 const PUBLISHERS = ["admin", "leader", "secretary"] as const;
@@ -46,8 +46,9 @@ export function registerCirculars(app: App): void {
   // Not 签阅: that is what recipients reply ("回复 12 签阅"), not a way to start a document.
   compose("document", "document", ["传阅", "传阅件"]);
 
-  // While a draft is asking a question, the next plain message answers it; "取消" drops it, at the preview too.
-  router.onText(async (ctx, text) => {
+  // While a draft is asking a question, the next plain message answers it, even one that starts with a
+  // command word; "取消" drops it, at the preview too.
+  const answerDraftText = async (ctx: Context, text: string): Promise<boolean> => {
     const draft = await draftOf(app, ctx.member!);
     if (!draft) return false;
     if (CANCEL_WORDS.has(text.trim().toLowerCase())) {
@@ -67,7 +68,10 @@ export function registerCirculars(app: App): void {
     }
     await nextStep(app, ctx, next);
     return true;
-  });
+  };
+  router.onAnswer(answerDraftText);
+  // Unaddressed text in a group (where privacy mode is off) still answers its author's draft, after commands.
+  router.onText(answerDraftText);
 
   router.action({
     action: "circular.publish",
@@ -342,7 +346,12 @@ function idArg(ctx: CommandContext): number | undefined {
 
 /** Asks for the next missing part, or shows the preview with the confirm button. */
 async function nextStep(app: App, ctx: Context, draft: CircularDraft): Promise<void> {
-  if (draft.asking) return void (await ctx.reply(ctx.t(`circular.ask.${draft.asking as Part}` as MessageKey)));
+  if (draft.asking) {
+    // What was given already is checked before asking for more, so nothing wrong waits until the end.
+    const checked = await recheckGiven(app, draft, ctx.chat);
+    const ask = ctx.t(`circular.ask.${checked.draft.asking as Part}` as MessageKey);
+    return void (await ctx.reply(checked.error ? `${ctx.t(checked.error.key, checked.error.params)}\n${ask}` : ask));
+  }
   let r;
   try {
     r = await resolveDraft(app, draft, ctx.chat);

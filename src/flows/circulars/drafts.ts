@@ -50,6 +50,24 @@ export async function answerDraft(app: App, draft: CircularDraft, text: string, 
   });
 }
 
+/**
+ * Checks the parts a draft already has, in the order they would be asked; the first that cannot be used is
+ * asked for again (forgotten), so "通知 测试 发给 党正办" hears about the name before being asked for a deadline.
+ */
+export async function recheckGiven(app: App, draft: CircularDraft, chat: ChatRef): Promise<{ draft: CircularDraft; error?: UserError }> {
+  const f = draft.fields as DraftFields;
+  const given: Part[] = ["title", "body", "audience", "deadline", "startsAt", "place", "attachment", "chase"];
+  for (const part of given.filter((p) => (p === "audience" ? f.audience?.length : f[p] !== undefined))) {
+    try {
+      await checkPart(app, draft, f, part, chat);
+    } catch (error) {
+      if (!(error instanceof UserError) || partAtFault(error) !== part) throw error;
+      return { draft: await reaskDraft(app, draft, part), error };
+    }
+  }
+  return { draft };
+}
+
 /** Checks one part of a draft as resolving it would; throws the UserError resolving would throw. */
 async function checkPart(app: App, draft: CircularDraft, f: DraftFields, part: Part, chat: ChatRef): Promise<void> {
   const now = app.clock.now();

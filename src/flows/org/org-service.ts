@@ -1,4 +1,5 @@
 // The roster: bootstrap, invitations, joining, units, languages. Every change writes an AuditEvent.
+import { nearestName } from "../../bot/nearest-name.ts";
 import type { App } from "../../app.ts";
 import { UserError } from "../../bot/errors.ts";
 import type { Locale } from "../../bot/i18n/index.ts";
@@ -158,6 +159,10 @@ export interface CreatedInvite {
 export async function createInvite(app: App, inviter: Member, req: InviteRequest): Promise<CreatedInvite> {
   return app.prisma.$transaction(async (tx) => {
     const existing = await existingPerson(tx, req.name);
+    // Someone who has joined already needs no code: one would only promise a link that never happens.
+    if (existing && (await tx.identity.count({ where: { personId: existing.id } })) > 0) {
+      throw new UserError("org.inviteJoined", { name: existing.name, id: existing.id });
+    }
     const role = req.role ?? existing?.role ?? "member";
     if (role === "admin" && inviter.role !== "admin") throw new UserError("org.onlyAdminInvitesAdmin");
     const { unit, created } = req.unitName
@@ -222,11 +227,15 @@ async function existingPerson(tx: Tx, name: string): Promise<Person | null> {
 async function unitForInvite(tx: Tx, inviter: Member, name: string): Promise<{ unit: Unit; created: boolean }> {
   const existing = await unitByName(tx, name);
   if (existing) return { unit: existing, created: false };
-  if (inviter.role !== "admin") {
-    const known = (await tx.unit.findMany({ orderBy: { id: "asc" }, take: 30 })).map((u) => u.name).join("、");
-    throw new UserError("org.noSuchUnit", { name, known: known || "—" });
-  }
+  if (inviter.role !== "admin") throw new UserError("org.noSuchUnit", { name, known: await knownUnitNames(tx, name) });
   return { unit: await createUnit(tx, inviter.id, name, undefined), created: true };
+}
+
+/** The units there are, for a "no such unit" answer: the nearest to what was typed first. */
+async function knownUnitNames(tx: Tx, typed: string): Promise<string> {
+  const names = (await tx.unit.findMany({ orderBy: { id: "asc" }, take: 30 })).map((u) => u.name);
+  const near = nearestName(typed, names);
+  return (near ? [near, ...names.filter((n) => n !== near)] : names).join("、") || "—";
 }
 
 /** Creates a unit under `parentName`, or under the root unit when there is exactly one. */
@@ -241,7 +250,7 @@ async function createUnit(tx: Tx, actorId: number, name: string, parentName: str
   let parentId: number | null = null;
   if (parentName) {
     const parent = await unitByName(tx, parentName);
-    if (!parent) throw new UserError("org.noSuchUnit", { name: parentName, known: "—" });
+    if (!parent) throw new UserError("org.noSuchUnit", { name: parentName, known: await knownUnitNames(tx, parentName) });
     parentId = parent.id;
   } else {
     const roots = await tx.unit.findMany({ where: { parentId: null }, take: 2 });

@@ -74,6 +74,27 @@ describe("composing a circular", () => {
     expect(await prisma().circularDraft.count()).toBe(0);
   });
 
+  it("an answer that starts with a command word is the answer, not that command", async () => {
+    await chat().say("zhou", "通知");
+    expect(await chat().say("zhou", "请假制度 说明")).toEqual(["内容（正文）是什么？没有就写“无”。"]);
+    expect(await chat().say("zhou", "提醒 各村做好防火检查")).toEqual([expect.stringContaining("发给谁？")]);
+    expect(await prisma().reminder.count()).toBe(0);
+    const [preview] = await chat().say("zhou", "李明");
+    expect(preview).toContain("截止时间？");
+    const [shown] = await chat().say("zhou", "周五");
+    expect(shown).toContain("标题：请假制度 说明");
+    expect(shown).toContain("内容：提醒 各村做好防火检查");
+    // A /command still runs while a question is open.
+    expect((await chat().say("zhou", "/whoami"))[0]).toContain("周秘书");
+    await chat().say("zhou", "取消");
+  });
+
+  it("checks what a one-line draft already says before asking for what it lacks", async () => {
+    expect(await chat().say("zhou", "通知 测试 发给 党正办")).toEqual([expect.stringMatching(/党正办[\s\S]*\n发给谁？/)]);
+    expect(await chat().say("zhou", "党政办")).toEqual([expect.stringContaining("截止时间？")]);
+    await chat().say("zhou", "取消");
+  });
+
   it("a bare 会议 asks the same way; 无 leaves the text empty; a place where the time was asked is re-asked", async () => {
     expect(await chat().say("zhou", "会议")).toEqual(["标题是什么？（发送“取消”放弃）"]);
     await chat().say("zhou", "党政办周例会");

@@ -41,6 +41,12 @@ describe.each(["postgres", "pglite"] as const)("org flow on %s", (kind) => {
     expect(await say("li2", "/join ZZZZ-ZZZZ")).toEqual(["邀请码“ZZZZ-ZZZZ”不正确，请核对后重试。"]);
   });
 
+  it("needs no code for someone who has joined, and names the units there are when one is not", async () => {
+    expect(await say("wang", "邀请 李明 成员 党政办 王主任")).toEqual(["李明（#2）已经加入 Relay，不需要邀请码。要再关联一个聊天账号，请本人发送“关联账号”。"]);
+    const [reply] = await say("wang", "单位 添加 测试办 党正办");
+    expect(reply).toMatch(/^没有名为“党正办”的单位。现有单位：党政办、/);
+  });
+
   it("binds an account to someone already on the roster instead of adding them twice", async () => {
     const prisma = office.runtime.app.prisma;
     const imported = await prisma.person.create({ data: { name: "周会计", role: "member" } }); // as a CSV import leaves them
