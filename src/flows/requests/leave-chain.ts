@@ -1,6 +1,6 @@
 // Who approves a leave request: the supervisor; for more than one working day also a leader of the
 // requester's unit (or the nearest unit above); for more than five also the principal leader (a leader
-// of the office's root unit). The thresholds are an admin's to change (/approvers). Nobody appears twice
+// of the office's root unit); with no leader on the roster, its admins stand in. The thresholds are an admin's to change (/approvers). Nobody appears twice
 // and nobody approves their own leave.
 import type { PrismaClient } from "../../db/database.ts";
 import type { Person } from "../../generated/prisma/client.ts";
@@ -13,7 +13,11 @@ export async function leaveApprovers(
 ): Promise<number[]> {
   const requester = await prisma.person.findUniqueOrThrow({ where: { id: requesterId } });
   const units = await prisma.unit.findMany({ select: { id: true, parentId: true } });
-  const leaders = await prisma.person.findMany({ where: { role: "leader", active: true }, orderBy: { id: "asc" } });
+  // An office with no one in the leader role (its leader became the first admin at /setup) has its admins
+  // take the leader steps, rather than longer leave quietly needing only the supervisor.
+  const byRole = (role: "leader" | "admin") => prisma.person.findMany({ where: { role, active: true }, orderBy: { id: "asc" } });
+  const named = await byRole("leader");
+  const leaders = named.length > 0 ? named : await byRole("admin");
   const chain: number[] = [];
   const add = (p: Pick<Person, "id"> | null | undefined) => {
     if (p && p.id !== requester.id && !chain.includes(p.id)) chain.push(p.id);
