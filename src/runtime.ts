@@ -17,6 +17,7 @@ import { throttle } from "../adapters/telegram/throttle.ts";
 import { SlackAdapter } from "../adapters/slack/slack-adapter.ts";
 import { registerHelp } from "./flows/help/help-command.ts";
 import { identify, rosterName } from "./flows/org/directory.ts";
+import { setupOpen } from "./flows/org/org-service.ts";
 import { registerCirculars } from "./flows/circulars/circular-commands.ts";
 import { registerCircularExport } from "./flows/circulars/export.ts";
 import { registerChannels } from "./flows/org/channels.ts";
@@ -178,7 +179,11 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
             adapters: mode === "worker" ? undefined : adapterConnections(bot),
           }));
 
-    const bot = new Bot({ log, defaultLocale: config.locale, identify: (user) => identify(db.prisma, user, clock.now()) });
+    const bot = new Bot({
+      log, defaultLocale: config.locale, identify: (user) => identify(db.prisma, user, clock.now()),
+      // Before anyone has set up, a newcomer is told how to (not to ask an office that has no admin yet).
+      strangerNote: async () => ((await setupOpen(db.prisma)) ? "org.notOnRosterSetupOpen" : "org.notOnRoster"),
+    });
     const limiter = new RateLimiter(redis, config.redisPrefix);
     for (const adapter of [...opts.adapters, ...platformAdapters(config, { log, http, db, limiter, redis, retry: opts.connectRetry })]) bot.addAdapter(adapter);
     const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, deliver, bot };

@@ -1,7 +1,7 @@
 // The bot: adapters in, router in the middle, adapters out. Knows no platform and no database.
 import type { Logger } from "pino";
 import type { ChatAdapter, SendOptions } from "./adapter.ts";
-import type { Locale } from "./i18n/index.ts";
+import type { Locale, MessageKey } from "./i18n/index.ts";
 import { toLocale } from "./i18n/index.ts";
 import type { Member } from "./member.ts";
 import { isFile, type ChatRef, type Handled, type Inbound, type MessageRef, type Outbound, type OutboundFile, type Platform, type UserRef } from "./message.ts";
@@ -12,6 +12,8 @@ export interface BotDeps {
   defaultLocale: Locale;
   /** Finds the roster person for a platform user (null if unknown). */
   identify(user: UserRef): Promise<Member | null>;
+  /** What to tell someone not on the roster (how to join, or, before anyone has set up, how to set up). */
+  strangerNote?(): Promise<MessageKey>;
 }
 
 export class Bot {
@@ -22,6 +24,7 @@ export class Bot {
     this.router = new Router({
       log: deps.log,
       identify: deps.identify,
+      strangerNote: deps.strangerNote,
       defaultLocale: deps.defaultLocale,
       localeOf: (member, inbound) => localeOf(member, inbound, deps.defaultLocale),
       reply: (chat, message) => (isFile(message) ? this.sendFile(chat, message) : this.send(chat, message)),

@@ -82,6 +82,8 @@ export interface RouterDeps {
   /** Finds the roster person for a platform user (null if unknown). */
   identify(user: UserRef): Promise<Member | null>;
   defaultLocale: Locale;
+  /** What to tell someone not on the roster; "org.notOnRoster" unless the office says otherwise. */
+  strangerNote?(): Promise<MessageKey>;
   localeOf(member: Member | null, inbound: Inbound): Locale;
   reply(chat: ChatRef, message: Outbound | OutboundFile): Promise<MessageRef | undefined>;
 }
@@ -204,7 +206,7 @@ export class Router {
       const near = word ? this.nearestCommand(word) : undefined;
       // Said in words, it may not have been meant as a command: "didn't understand", with the hint.
       if (near) return void (await ctx.reply(ctx.t("router.notUnderstoodDidYouMean", { suggestion: suggestionOf(ctx, near) })));
-      await ctx.reply(ctx.member ? ctx.t("router.notUnderstood") : ctx.t("org.notOnRoster"));
+      await ctx.reply(ctx.member ? ctx.t("router.notUnderstood") : ctx.t(await this.strangerNote()));
       return;
     }
     const spec = this.findCommand(parsed.name);
@@ -263,10 +265,14 @@ export class Router {
     return undefined;
   }
 
+  private async strangerNote(): Promise<MessageKey> {
+    return (await this.deps.strangerNote?.()) ?? "org.notOnRoster";
+  }
+
   private async allowed(ctx: Context, audience: Audience): Promise<boolean> {
     if (audience === "anyone") return true;
     if (!ctx.member) {
-      await ctx.answer(ctx.t("org.notOnRoster"));
+      await ctx.answer(ctx.t(await this.strangerNote()));
       return false;
     }
     if (audience === "roster" || audience.includes(ctx.member.role)) return true;

@@ -37,6 +37,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   "help.footerSlack": "Commands work in English (remind) and Chinese (提醒 明天下午3点 交材料). In your direct chat with Relay just type them; in a channel mention @Relay or use /relay with the command (/relay leave tomorrow).",
 
   "org.notOnRoster": "You are not on your office's roster yet. Ask the office for an invite code, then send: join CODE",
+  "org.notOnRosterSetupOpen": "Your office has no admin yet. If you are to manage it, send: /setup YOUR-NAME OFFICE, e.g. /setup Wang Chengguan; otherwise ask the office for an invite code, then send: join CODE",
   "org.welcome": "Welcome to Relay, the office coordination bot. Ask the office for an invite code, then send: join CODE",
   "org.welcomeBack": "Hello, {name}! Send /help to see what you can do.",
   "org.setup.summary": "first use: become the first admin",

@@ -35,6 +35,7 @@ export const zhCN = {
   "help.footerSlack": "命令可用中文（如“提醒 明天下午3点 交材料”）或英文（如 remind）。在与 Relay 的私聊中直接输入；在频道中请 @Relay，或用 /relay 加命令（如 /relay 请假 明天）。",
 
   "org.notOnRoster": "你还不在本单位名册中。请向办公室索取邀请码，然后发送：加入 邀请码",
+  "org.notOnRosterSetupOpen": "本单位还没有管理员。如果由你来管理，请发送：/setup 你的姓名 单位名称，例如：/setup 王主任 城关镇；否则请向办公室索取邀请码，然后发送：加入 邀请码",
   "org.welcome": "欢迎使用 Relay 办公协同助手。请向办公室索取邀请码，然后发送：加入 邀请码",
   "org.welcomeBack": "{name}，你好！发送“帮助”查看可用命令。",
   "org.setup.summary": "首次使用：成为第一位管理员",

@@ -114,8 +114,8 @@ const reports = {
     unreadable: (file: string, why: string) => `无法读取文件 ${file}：${why}`,
     warnings: "请注意：",
     noAdmin: (example: string) =>
-      `下一步：名册中还没有管理员。启动 Relay（relay start）后，在与 Relay 的私聊中发送：/setup 姓名 [单位]，成为第一位管理员；名册中已有的人会关联到自己的记录，例如：/setup ${example}`,
-    adminWithoutAccount: (name: string) => `下一步：管理员 ${name} 还没有聊天账号。启动 Relay（relay start）后，请 ${name} 在与 Relay 的私聊中发送：/setup ${name}，把自己的账号关联到名册中的这条记录。`,
+      `下一步：名册中还没有管理员。启动 Relay（npm start，或已安装时 relay start）后，在与 Relay 的私聊中发送：/setup 姓名 [单位]，成为第一位管理员；名册中已有的人会关联到自己的记录，例如：/setup ${example}`,
+    adminWithoutAccount: (name: string) => `下一步：管理员 ${name} 还没有聊天账号。启动 Relay（npm start，或已安装时 relay start）后，请 ${name} 在与 Relay 的私聊中发送：/setup ${name}，把自己的账号关联到名册中的这条记录。`,
     adminReady: (names: string) => `管理员 ${names} 已有聊天账号，可直接在聊天中使用 Relay。`,
     withoutAccount: (count: number) => `名册中 ${count} 人还没有聊天账号：管理员或秘书用“邀请 姓名”为他们生成邀请码，加入后关联到原记录。`,
   },
@@ -126,8 +126,8 @@ const reports = {
     unreadable: (file: string, why: string) => `cannot read ${file}: ${why}`,
     warnings: "Please note:",
     noAdmin: (example: string) =>
-      `Next: the roster has no admin yet. Start Relay (relay start) and, in a direct chat with it, send /setup NAME [OFFICE] to become the first admin; someone already on the roster is linked to their entry, e.g. /setup ${example}`,
-    adminWithoutAccount: (name: string) => `Next: the admin ${name} has no chat account yet. Start Relay (relay start); ${name} then sends /setup ${name} in a direct chat with it, which links their account to this roster entry.`,
+      `Next: the roster has no admin yet. Start Relay (npm start, or relay start when installed) and, in a direct chat with it, send /setup NAME [OFFICE] to become the first admin; someone already on the roster is linked to their entry, e.g. /setup ${example}`,
+    adminWithoutAccount: (name: string) => `Next: the admin ${name} has no chat account yet. Start Relay (npm start, or relay start when installed); ${name} then sends /setup ${name} in a direct chat with it, which links their account to this roster entry.`,
     adminReady: (names: string) => `The admin ${names} already has a chat account and can use Relay in chat now.`,
     withoutAccount: (count: number) => `${plural(count, "person", "people")} on the roster have no chat account yet: an admin or secretary gives each an invite code with /invite NAME; joining links them to their entry.`,
   },

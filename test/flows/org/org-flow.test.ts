@@ -12,15 +12,18 @@ describe.each(["postgres", "pglite"] as const)("org flow on %s", (kind) => {
   const say = (who: string, text: string, locale?: string) => office.chat.say(who, text, locale);
   const codeIn = (text: string) => /([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(text)?.[1] ?? "";
 
-  it("tells an unknown user how to join, politely and once", async () => {
-    expect(await say("stranger", "/whoami")).toEqual(["你还不在本单位名册中。请向办公室索取邀请码，然后发送：加入 邀请码"]);
-    expect(await say("stranger", "hello", "en")).toEqual(["You are not on your office's roster yet. Ask the office for an invite code, then send: join CODE"]);
+  it("tells the first newcomer of an office with no admin how to set it up, or how to join", async () => {
+    expect(await say("stranger", "/whoami")).toEqual([expect.stringMatching(/^本单位还没有管理员。如果由你来管理，请发送：\/setup 你的姓名 单位名称/)]);
+    expect(await say("stranger", "hello", "en")).toEqual([expect.stringMatching(/^Your office has no admin yet\..*join CODE$/)]);
   });
 
   it("makes the first person to /setup the admin, and nobody after", async () => {
     const [reply] = await say("wang", "/setup 王主任 城关镇");
     expect(reply).toContain("王主任，你是第一位管理员");
     expect(await say("intruder", "/setup 我")).toEqual([expect.stringContaining("已完成初始化")]);
+    // Once someone has set up, an unknown user is told how to join, politely.
+    expect(await say("stranger", "/whoami")).toEqual(["你还不在本单位名册中。请向办公室索取邀请码，然后发送：加入 邀请码"]);
+    expect(await say("stranger", "hello", "en")).toEqual(["You are not on your office's roster yet. Ask the office for an invite code, then send: join CODE"]);
     const admin = await office.runtime.app.prisma.person.findFirstOrThrow({ include: { unit: true } });
     expect(admin).toMatchObject({ name: "王主任", role: "admin" });
     expect(admin.unit?.name).toBe("城关镇");
