@@ -66,7 +66,7 @@ describe("relay import, then relay start", () => {
     expect(imported.code).toBe(0);
     expect(imported.stdout.trim().split("\n")).toEqual([
       "导入完成：新建 5 个单位，新增 8 人，更新 0 人。",
-      "下一步：名册中还没有管理员。启动 Relay（relay start）后，在与 Relay 的私聊中发送：/setup 姓名 [单位]，成为第一位管理员；名册中已有的人会关联到自己的记录，例如：/setup 陈建国 青石镇",
+      "下一步：名册中还没有管理员。启动 Relay（npm start，或已安装时 relay start）后，在与 Relay 的私聊中发送：/setup 姓名 [单位]，成为第一位管理员；名册中已有的人会关联到自己的记录，例如：/setup 陈建国 青石镇",
     ]);
 
     const started = await runRelay(["start"], env, "/setup 陈建国 青石镇\n/whoami\n/people 综治办\n");

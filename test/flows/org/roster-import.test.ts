@@ -14,7 +14,7 @@ const EXAMPLE = fileURLToPath(new URL("../../../docs/roster-example.csv", import
 const GBK_ROSTER = Buffer.from("d0d5c3fb2cb5a5cebb2cbdc7c9ab0d0ad5c5c8fd2cd7dbd6ceb0ec2cb3c9d4b10d0a", "hex");
 
 // What a report ends with while the roster has no admin: how the first one is made.
-const NO_ADMIN = "下一步：名册中还没有管理员。启动 Relay（relay start）后，在与 Relay 的私聊中发送：/setup 姓名 [单位]，成为第一位管理员；名册中已有的人会关联到自己的记录，例如：/setup 李书记 城关镇";
+const NO_ADMIN = "下一步：名册中还没有管理员。启动 Relay（npm start，或已安装时 relay start）后，在与 Relay 的私聊中发送：/setup 姓名 [单位]，成为第一位管理员；名册中已有的人会关联到自己的记录，例如：/setup 李书记 城关镇";
 
 const lines = (text: string) => parseRoster(text).errors.map((e) => e.line);
 const messages = (text: string, locale: "zh-CN" | "en" = "zh-CN") => parseRoster(text).errors.map((e) => formatRosterError(e, locale));
@@ -295,7 +295,7 @@ describe.each(["postgres", "pglite"] as const)("importRoster on %s", (kind) => {
     onTestFinished(() => fresh.drop());
     const withAdmin = "姓名,单位,上级单位,角色,telegram\n陈建国,青石镇,,管理员,\n刘芳,党政办,青石镇,秘书,5001\n";
     expect((await importRoster(fresh.prisma, file(withAdmin))).report.split("\n").at(-1)).toBe(
-      "下一步：管理员 陈建国 还没有聊天账号。启动 Relay（relay start）后，请 陈建国 在与 Relay 的私聊中发送：/setup 陈建国，把自己的账号关联到名册中的这条记录。",
+      "下一步：管理员 陈建国 还没有聊天账号。启动 Relay（npm start，或已安装时 relay start）后，请 陈建国 在与 Relay 的私聊中发送：/setup 陈建国，把自己的账号关联到名册中的这条记录。",
     );
     const admin = await fresh.prisma.person.findFirstOrThrow({ where: { name: "陈建国" } });
     await fresh.prisma.identity.create({ data: { personId: admin.id, platform: "telegram", externalId: "5000" } });
