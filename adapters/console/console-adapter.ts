@@ -32,6 +32,14 @@ interface Pressable {
   messageRef: MessageRef;
 }
 
+/** [中文, English] for what the console itself says. */
+const CONSOLE_WORDS = {
+  typingAs: ["（现在以 {} 的身份输入）", "(now typing as {})"],
+  noButton: ["（没有编号为 {} 的按钮）", "(no button {})"],
+  asUsage: ["（用法：/as 姓名 —— 换成这个人输入）", "(usage: /as NAME — type as that person)"],
+  updated: ["（已更新）", "(updated)"],
+} as const;
+
 export class ConsoleAdapter implements ChatAdapter {
   readonly platform = "console" as const;
   private persona: string;
@@ -95,7 +103,13 @@ export class ConsoleAdapter implements ChatAdapter {
     // Buttons of the old version can no longer be pressed.
     for (const [n, p] of this.buttons) if (p.messageRef.messageId === ref.messageId) this.buttons.delete(n);
     const chat: ChatRef = { platform: "console", id: ref.chatId, kind: "direct" };
-    this.print(`${who} (${ref.messageId} updated)`.trim(), plainText(message.text), this.numberButtons(chat, ref, message.buttons));
+    this.print(`${who} ${this.word("updated")}`.trim(), plainText(message.text), this.numberButtons(chat, ref, message.buttons));
+  }
+
+  /** The console's own few words (not the bot's), in the office's language. */
+  private word(key: keyof typeof CONSOLE_WORDS, value = ""): string {
+    const zh = !this.opts.locale || this.opts.locale.startsWith("zh");
+    return CONSOLE_WORDS[key][zh ? 0 : 1].replace("{}", value);
   }
 
   /** Lets "/as NAME" find the console account of the roster person called NAME. */
@@ -117,12 +131,16 @@ export class ConsoleAdapter implements ChatAdapter {
     const line = raw.trim();
     if (!line) return this.prompt();
     if (/^\/(quit|exit)$/i.test(line)) return void this.rl?.close();
+    if (/^\/as$/i.test(line)) {
+      this.write(this.word("asUsage"));
+      return this.prompt();
+    }
     const as = /^\/as\s+(.+)$/i.exec(line);
     if (as) {
       const name = as[1]!.trim();
       // "/as 王主任" after "/setup 王主任" as root means root again, not a stranger called 王主任.
       this.persona = (await this.personaOf?.(name).catch(() => undefined)) ?? name;
-      this.write(`(now typing as ${name})`);
+      this.write(this.word("typingAs", name));
       return this.prompt();
     }
     const event = this.toInbound(line);
@@ -144,7 +162,7 @@ export class ConsoleAdapter implements ChatAdapter {
     if (/^\d+$/.test(line)) {
       const pressed = this.buttons.get(Number(line));
       if (!pressed) {
-        this.write(`(no button ${line})`);
+        this.write(this.word("noButton", line));
         return undefined;
       }
       const { button, messageRef } = pressed;

@@ -20,7 +20,7 @@ describe.each(["pglite", "postgres"] as const)("console conversation on %s", (ki
     const [, code] = await s.waitFor(/生成邀请码：([A-Z0-9]{4}-[A-Z0-9]{4})/);
 
     s.type("/as 李明");
-    await s.waitFor(/\(now typing as 李明\)/);
+    await s.waitFor(/（现在以 李明 的身份输入）/);
     s.type(`/join ${code}`);
     await s.waitFor(/Relay ▸ 欢迎，李明！你已加入名册（成员，党政办）/);
     // Messages to another console account name the person, not the login.
