@@ -180,6 +180,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   "circular.onlyAuthorStatus": "Only the author, a leader or an admin can see the receipts.",
   "circular.recorded": "Recorded: {response} ({serial})",
   "circular.updated": "Changed to: {response} ({serial})",
+  "circular.unchanged": "You have already answered: {response} ({serial}); nothing more to do.",
   "circular.ack.summary": "reply to a notice, meeting or document",
   "circular.ack.usage": "/ack NUMBER [received/attend/decline/delegate NAME/signed] [comment], e.g. /ack 12; /ack 13 decline away at the county; /ack 13 delegate Li",
   "circular.status.summary": "see who has replied and who has not",

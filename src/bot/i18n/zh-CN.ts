@@ -178,6 +178,7 @@ export const zhCN = {
   "circular.onlyAuthorStatus": "只有发文人、领导或管理员可以查看回执情况。",
   "circular.recorded": "已记录：{response}（{serial}）",
   "circular.updated": "已更新为：{response}（{serial}）",
+  "circular.unchanged": "你已回复过：{response}（{serial}），无需再按。",
   "circular.ack.summary": "回复通知、会议或传阅件",
   "circular.ack.usage": "回复 编号 [收到/参加/不参加/委派 某人/签阅] [说明]，例如：回复 12 收到；回复 13 不参加 在县里开会；回复 13 委派 李明",
   "circular.status.summary": "查看回执情况（谁已回复、谁还没有）",

@@ -13,7 +13,7 @@ import { chaseNow, registerChasing } from "./chasing.ts";
 import { parseCompose, type Part } from "./compose.ts";
 import {
   REFRESH_COUNTER, REISSUE, cancelCircular, circularStatus, deliverReceipt, editCircular, enqueuePending, pendingFor, publishDraft,
-  refreshPosts, reissue, respond,
+  refreshPosts, reissue, respond, type Responded,
 } from "./circular-service.ts";
 import { answerDraft, discardDraft, draftOf, partAtFault, reaskDraft, recheckGiven, resolveDraft, startDraft } from "./drafts.ts";
 import { isEverydayAck, isLeadingResponseWord, isResponseWord, kindsFor, parseResponse, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
@@ -105,8 +105,7 @@ export function registerCirculars(app: App): void {
         const id = Number(ctx.value);
         // Declining needs a reason (the author plans around it): ask for it rather than record a bare 不参加.
         if (response === "decline") return ctx.answer(ctx.t("circular.declineReason", { id }));
-        const { circular, first } = await respond(app, ctx.member!, id, response);
-        const text = ctx.t(first ? "circular.recorded" : "circular.updated", { response: responseLabel(response, ctx.locale), serial: serialLabel(circular, ctx.locale) });
+        const text = recordedText(ctx, await respond(app, ctx.member!, id, response));
         if (ctx.chat.kind === "group") await ctx.answer(text);
         else await ctx.reply(text);
       },
@@ -190,8 +189,7 @@ export function registerCirculars(app: App): void {
   /** Records the answer; an answer given without a number also says what else still waits, so none is forgotten. */
   async function record(ctx: Context, circular: Circular, response: string, comment: string, unnumbered: boolean, delegate?: string): Promise<void> {
     const result = await respond(app, ctx.member!, circular.id, response, comment, delegate);
-    const params = { response: responseLabel(response, ctx.locale), serial: serialLabel(result.circular, ctx.locale) };
-    const text = ctx.t(result.first ? "circular.recorded" : "circular.updated", params);
+    const text = recordedText(ctx, result);
     const others = unnumbered ? await app.prisma.receipt.count({ where: { personId: ctx.member!.id, respondedAt: null, circular: { status: "published" } } }) : 0;
     await ctx.reply(others > 0 ? `${text}\n${ctx.t("circular.morePending", { count: others })}` : text);
   }
@@ -337,6 +335,12 @@ export function registerCirculars(app: App): void {
     const circular = await app.prisma.circular.findUnique({ where: { id: Number(circularId) } });
     if (circular) await refreshPosts(app, circular);
   });
+}
+
+/** "已记录：收到（…）", "已更新为：不参加（…）", or, pressed again, "你已回复过：收到（…）". */
+function recordedText(ctx: Context, r: Responded): string {
+  const key = r.first ? "circular.recorded" : r.unchanged ? "circular.unchanged" : "circular.updated";
+  return ctx.t(key, { response: responseLabel(r.response, ctx.locale), serial: serialLabel(r.circular, ctx.locale) });
 }
 
 function idArg(ctx: CommandContext): number | undefined {

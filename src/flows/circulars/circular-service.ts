@@ -199,6 +199,8 @@ export interface Responded {
   circular: Circular;
   response: string;
   first: boolean;
+  /** The same answer (and comment) as before: nothing changed. */
+  unchanged: boolean;
 }
 
 /** Records a response; only people it was sent to may respond. Responding again updates the answer. */
@@ -229,7 +231,8 @@ export async function respond(app: App, member: Member, circularId: number, resp
       data: { response, comment: comment || null, delegateId, respondedAt: receipt.respondedAt ?? app.clock.now() },
     });
     await audit(tx, { actorId: member.id, action: "circular.respond", entity: "Circular", entityId: circularId, data: { response, comment: comment ?? null, delegate: delegateName ?? null } });
-    return { circular, response, first: !receipt.respondedAt };
+    const unchanged = Boolean(receipt.respondedAt) && receipt.response === response && (receipt.comment ?? "") === (comment ?? "") && receipt.delegateId === delegateId;
+    return { circular, response, first: !receipt.respondedAt, unchanged };
   });
   if (response === "delegate") await deliverNewReceipts(app, circularId);
   if (alreadyHadCopy) await tellDelegate(app, circular, member, alreadyHadCopy);

@@ -40,7 +40,7 @@ describe("notices", () => {
   it("records responses by button and by /ack, and /status shows who has and has not", async () => {
     for (const id of ["jia", "yi", "bing"]) expect(await chat().press(id, "circular.ack")).toEqual(["已记录：收到（通知〔2026〕1号）"]);
     expect(await chat().say("ding", "回复 1 已安排专人负责")).toEqual(["已记录：收到（通知〔2026〕1号）"]);
-    expect(await chat().press("jia", "circular.ack")).toEqual(["已更新为：收到（通知〔2026〕1号）"]);
+    expect(await chat().press("jia", "circular.ack")).toEqual(["你已回复过：收到（通知〔2026〕1号），无需再按。"]); // pressed again: nothing changed
 
     const [status] = await chat().say("zhao", "状态 1");
     expect(status).toBe(
