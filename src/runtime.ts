@@ -124,6 +124,25 @@ function warmSlackDirectChats(bot: Bot, db: Database, log: Logger): void {
     .catch((err: unknown) => log.warn({ err }, "could not open slack direct chats ahead"));
 }
 
+/** How long /healthz waits for the database or Redis before calling it down. */
+const HEALTH_TIMEOUT_MS = 800;
+
+/** "ok", or why not: the error, or no answer within HEALTH_TIMEOUT_MS. */
+async function probe(check: Promise<unknown>): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check, late]);
+    return "ok";
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Each adapter's connection to its platform, for /healthz. */
 function adapterConnections(bot: Bot): Record<string, Connection> {
   return Object.fromEntries(bot.platforms().map((p) => [p, bot.adapterFor(p)?.connection?.() ?? { connected: true }]));
@@ -170,14 +189,16 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const http =
       config.port === undefined
         ? undefined
-        : new HttpServer(log, async () => ({
-            checks: {
-              database: await db.sql.query("SELECT 1").then(() => "ok", (e: Error) => e.message),
-              redis: await redis.ping().then(() => "ok", (e: Error) => e.message),
-            },
-            // A worker receives nothing, so its adapters are only senders: not connected, not reported.
-            adapters: mode === "worker" ? undefined : adapterConnections(bot),
-          }));
+        : new HttpServer(log, async () => {
+            // Both at once, each bounded: ioredis queues commands while Redis is away, and a health check that
+            // waited for it would hang exactly when a load balancer needs an answer.
+            const [database, redisState] = await Promise.all([probe(db.sql.query("SELECT 1")), probe(redis.ping())]);
+            return {
+              checks: { database, redis: redisState },
+              // A worker receives nothing, so its adapters are only senders: not connected, not reported.
+              adapters: mode === "worker" ? undefined : adapterConnections(bot),
+            };
+          });
 
     const bot = new Bot({
       log, defaultLocale: config.locale, identify: (user) => identify(db.prisma, user, clock.now()),
