@@ -31,6 +31,7 @@ import { HttpServer } from "./http/http-server.ts";
 import { checkRedis, connectRedis } from "./queue/redis.ts";
 import { DEFAULT_LIMITS, DeliverQueue } from "./queue/deliver-queue.ts";
 import { RateLimiter } from "./queue/rate-limiter.ts";
+import { Healer } from "./queue/healer.ts";
 import { Scheduler } from "./queue/scheduler.ts";
 import { StartupError } from "./startup-error.ts";
 
@@ -43,6 +44,8 @@ export interface RuntimeOptions {
   adapters: ChatAdapter[];
   log?: Logger;
   clock?: Clock;
+  /** How often a running worker checks that Redis still holds its jobs (besides on every reconnect). */
+  healEveryMs?: number;
   /** An already open database (tests); otherwise one is opened from the config. */
   db?: Database;
   /** How chat adapters wait and retry while their platform cannot be reached (tests make it short). */
@@ -123,6 +126,9 @@ function warmSlackDirectChats(bot: Bot, db: Database, log: Logger): void {
     .then((opened) => opened && log.info({ opened }, "opened slack direct chats ahead of the first notice"))
     .catch((err: unknown) => log.warn({ err }, "could not open slack direct chats ahead"));
 }
+
+/** A flush that drops no connection is noticed within this long. */
+const HEAL_EVERY_MS = 30_000;
 
 /** How long /healthz waits for the database or Redis before calling it down. */
 const HEALTH_TIMEOUT_MS = 800;
@@ -225,6 +231,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       deliver.startWorkers();
       const recreated = await scheduler.reconcile();
       if (recreated) log.info({ recreated }, "re-created missing scheduled jobs");
+      const healer = new Healer({ redis, prefix: config.redisPrefix, log, reconcile: () => scheduler.reconcile(), everyMs: opts.healEveryMs ?? HEAL_EVERY_MS });
+      await healer.start();
+      cleanups.push(async () => healer.stop());
     }
     if (mode !== "worker") {
       await bot.start();

@@ -17,12 +17,12 @@ export interface Office {
 }
 
 /** Starts Relay on a fresh database of `kind` with its own Redis prefix. */
-export async function openOffice(kind: DbKind, opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<Office> {
+export async function openOffice(kind: DbKind, opts: { clock?: Clock; env?: Record<string, string>; healEveryMs?: number } = {}): Promise<Office> {
   const db = await testDatabase(kind);
   const prefix = uniquePrefix(kind);
   const chat = new TestAdapter();
   const config = loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, ...opts.env });
-  const runtime = await createRuntime({ config, mode: "start", adapters: [chat], db, clock: opts.clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  const runtime = await createRuntime({ config, mode: "start", adapters: [chat], db, clock: opts.clock, healEveryMs: opts.healEveryMs, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
   return {
     chat,
     runtime,
