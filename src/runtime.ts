@@ -12,9 +12,6 @@ import { lockDataDir } from "./db/data-dir-lock.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
 import { claimUpdate, pruneClaims } from "./db/update-dedup.ts";
-import { TelegramAdapter } from "../adapters/telegram/telegram-adapter.ts";
-import { throttle } from "../adapters/telegram/throttle.ts";
-import { SlackAdapter } from "../adapters/slack/slack-adapter.ts";
 import { registerHelp } from "./flows/help/help-command.ts";
 import { identify, rosterName } from "./flows/org/directory.ts";
 import { setupOpen } from "./flows/org/org-service.ts";
@@ -70,10 +67,14 @@ export interface Runtime {
 /** How often settle() looks at the queues. */
 const SETTLE_POLL_MS = 100;
 
-/** The chat apps the configuration names (tokens set). */
-function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database; limiter: RateLimiter; redis: Redis; retry?: Partial<RetryPolicy> }): ChatAdapter[] {
+/**
+ * The chat apps the configuration names (tokens set). Each SDK is loaded only when its app is configured:
+ * grammY and Bolt cost a console-only start a third of a second it has no use for.
+ */
+async function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database; limiter: RateLimiter; redis: Redis; retry?: Partial<RetryPolicy> }): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
   if (config.telegram) {
+    const [{ TelegramAdapter }, { throttle }] = await Promise.all([import("../adapters/telegram/telegram-adapter.ts"), import("../adapters/telegram/throttle.ts")]);
     // The fan-out queue and the API throttle share one ceiling, so BullMQ and grammY agree on the pace.
     const rate = config.deliverRates.telegram;
     const limits = throttle(deps.limiter, rate ? { globalPerSecond: (rate.max * 1000) / rate.duration } : {});
@@ -91,6 +92,7 @@ function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer
     );
   }
   if (config.slack) {
+    const { SlackAdapter } = await import("../adapters/slack/slack-adapter.ts");
     // As for Telegram: the fan-out queue and the posts share the workspace budget; a burst of it is left
     // for answers to people, so a reply does not queue behind a whole fan-out's pacing.
     const rate = config.deliverRates.slack ?? DEFAULT_LIMITS.slack!;
@@ -116,7 +118,9 @@ function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer
 }
 
 /** Slack people who never wrote to Relay (imported) get their direct chats opened now, in the background. */
-function warmSlackDirectChats(bot: Bot, db: Database, log: Logger): void {
+async function warmSlackDirectChats(bot: Bot, db: Database, log: Logger): Promise<void> {
+  if (!bot.has("slack")) return;
+  const { SlackAdapter } = await import("../adapters/slack/slack-adapter.ts"); // loaded already: Slack is configured
   const slack = bot.adapterFor("slack");
   if (!(slack instanceof SlackAdapter)) return;
   // Once Slack can be reached: while it cannot, every one of these would fail.
@@ -212,7 +216,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       strangerNote: async () => ((await setupOpen(db.prisma)) ? "org.notOnRosterSetupOpen" : "org.notOnRoster"),
     });
     const limiter = new RateLimiter(redis, config.redisPrefix);
-    for (const adapter of [...opts.adapters, ...platformAdapters(config, { log, http, db, limiter, redis, retry: opts.connectRetry })]) bot.addAdapter(adapter);
+    for (const adapter of [...opts.adapters, ...(await platformAdapters(config, { log, http, db, limiter, redis, retry: opts.connectRetry }))]) bot.addAdapter(adapter);
     const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, deliver, bot };
     registerHelp(app);
     registerOrg(app);
@@ -238,7 +242,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (mode !== "worker") {
       await bot.start();
       cleanups.push(() => bot.stop());
-      warmSlackDirectChats(bot, db, log);
+      void warmSlackDirectChats(bot, db, log);
     }
     let port: number | undefined;
     if (http && config.port !== undefined) {
