@@ -60,7 +60,8 @@ describe("exports over Telegram", () => {
     expect(call.body).not.toHaveProperty("parse_mode"); // the caption is plain text
   });
 
-  it("sends a 3,000-row seal register whole, as one document", async () => {
+  // A bound, not a speed test: 3,000 rows through PostgreSQL, CSV and multipart on a machine running the whole suite.
+  it("sends a 3,000-row seal register whole, as one document", { timeout: 90_000 }, async () => {
     const me = await tg.db.prisma.person.findFirstOrThrow({ where: { name: "王主任" } });
     const requests = await tg.db.prisma.request.createManyAndReturn({
       data: Array.from({ length: 3000 }, () => ({ kind: "seal" as const, requesterId: me.id, status: "approved" as const, reason: "存档", form: {} })),
@@ -72,7 +73,7 @@ describe("exports over Telegram", () => {
       })),
     });
     await tg.deliver(privateMessage(wang, "/seal_export"));
-    await expect.poll(() => tg.fake.documents(wang.id).length, { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => tg.fake.documents(wang.id).length, { timeout: 80_000 }).toBe(2);
     const doc = tg.fake.documents(wang.id)[1]!;
     expect(doc.document.file_name).toBe("seal-register-20261125-100000.csv");
     expect(doc.caption).toBe("用印登记表，共 3000 行（CSV 文件，可用 Excel/WPS 打开）");
