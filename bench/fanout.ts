@@ -1,8 +1,8 @@
-// Prints fan-out throughput through DeliverQueue, with receipts in a real PostgreSQL schema:
+// Prints fan-out throughput through SendQueue, with receipts in a real PostgreSQL schema:
 //  (a) rate-limited: N recipients on the telegram queue, limiter at --ceiling msg/s, against a fake platform
 //      that enforces the same ceiling with a token bucket and answers 429 (RateLimitedError) when empty;
 //      achieved msg/s as a share of the ceiling, 429s, lost and duplicated messages;
-//  (b) unlimited: N through DeliverQueue with no limiter (with the receipt work, and with an empty handler)
+//  (b) unlimited: N through SendQueue with no limiter (with the receipt work, and with an empty handler)
 //      next to a raw BullMQ baseline (Queue.addBulk + Worker with an empty processor, same Redis, same
 //      concurrency). This file imports bullmq for that baseline only.
 // Run: npx tsx bench/fanout.ts [--count 10000] [--ceiling 300] [--concurrency 16]
@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { Queue, Worker } from "bullmq";
 import { pino } from "pino";
 import type { Platform } from "../src/bot/message.ts";
-import { DeliverQueue, RateLimitedError, type DeliverHandler, type RateLimit } from "../src/queue/deliver-queue.ts";
+import { SendQueue, RateLimitedError, type DeliverHandler, type RateLimit } from "../src/delivery/send-queue.ts";
 import { connectRedis } from "../src/queue/redis.ts";
 import { testDatabase, type TestDatabase } from "../test/support/db.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../test/support/redis.ts";
@@ -78,7 +78,7 @@ async function seed(db: TestDatabase): Promise<{ people: number[]; circular: () 
 
 /** What the messenger does per receipt: read the row, skip it if sent, "send", record the message id. */
 function receiptHandler(db: TestDatabase, sends: Map<number, number>, times: number[], bucket?: TokenBucket): DeliverHandler {
-  return async ({ receiptId }, { platform }) => {
+  return async (receiptId, { platform }) => {
     const row = await db.prisma.receipt.findUnique({ where: { id: receiptId }, select: { messageId: true } });
     if (!row || row.messageId) return "skipped";
     bucket?.take(); // may throw RateLimitedError: the platform said 429
@@ -104,11 +104,11 @@ interface Run {
 async function runDeliver(platform: Platform, limits: Partial<Record<Platform, RateLimit | null>>, handler: DeliverHandler, receipts: number[]): Promise<Run> {
   const prefix = uniquePrefix("bench-fanout");
   prefixes.push(prefix);
-  const deliver = new DeliverQueue({ connection: redis, prefix, log, limits });
+  const deliver = new SendQueue({ connection: redis, prefix, log, limits });
   try {
     deliver.handle(handler);
     const t0 = performance.now();
-    await deliver.enqueue(platform, receipts.map((receiptId) => ({ receiptId, round: 0 })));
+    await deliver.enqueue(platform, receipts.map((receiptId) => ({ sendId: receiptId, priority: 10 })));
     const t1 = performance.now();
     deliver.startWorkers(CONCURRENCY);
     await until(async () => {
@@ -168,7 +168,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 const db = await testDatabase("postgres");
 try {
-  console.log(`fan-out of ${COUNT} through DeliverQueue (node ${process.version}, concurrency ${CONCURRENCY}, PostgreSQL receipts, real Redis)`);
+  console.log(`fan-out of ${COUNT} through SendQueue (node ${process.version}, concurrency ${CONCURRENCY}, PostgreSQL receipts, real Redis)`);
   const { circular } = await seed(db);
 
   // (a) rate-limited
@@ -191,11 +191,11 @@ try {
     const sends = new Map<number, number>();
     const withDb = await runDeliver("console", { console: null }, receiptHandler(db, sends, []), receipts);
     console.log(
-      `(b) DeliverQueue, unlimited, receipt read + conditional update in PostgreSQL: ${rate(COUNT, withDb.processMs)} (${secs(withDb.processMs)}); ` +
+      `(b) SendQueue, unlimited, receipt read + conditional update in PostgreSQL: ${rate(COUNT, withDb.processMs)} (${secs(withDb.processMs)}); ` +
         `lost ${await lost(db, receipts)}, duplicated ${duplicated(sends)}; enqueue ${rate(COUNT, withDb.enqueueMs)}`,
     );
     const empty = await runDeliver("console", { console: null }, async () => "sent", receipts);
-    console.log(`    DeliverQueue, unlimited, empty handler: ${rate(COUNT, empty.processMs)} (${secs(empty.processMs)}); enqueue ${rate(COUNT, empty.enqueueMs)}`);
+    console.log(`    SendQueue, unlimited, empty handler: ${rate(COUNT, empty.processMs)} (${secs(empty.processMs)}); enqueue ${rate(COUNT, empty.enqueueMs)}`);
     const raw = await runRawBullmq();
     console.log(`    raw BullMQ baseline, empty processor:   ${rate(COUNT, raw.processMs)} (${secs(raw.processMs)}); enqueue ${rate(COUNT, raw.enqueueMs)}`);
   }

@@ -26,7 +26,9 @@ import { registerOrg } from "./flows/org/org-commands.ts";
 import { registerReminders } from "./flows/reminders/reminder-commands.ts";
 import { HttpServer } from "./http/http-server.ts";
 import { checkRedis, connectRedis } from "./queue/redis.ts";
-import { DEFAULT_LIMITS, DeliverQueue } from "./queue/deliver-queue.ts";
+import { overallRate } from "./delivery/limits.ts";
+import { Outbox } from "./delivery/outbox.ts";
+import { SendQueue } from "./delivery/send-queue.ts";
 import { RateLimiter } from "./queue/rate-limiter.ts";
 import { Healer } from "./queue/healer.ts";
 import { Scheduler } from "./queue/scheduler.ts";
@@ -74,16 +76,20 @@ const SETTLE_POLL_MS = 100;
 async function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database; limiter: RateLimiter; redis: Redis; retry?: Partial<RetryPolicy> }): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
   if (config.telegram) {
-    const [{ TelegramAdapter }, { throttle }] = await Promise.all([import("../adapters/telegram/telegram-adapter.ts"), import("../adapters/telegram/throttle.ts")]);
-    // The fan-out queue and the API throttle share one ceiling, so BullMQ and grammY agree on the pace.
+    const [{ TelegramAdapter, TELEGRAM_LIMITS }, { throttle }] = await Promise.all([import("../adapters/telegram/telegram-adapter.ts"), import("../adapters/telegram/throttle.ts")]);
+    // The adapter declares Telegram's numbers once; the outbox's queue and the API throttle both pace to them.
     const rate = config.deliverRates.telegram;
-    const limits = throttle(deps.limiter, rate ? { globalPerSecond: (rate.max * 1000) / rate.duration } : {});
+    const declared = { ...TELEGRAM_LIMITS, ...(rate ? { perSecond: (rate.max * 1000) / rate.duration } : {}) };
+    const limits = throttle(deps.limiter, {
+      globalPerSecond: declared.perSecond, privatePerSecond: declared.directPerSecond, groupPerMinute: declared.groupPerMinute, groupBurst: declared.groupBurst,
+    });
     adapters.push(
       new TelegramAdapter({
         ...config.telegram,
         log: deps.log.child({ platform: "telegram" }),
         http: deps.http,
         claimUpdate: (id) => claimUpdate(deps.db.prisma, "telegram", id),
+        limits: declared,
         // Every process sending with this token shares one budget in Redis (30/s, 1/s a chat, 20/min a group).
         transformers: [limits],
         pace: (chatId) => limits.pace(chatId),
@@ -92,10 +98,10 @@ async function platformAdapters(config: Config, deps: { log: Logger; http?: Http
     );
   }
   if (config.slack) {
-    const { SlackAdapter } = await import("../adapters/slack/slack-adapter.ts");
-    // As for Telegram: the fan-out queue and the posts share the workspace budget; a burst of it is left
+    const { SlackAdapter, SLACK_LIMITS } = await import("../adapters/slack/slack-adapter.ts");
+    // As for Telegram: the outbox's queue and the posts share the workspace budget; a burst of it is left
     // for answers to people, so a reply does not queue behind a whole fan-out's pacing.
-    const rate = config.deliverRates.slack ?? DEFAULT_LIMITS.slack!;
+    const rate = config.deliverRates.slack ?? { max: SLACK_LIMITS.perSecond!, duration: 1000 };
     const dmKey = `${config.redisPrefix}:slack:direct-chats`;
     adapters.push(
       new SlackAdapter({
@@ -191,9 +197,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     cleanups.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
     const scheduler = new Scheduler({ connection: redis, prefix: config.redisPrefix, clock, log });
     cleanups.push(() => scheduler.close());
-    const lock = config.jobLockSeconds * 1000;
-    const deliver = new DeliverQueue({ connection: redis, prefix: config.redisPrefix, log, lockDuration: lock, stalledInterval: lock, limits: config.deliverRates });
-    cleanups.push(() => deliver.close());
 
     // Created before the adapters start, so webhooks can mount on it; it listens once everything is ready.
     const http =
@@ -217,7 +220,15 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     });
     const limiter = new RateLimiter(redis, config.redisPrefix);
     for (const adapter of [...opts.adapters, ...(await platformAdapters(config, { log, http, db, limiter, redis, retry: opts.connectRetry }))]) bot.addAdapter(adapter);
-    const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, deliver, bot };
+    // Each platform's send queue runs at the overall rate its adapter declares (or RELAY_DELIVER_RATE).
+    const lock = config.jobLockSeconds * 1000;
+    const rates = Object.fromEntries(bot.platforms().map((p) => [p, overallRate(bot.adapterFor(p)?.limits, config.deliverRates[p])]));
+    const sendQueue = new SendQueue({ connection: redis, prefix: config.redisPrefix, log, lockDuration: lock, stalledInterval: lock, limits: rates });
+    cleanups.push(() => sendQueue.close());
+    const outbox = new Outbox({ prisma: db.prisma, bot, clock, log, queue: sendQueue, limiter, limitsOf: (p) => bot.adapterFor(p)?.limits });
+    const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, outbox, bot };
+    // Sends whose job Redis lost are queued again wherever jobs are reconciled (start, reconnect, flush).
+    scheduler.reconcileWith(() => outbox.reconcile());
     registerHelp(app);
     registerOrg(app);
     registerChannels(app);
@@ -232,7 +243,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
     if (mode !== "serve") {
       scheduler.startWorker();
-      deliver.startWorkers();
+      sendQueue.startWorkers();
       const recreated = await scheduler.reconcile();
       if (recreated) log.info({ recreated }, "re-created missing scheduled jobs");
       const healer = new Healer({ redis, prefix: config.redisPrefix, log, reconcile: () => scheduler.reconcile(), everyMs: opts.healEveryMs ?? HEAL_EVERY_MS });
@@ -258,7 +269,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       // Idle twice in a row: a job finishing between the two counts may just have queued another.
       let idleChecks = 0;
       for (;;) {
-        const pending = (await scheduler.dueCount()) + (await deliver.unfinished());
+        const pending = (await scheduler.dueCount()) + (await outbox.dueCount());
         idleChecks = pending === 0 ? idleChecks + 1 : 0;
         if (idleChecks === 2 || (pending > 0 && Date.now() >= deadline)) return pending;
         await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));

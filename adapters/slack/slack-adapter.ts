@@ -11,6 +11,7 @@ import type { ChatRef, MessageRef, Outbound, OutboundFile, UserRef } from "../..
 import type { HttpServer } from "../../src/http/http-server.ts";
 import { UserError } from "../../src/bot/errors.ts";
 import { StartupError } from "../../src/startup-error.ts";
+import type { PlatformLimits } from "../../src/delivery/limits.ts";
 import type { RateLimiter } from "../../src/queue/rate-limiter.ts";
 import { escapeMrkdwn, render } from "./render.ts";
 import { isSlackRefusal, SlackApi, type SlackLimits } from "./slack-api.ts";
@@ -53,6 +54,13 @@ export interface SlackOptions {
   retry?: Partial<RetryPolicy>;
 }
 
+/**
+ * What Slack allows an app (api.slack.com/apis/rate-limits): chat.postMessage about one a second per channel and
+ * "several hundred a minute" per workspace, of which we take 3 a second; text is truncated past 40,000
+ * characters. The outbox paces later sends to these; SlackApi paces the wire to the same workspace budget.
+ */
+export const SLACK_LIMITS: PlatformLimits = { perSecond: 3, directPerSecond: 1, groupPerMinute: 60, textLength: 40_000 };
+
 export interface DirectChats {
   get(userId: string): Promise<string | undefined>;
   set(userId: string, channel: string): Promise<void>;
@@ -78,6 +86,7 @@ interface Profile {
 
 export class SlackAdapter implements ChatAdapter {
   readonly platform = "slack" as const;
+  readonly limits: PlatformLimits;
   readonly api: SlackApi;
   readonly app: App;
   private readonly receiver: HTTPReceiver | SocketModeReceiver;
@@ -93,6 +102,8 @@ export class SlackAdapter implements ChatAdapter {
   private readonly connector: Connector;
 
   constructor(private readonly opts: SlackOptions) {
+    const workspace = opts.limits?.workspace;
+    this.limits = workspace ? { ...SLACK_LIMITS, perSecond: (workspace.limit * 1000) / workspace.windowMs } : SLACK_LIMITS;
     const logger = boltLogger(opts.log);
     const clientOptions = { ...(opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {}), logger };
     // Retries are ours (slack-api.ts): the client's own would resend posts whose outcome is unknown.

@@ -12,6 +12,7 @@ import type { ChatRef, MessageRef, Outbound, OutboundFile, UserRef } from "../..
 import type { HttpServer } from "../../src/http/http-server.ts";
 import { StartupError } from "../../src/startup-error.ts";
 import { BodyTooLargeError, readBody } from "../../src/http/read-body.ts";
+import type { PlatformLimits } from "../../src/delivery/limits.ts";
 import { MAX_TEXT, render } from "./render.ts";
 import { toInbound } from "./to-inbound.ts";
 
@@ -30,6 +31,13 @@ export const MAX_CAPTION = 1024;
 /** A button press is answered at once; a toast that takes longer than this is not waited for. */
 const CALLBACK_ANSWER_MS = 1500;
 
+/**
+ * What Telegram allows a bot (core.telegram.org/bots/faq#broadcasting-to-users): about 30 messages a second in
+ * bulk, one a second to a chat, 20 a minute to a group; 4,096 characters a message; a bot's own messages stay
+ * editable. The outbox paces later sends to these, the throttle paces the wire to them.
+ */
+export const TELEGRAM_LIMITS: PlatformLimits = { perSecond: 30, directPerSecond: 1, groupPerMinute: 20, groupBurst: 3, textLength: MAX_TEXT };
+
 export interface TelegramOptions {
   token: string;
   apiRoot: string;
@@ -41,6 +49,8 @@ export interface TelegramOptions {
   /** The public URL of WEBHOOK_PATH; when set, start() registers it with Telegram. */
   webhookUrl?: string;
   http?: HttpServer;
+  /** Overrides of TELEGRAM_LIMITS (RELAY_DELIVER_RATE). */
+  limits?: PlatformLimits;
   /** API transformers: rate limiting and retries (throttle.ts). */
   transformers?: Transformer[];
   /** Takes a rate-limit slot for the next send to a chat ahead of time (throttle.ts pace()). */
@@ -53,6 +63,7 @@ export interface TelegramOptions {
 
 export class TelegramAdapter implements ChatAdapter {
   readonly platform = "telegram" as const;
+  readonly limits: PlatformLimits;
   readonly bot: Bot;
   private sink?: InboundSink;
   private runner?: RunnerHandle;
@@ -63,6 +74,7 @@ export class TelegramAdapter implements ChatAdapter {
   private readonly connector: Connector;
 
   constructor(private readonly opts: TelegramOptions) {
+    this.limits = { ...TELEGRAM_LIMITS, ...opts.limits };
     const client = { apiRoot: opts.apiRoot.replace(/\/+$/, ""), timeoutSeconds: opts.timeoutSeconds ?? 30 };
     this.bot = new Bot(opts.token, { client });
     this.control = new Api(opts.token, client);

@@ -1,4 +1,5 @@
 // The port every chat adapter implements (Telegram, Slack, console); the core only talks to this.
+import type { PlatformLimits } from "../delivery/limits.ts";
 import type { Connection } from "./connector.ts";
 import { UserError } from "./errors.ts";
 import type { ChatRef, Handled, Inbound, MessageRef, Outbound, OutboundFile, Platform, UserRef } from "./message.ts";
@@ -16,6 +17,8 @@ export type InboundSink = (event: Inbound) => Promise<Handled>;
 
 export interface ChatAdapter {
   readonly platform: Platform;
+  /** What the platform allows (rates, per-person caps, text length); the outbox paces later sends to it. None: unlimited. */
+  readonly limits?: PlatformLimits;
   /**
    * Starts receiving events; resolves once the adapter is ready (not when it stops), or once it is clear that
    * its platform cannot be reached now — it then keeps connecting in the background (see connector.ts).

@@ -27,7 +27,10 @@ export class Bot {
       strangerNote: deps.strangerNote,
       defaultLocale: deps.defaultLocale,
       localeOf: (member, inbound) => localeOf(member, inbound, deps.defaultLocale),
+      // The immediate answers to what a person just did; everything later goes through the outbox.
       reply: (chat, message) => (isFile(message) ? this.sendFile(chat, message) : this.send(chat, message)),
+      replyDirect: (user, message) => (isFile(message) ? this.sendFileDirect(user, message) : this.sendDirect(user, message)),
+      edit: (ref, message) => this.edit(ref, message),
     });
   }
 
@@ -65,8 +68,8 @@ export class Bot {
     return this.router.dispatch(event);
   }
 
-  async send(chat: ChatRef, message: Outbound): Promise<MessageRef> {
-    return this.adapter(chat.platform).send(chat, message);
+  async send(chat: ChatRef, message: Outbound, options?: SendOptions): Promise<MessageRef> {
+    return this.adapter(chat.platform).send(chat, message, options);
   }
 
   async sendFile(chat: ChatRef, file: OutboundFile): Promise<MessageRef> {

@@ -23,6 +23,8 @@ export interface Context {
   t(key: MessageKey, params?: Params): string;
   /** Answers in the chat the event came from: a message, or a file (an export) with its caption. */
   reply(message: Outbound | OutboundFile | string): Promise<MessageRef | undefined>;
+  /** Answers in the person's direct chat, wherever they asked (an export asked for in a group). */
+  replyPrivately(message: Outbound | OutboundFile): Promise<MessageRef | undefined>;
   /**
    * A short answer to what the user just did: a toast on a button press (so a refusal in a group does
    * not spam everyone), a reply to a command or text.
@@ -38,6 +40,8 @@ export interface CommandContext extends Context {
 export interface ActionContext extends Context {
   value: string;
   messageRef?: MessageRef;
+  /** Replaces the message whose button was pressed (its buttons go, so it cannot be pressed twice). */
+  update(message: Outbound): Promise<void>;
 }
 
 export interface CommandSpec {
@@ -86,6 +90,8 @@ export interface RouterDeps {
   strangerNote?(): Promise<MessageKey>;
   localeOf(member: Member | null, inbound: Inbound): Locale;
   reply(chat: ChatRef, message: Outbound | OutboundFile): Promise<MessageRef | undefined>;
+  replyDirect(user: UserRef, message: Outbound | OutboundFile): Promise<MessageRef | undefined>;
+  edit(ref: MessageRef, message: Outbound): Promise<void>;
 }
 
 /**
@@ -233,7 +239,11 @@ export class Router {
       return ctx.answer(ctx.t("router.staleButton"));
     }
     if (!(await this.allowed(ctx, spec.audience))) return;
-    await spec.run({ ...ctx, value: inbound.value, messageRef: inbound.messageRef });
+    const ref = inbound.messageRef;
+    const update = async (message: Outbound) => {
+      if (ref) await this.deps.edit(ref, message).catch((err: unknown) => this.deps.log.warn({ err }, "could not update the pressed message"));
+    };
+    await spec.run({ ...ctx, value: inbound.value, messageRef: ref, update });
   }
 
   /**
@@ -291,6 +301,7 @@ export class Router {
       locale,
       t: (k, p) => t(locale, k, p),
       reply,
+      replyPrivately: (message) => this.deps.replyDirect(inbound.user, message),
       answer: async (text) => {
         if (inbound.kind === "action") handled.toast = text;
         else await reply(text);

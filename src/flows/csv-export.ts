@@ -39,6 +39,6 @@ export function csvExport(app: App, name: string, csv: string, caption: string):
  */
 export async function handOver(app: App, ctx: Context, file: OutboundFile): Promise<void> {
   if (ctx.chat.kind !== "group") return void (await ctx.reply(file));
-  await app.bot.sendFileDirect(ctx.user, file);
+  await ctx.replyPrivately(file);
   await ctx.answer(ctx.t("export.sentPrivately"));
 }

@@ -1,4 +1,4 @@
-// A deliver worker in its own process, for the kill test in test/queue/deliver-queue.test.ts: it opens the
+// A deliver worker in its own process, for the kill test in test/delivery/send-queue.test.ts: it opens the
 // test's schema and Redis prefix (DELIVER_SCHEMA, DELIVER_PREFIX), delivers console receipts until SIGTERM
 // (then closes cleanly) or SIGKILL (then dies mid-send), and prints one JSON line per finished job.
 //
@@ -9,7 +9,7 @@
 // a send whose answer never came, which is not resent blindly.
 import { pino } from "pino";
 import { openDatabase } from "../../src/db/database.ts";
-import { DeliverQueue } from "../../src/queue/deliver-queue.ts";
+import { SendQueue } from "../../src/delivery/send-queue.ts";
 import { connectRedis } from "../../src/queue/redis.ts";
 import { TEST_DATABASE_URL } from "./db.ts";
 import { TEST_REDIS_URL } from "./redis.ts";
@@ -26,7 +26,7 @@ const db = await openDatabase({ url: TEST_DATABASE_URL, schema });
 const redis = connectRedis(TEST_REDIS_URL);
 // Warnings (a job recovered from a dead worker is "stalled") go to stderr as JSON for the test to read.
 const log = pino({ level: "warn", base: { pid: process.pid } }, pino.destination(2));
-const deliver = new DeliverQueue({
+const deliver = new SendQueue({
   connection: redis,
   prefix,
   log,
@@ -35,7 +35,7 @@ const deliver = new DeliverQueue({
   stalledInterval: 1000,
 });
 
-deliver.handle(async ({ receiptId }, { platform }) => {
+deliver.handle(async (receiptId, { platform }) => {
   const outcome = await db.prisma.$transaction(async (tx) => {
     const claimed = await tx.receipt.updateMany({
       where: { id: receiptId, messageId: null },

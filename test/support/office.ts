@@ -23,6 +23,8 @@ export async function openOffice(kind: DbKind, opts: { clock?: Clock; env?: Reco
   const chat = new TestAdapter();
   const config = loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, ...opts.env });
   const runtime = await createRuntime({ config, mode: "start", adapters: [chat], db, clock: opts.clock, healEveryMs: opts.healEveryMs, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  // What someone says sets sends going (the inviter told of a join, an approver asked): a test reads them after it.
+  chat.afterEvent = () => runtime.app.outbox.idle(10_000);
   return {
     chat,
     runtime,

@@ -28,6 +28,8 @@ export class TestAdapter implements ChatAdapter {
   readonly sent: Sent[] = [];
   private sink?: InboundSink;
   private waiters: (() => void)[] = [];
+  /** Awaited after each event, before its answers are collected: openOffice waits here for the outbox to send what the event set going. */
+  afterEvent?: () => Promise<unknown>;
 
   async start(sink: InboundSink): Promise<void> {
     this.sink = sink;
@@ -127,6 +129,7 @@ export class TestAdapter implements ChatAdapter {
     if (!this.sink) throw new Error("adapter not started");
     const before = this.sent.length;
     const { toast } = await this.sink(event);
+    await this.afterEvent?.();
     // Only what went to this chat: deliveries to others may land meanwhile.
     const texts = this.sent.slice(before).filter((s) => s.to === event.chat.id).map((s) => s.text);
     if (toast) this.toasts.push({ to: event.user.id, text: toast });

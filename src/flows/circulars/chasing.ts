@@ -9,7 +9,6 @@ import { formatLocal } from "../../bot/time-parse.ts";
 import { audit } from "../../db/audit.ts";
 import { StartupError } from "../../startup-error.ts";
 import type { Circular } from "../../generated/prisma/client.ts";
-import { sendToPerson } from "../org/messenger.ts";
 import { onLeave } from "../requests/on-leave.ts";
 import { chaseDueAt, escalationDueAt, mayChaseAt, nextChaseWindow, resolvePolicy, type ChasePolicy } from "./chase-policy.ts";
 import { responseButtons, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
@@ -82,7 +81,7 @@ async function chaseRound(app: App, circularId: number, round: number): Promise<
     await app.scheduler.ensure(CHASE, `${chaseJobId(circularId, round)}-late`, { circularId, round }, nextChaseWindow(now, policy, tz));
     return;
   }
-  const chased = await chaseMissing(app, circular, policy, now);
+  const chased = await chaseMissing(app, circular, policy, now, round);
   await app.prisma.$transaction(async (tx) => {
     await tx.circular.update({ where: { id: circularId }, data: { chaseRound: round } });
     await audit(tx, { actorId: null, action: "circular.chase", entity: "Circular", entityId: circularId, data: { round, people: chased } });
@@ -93,7 +92,7 @@ async function chaseRound(app: App, circularId: number, round: number): Promise<
 }
 
 /** Marks the missing as chased and queues one batched nudge per person; returns how many. */
-async function chaseMissing(app: App, circular: Circular, policy: ChasePolicy, now: Date): Promise<number> {
+async function chaseMissing(app: App, circular: Circular, policy: ChasePolicy, now: Date, round: number): Promise<number> {
   const open = await app.prisma.receipt.findMany({
     where: { circularId: circular.id, respondedAt: null, delivery: { not: "unreachable" } },
     select: { id: true, personId: true, chasedCount: true, chasesOwed: true },
@@ -106,7 +105,7 @@ async function chaseMissing(app: App, circular: Circular, policy: ChasePolicy, n
   if (missing.length === 0) return 0;
   await owe(app, missing.map((r) => r.id), now);
   for (const { personId } of missing) await queueNudge(app, personId, now, policy);
-  await mentionInGroups(app, circular, missing.map((r) => r.personId));
+  await mentionInGroups(app, circular, missing.map((r) => r.personId), round);
   return missing.length;
 }
 
@@ -114,7 +113,7 @@ async function chaseMissing(app: App, circular: Circular, policy: ChasePolicy, n
  * Where the circular was posted in a group, one message there mentions the missing people of that group
  * (a mention notifies them even in a muted group), replying to nobody else.
  */
-async function mentionInGroups(app: App, circular: Circular, missing: number[]): Promise<void> {
+async function mentionInGroups(app: App, circular: Circular, missing: number[], round: number): Promise<void> {
   const posts = await app.prisma.circularPost.findMany({ where: { circularId: circular.id, messageId: { not: null } }, include: { channel: true } });
   for (const post of posts) {
     const receipts = await app.prisma.receipt.findMany({
@@ -130,12 +129,12 @@ async function mentionInGroups(app: App, circular: Circular, missing: number[]):
       text.push(i === 0 ? " " : "、", mention);
     }
     const chat = { platform: post.channel.platform as Platform, id: post.channel.externalId, kind: "group" as const };
-    await app.bot.send(chat, { text, buttons: responseButtons(circular, locale) }).catch((err: unknown) => app.log.warn({ err, post: post.id }, "could not chase in the group"));
+    await app.outbox.send({ key: `chase-c${circular.id}-r${round}-post${post.id}`, to: { chat }, message: { text, buttons: responseButtons(circular, locale) } });
   }
 }
 
-/** One message listing everything the person still owes, with a button for each. */
-async function nudge(app: App, personId: number): Promise<void> {
+/** One message listing everything the person still owes, with a button for each; `batch` (its job's id) names it. */
+async function nudge(app: App, personId: number, batch: string): Promise<void> {
   const person = await app.prisma.person.findUnique({ where: { id: personId } });
   if (!person?.active) return;
   const pending = await app.prisma.receipt.findMany({
@@ -164,14 +163,19 @@ async function nudge(app: App, personId: number): Promise<void> {
     ...approvals.slice(0, 10).map((s) => [{ label: t(locale, "request.approveButtonId", { id: s.requestId }), action: "request.approve", value: String(s.requestId) }]),
   ];
   const count = pending.length + approvals.length;
-  const sent = await sendToPerson(app, personId, { text: `${t(locale, "chase.nudge", { count })}\n${lines.join("\n")}`, buttons }).catch((err: unknown) =>
-    app.log.warn({ err, person: personId }, "could not deliver a chase"),
-  );
-  // Only now has the person been chased: what they were owed becomes what they got (催办次数).
-  const owed = pending.filter((r) => r.chasesOwed > 0);
-  if (!sent || owed.length === 0) return;
+  const owed = pending.filter((r) => r.chasesOwed > 0).map((r) => [r.id, r.chasesOwed]);
+  await app.outbox.send({
+    key: batch, to: { personId }, purpose: NUDGE, subject: { owed },
+    message: { text: `${t(locale, "chase.nudge", { count })}\n${lines.join("\n")}`, buttons },
+  });
+}
+
+/** Only once the nudge is sent has the person been chased: what they were owed becomes what they got (催办次数). */
+async function chased(app: App, owed: [number, number][]): Promise<void> {
+  if (owed.length === 0) return;
+  // Conditional on what was owed then, so recording twice (after a crash) counts once.
   await app.prisma.$transaction(
-    owed.map((r) => app.prisma.receipt.updateMany({ where: { id: r.id, chasesOwed: r.chasesOwed }, data: { chasedCount: { increment: r.chasesOwed }, chasesOwed: 0 } })),
+    owed.map(([id, n]) => app.prisma.receipt.updateMany({ where: { id, chasesOwed: n }, data: { chasedCount: { increment: n }, chasesOwed: 0 } })),
   );
 }
 
@@ -181,7 +185,7 @@ async function owe(app: App, receiptIds: number[], at: Date): Promise<void> {
 }
 
 /** Tells each missing person's supervisor once, and the author a summary. */
-async function escalate(app: App, circularId: number): Promise<void> {
+async function escalate(app: App, circularId: number, occasion: string): Promise<void> {
   const circular = await app.prisma.circular.findUnique({ where: { id: circularId }, include: { author: true } });
   if (!circular || circular.status !== "published") return;
   const now = app.clock.now();
@@ -206,7 +210,7 @@ async function escalate(app: App, circularId: number): Promise<void> {
     const supervisor = await app.prisma.person.findUnique({ where: { id: supervisorId } });
     const locale: Locale = toLocale(supervisor?.locale) ?? app.config.locale;
     const text = t(locale, "chase.escalation", { serial: serialLabel(circular, locale), id: circular.id, title: circular.title, names: names.join("、") });
-    await sendToPerson(app, supervisorId, { text }).catch((err: unknown) => app.log.warn({ err, supervisorId }, "could not deliver an escalation"));
+    await app.outbox.send({ key: `${occasion}-s${supervisorId}`, to: { personId: supervisorId }, message: { text } });
   }
   const locale: Locale = toLocale(circular.author.locale) ?? app.config.locale;
   const [total, done] = await Promise.all([
@@ -215,7 +219,7 @@ async function escalate(app: App, circularId: number): Promise<void> {
   ]);
   const names = missing.map((r) => `${r.person.name}（${r.person.unit?.name ?? t(locale, "org.noUnit")}）`).join("、");
   const summary = t(locale, "chase.summary", { serial: serialLabel(circular, locale), id: circular.id, title: circular.title, done, total, names });
-  await sendToPerson(app, circular.authorId, { text: summary }).catch((err: unknown) => app.log.warn({ err }, "could not deliver a summary"));
+  await app.outbox.send({ key: `${occasion}-author`, to: { personId: circular.authorId }, message: { text: summary } });
   await app.prisma.$transaction(async (tx) =>
     audit(tx, { actorId: null, action: "circular.escalate", entity: "Circular", entityId: circularId, data: { missing: missing.length, supervisors: bySupervisor.size } }),
   );
@@ -241,8 +245,9 @@ export function registerChasing(app: App): void {
     throw new StartupError(`Invalid configuration: RELAY_CHASE_POLICY: ${(error as Error).message}`); // one line, at start-up
   }
   app.scheduler.handle(CHASE, ({ circularId, round }) => chaseRound(app, Number(circularId), Number(round)));
-  app.scheduler.handle(NUDGE, ({ personId }) => nudge(app, Number(personId)));
-  app.scheduler.handle(ESCALATE, ({ circularId }) => escalate(app, Number(circularId)));
+  app.scheduler.handle(NUDGE, ({ personId }, job) => nudge(app, Number(personId), job.id));
+  app.outbox.purpose(NUDGE, { settled: async (send, outcome) => void (outcome.state === "sent" && (await chased(app, (send.subject as { owed: [number, number][] }).owed))) });
+  app.scheduler.handle(ESCALATE, ({ circularId }, job) => escalate(app, Number(circularId), job.id));
   app.scheduler.reconcileWith(async () => {
     let created = 0;
     for (const c of await app.prisma.circular.findMany({ where: { status: "published" } })) created += await scheduleChasing(app, c);

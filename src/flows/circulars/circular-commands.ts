@@ -12,8 +12,8 @@ import { describeAudience } from "./audience.ts";
 import { chaseNow, registerChasing } from "./chasing.ts";
 import { parseCompose, type Part } from "./compose.ts";
 import {
-  REFRESH_COUNTER, REISSUE, cancelCircular, circularStatus, deliverReceipt, editCircular, enqueuePending, pendingFor, publishDraft,
-  refreshPosts, reissue, respond, type Responded,
+  REFRESH_COUNTER, REISSUE, cancelCircular, circularStatus, editCircular, enqueuePending, pendingFor, publishDraft,
+  refreshPosts, registerCopies, reissue, respond, type Responded,
 } from "./circular-service.ts";
 import { answerDraft, discardDraft, draftOf, partAtFault, reaskDraft, recheckGiven, resolveDraft, startDraft } from "./drafts.ts";
 import { isEverydayAck, isLeadingResponseWord, isResponseWord, kindsFor, parseResponse, responseLabel, RESPONSES, serialLabel } from "./circular-text.ts";
@@ -328,12 +328,13 @@ export function registerCirculars(app: App): void {
   });
 
   registerChasing(app);
-  app.deliver.handle(({ receiptId }) => deliverReceipt(app, receiptId));
+  registerCopies(app);
   app.scheduler.reconcileWith(() => enqueuePending(app));
   app.scheduler.handle(REISSUE, ({ circularId, announce }) => reissue(app, Number(circularId), String(announce ?? "").split(",").filter(Boolean)));
-  app.scheduler.handle(REFRESH_COUNTER, async ({ circularId }) => {
+  // The job's id names its counter window ("counter-12-w5891"): one edit per post per window.
+  app.scheduler.handle(REFRESH_COUNTER, async ({ circularId }, job) => {
     const circular = await app.prisma.circular.findUnique({ where: { id: Number(circularId) } });
-    if (circular) await refreshPosts(app, circular);
+    if (circular) await refreshPosts(app, circular, job.id.replace(/^counter-\d+-/, ""));
   });
 }
 
@@ -434,7 +435,5 @@ function deliveryNote(ctx: Context, delivery: string, identities: { unreachableA
 
 /** The preview's buttons go once pressed, so it cannot be published twice. */
 async function closeButtons(app: App, ctx: ActionContext): Promise<void> {
-  if (!ctx.messageRef) return;
-  const sent = ctx.t("circular.previewClosed");
-  await app.bot.edit(ctx.messageRef, { text: sent }).catch((err: unknown) => app.log.warn({ err }, "could not close the preview"));
+  await ctx.update({ text: ctx.t("circular.previewClosed") });
 }

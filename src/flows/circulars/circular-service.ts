@@ -5,13 +5,12 @@ import { UserError } from "../../bot/errors.ts";
 import { t, toLocale, type Locale, type MessageKey } from "../../bot/i18n/index.ts";
 import { formatLocal } from "../../bot/time-parse.ts";
 import type { Member } from "../../bot/member.ts";
-import type { ChatRef, Platform } from "../../bot/message.ts";
-import { DeliveryUncertainError, RecipientUnreachableError } from "../../bot/delivery-errors.ts";
+import type { ChatRef, Outbound, Platform } from "../../bot/message.ts";
+import type { Send, Settled } from "../../delivery/outbox.ts";
 import { zonedParts } from "../../bot/time-zone.ts";
 import { audit, type Tx } from "../../db/audit.ts";
-import type { Circular, Prisma } from "../../generated/prisma/client.ts";
+import type { Circular, OutboxMessage, Prisma } from "../../generated/prisma/client.ts";
 import { personByName } from "../org/directory.ts";
-import { sendToPerson } from "../org/messenger.ts";
 import { expandAudience, type Audience } from "./audience.ts";
 import { NO_DEADLINE, draftForButton, recipientsOf, resolveDraft, resolveTime } from "./drafts.ts";
 import { scheduleChasing, unscheduleChasing } from "./chasing.ts";
@@ -21,8 +20,8 @@ import { circularMessage, RESPONSES, serialLabel } from "./circular-text.ts";
 const SERIAL_LOCK = 7_265_100;
 export interface Published {
   circular: Circular;
-  /** Receipts to deliver by direct message, by platform. */
-  direct: Map<Platform, number[]>;
+  /** Receipts to deliver by direct message. */
+  direct: { receiptId: number; personId: number }[];
   /** Group posts to send: channel id → post id. */
   posts: { postId: number; channelId: number }[];
   recipients: number;
@@ -62,15 +61,9 @@ export async function publishDraft(app: App, member: Member, draftId: number, ch
       for (const channelId of r.audience.channels) {
         posts.push({ postId: (await tx.circularPost.create({ data: { circularId: circular.id, channelId } })).id, channelId });
       }
-      const receipts = await tx.receipt.findMany({ where: { circularId: circular.id }, select: { id: true, personId: true } });
-      const identities = await tx.identity.findMany({ where: { personId: { in: all } }, orderBy: { createdAt: "desc" } });
-      const direct = new Map<Platform, number[]>();
-      for (const receipt of receipts) {
-        if (viaChannel.has(receipt.personId)) continue; // they see it in the group
-        const identity = identities.find((i) => i.personId === receipt.personId && app.bot.has(i.platform as Platform));
-        if (!identity) continue; // no reachable account: stays pending, visible in /status
-        direct.set(identity.platform as Platform, [...(direct.get(identity.platform as Platform) ?? []), receipt.id]);
-      }
+      const receipts = await tx.receipt.findMany({ where: { circularId: circular.id }, select: { id: true, personId: true }, orderBy: { id: "asc" } });
+      // They see it in the group: no direct copy.
+      const direct = receipts.filter((receipt) => !viaChannel.has(receipt.personId)).map((r) => ({ receiptId: r.id, personId: r.personId }));
       // A second press racing this one finds the draft gone and publishes nothing.
       const { count } = await tx.circularDraft.deleteMany({ where: { id: draft.id } });
       if (count !== 1) throw new UserError("circular.noDraft");
@@ -82,29 +75,70 @@ export async function publishDraft(app: App, member: Member, draftId: number, ch
     },
     { timeout: 60_000 },
   );
-  for (const post of published.posts) await sendPost(app, published.circular, post.postId);
-  for (const [platform, receiptIds] of published.direct) {
-    await app.deliver.enqueue(platform, receiptIds.map((receiptId) => ({ receiptId, round: 0 })));
-  }
+  const posts = await app.prisma.circularPost.findMany({ where: { id: { in: published.posts.map((p) => p.postId) } }, include: { channel: true } });
+  await app.outbox.send(posts.map((post) => postSend(post.id, chatOf(post.channel))));
+  await app.outbox.send(published.direct.map((d) => copySend(d.receiptId, d.personId)));
   await scheduleChasing(app, published.circular);
   return published;
 }
 
-/** Posts a circular in a bound group, with buttons and the counter; everyone it covers counts as delivered. */
-async function sendPost(app: App, circular: Circular, postId: number): Promise<void> {
-  const post = await app.prisma.circularPost.findUniqueOrThrow({ where: { id: postId }, include: { channel: true } });
-  if (post.messageId) return;
-  const chat: ChatRef = { platform: post.channel.platform as Platform, id: post.channel.externalId, kind: "group", title: post.channel.title ?? undefined };
-  const view = await viewOf(app, circular);
-  const ref = await app.bot.send(chat, circularMessage(view, app.config.locale, await counter(app, circular.id)));
-  await app.prisma.circularPost.update({ where: { id: postId }, data: { messageId: ref.messageId } });
-  const { viaChannel } = await expandAudience(app.prisma, circular.audience as unknown as Audience);
-  const covered = [...viaChannel].filter(([, channelId]) => channelId === post.channelId).map(([personId]) => personId);
-  await app.prisma.receipt.updateMany({
-    where: { circularId: circular.id, personId: { in: covered }, chatId: chat.id },
-    data: { messageId: ref.messageId, deliveredAt: app.clock.now() },
+/** The group a post goes to. */
+function chatOf(channel: { platform: string; externalId: string; title: string | null }): ChatRef {
+  return { platform: channel.platform as Platform, id: channel.externalId, kind: "group", title: channel.title ?? undefined };
+}
+
+/** A recipient's own copy, rendered when its turn comes (so a cancelled circular sends nothing). */
+function copySend(receiptId: number, personId: number): Send {
+  return { key: `copy-r${receiptId}`, to: { personId }, purpose: COPY, subject: { receiptId }, priority: "bulk" };
+}
+
+/** The post in a bound group, with buttons and the counter. */
+function postSend(postId: number, chat: ChatRef): Send {
+  return { key: `post-${postId}`, to: { chat }, purpose: POST, subject: { postId } };
+}
+
+const COPY = "circular.copy";
+const POST = "circular.post";
+
+/** How a recipient's copy and a group post are rendered and recorded when the outbox sends them. */
+export function registerCopies(app: App): void {
+  app.outbox.purpose(COPY, {
+    async render(send) {
+      const receipt = await app.prisma.receipt.findUnique({ where: { id: receiptOf(send) }, include: { circular: true, person: true } });
+      if (!receipt || receipt.messageId || receipt.delivery !== "pending" || receipt.circular.status !== "published") return null;
+      const locale = toLocale(receipt.person.locale) ?? app.config.locale;
+      const view = { ...(await viewOf(app, receipt.circular)), delegatedBy: await delegatorOf(app, receipt.circularId, receipt.personId) };
+      return circularMessage(view, locale);
+    },
+    async settled(send, outcome) {
+      const data = outcome.state === "sent"
+        ? { delivery: "sent" as const, platform: outcome.ref.platform, chatId: outcome.ref.chatId, messageId: outcome.ref.messageId, deliveredAt: app.clock.now() }
+        : outcome.state === "skipped" ? undefined : { delivery: outcome.state, deliveryError: outcome.error ?? null };
+      if (data) await app.prisma.receipt.updateMany({ where: { id: receiptOf(send), messageId: null }, data });
+    },
+  });
+  app.outbox.purpose(POST, {
+    async render(send) {
+      const post = await app.prisma.circularPost.findUnique({ where: { id: postOf(send) }, include: { circular: true } });
+      if (!post || post.messageId || post.circular.status !== "published") return null;
+      return circularMessage(await viewOf(app, post.circular), app.config.locale, await counter(app, post.circularId));
+    },
+    // Everyone the group covers counts as delivered once the post is there.
+    async settled(send, outcome) {
+      if (outcome.state !== "sent") return;
+      const post = await app.prisma.circularPost.update({ where: { id: postOf(send) }, data: { messageId: outcome.ref.messageId }, include: { circular: true } });
+      const { viaChannel } = await expandAudience(app.prisma, post.circular.audience as unknown as Audience);
+      const covered = [...viaChannel].filter(([, channelId]) => channelId === post.channelId).map(([personId]) => personId);
+      await app.prisma.receipt.updateMany({
+        where: { circularId: post.circularId, personId: { in: covered }, chatId: outcome.ref.chatId },
+        data: { messageId: outcome.ref.messageId, deliveredAt: app.clock.now() },
+      });
+    },
   });
 }
+
+const receiptOf = (send: OutboxMessage) => Number((send.subject as { receiptId: number }).receiptId);
+const postOf = (send: OutboxMessage) => Number((send.subject as { postId: number }).postId);
 
 async function viewOf(app: App, circular: Circular) {
   const author = await app.prisma.person.findUniqueOrThrow({ where: { id: circular.authorId }, include: { unit: true } });
@@ -120,66 +154,21 @@ export async function counter(app: App, circularId: number): Promise<{ done: num
   return { done, total };
 }
 
-/** Re-renders the circular's group posts with the current counter (live counters). */
-export async function refreshPosts(app: App, circular: Circular): Promise<void> {
+/**
+ * Re-renders the circular's group posts with the current counter (live counters); `why` names the occasion
+ * in each edit's key ("w123" for a counter window, "cancelled", "edited-…"), so the same occasion edits once.
+ */
+export async function refreshPosts(app: App, circular: Circular, why: string): Promise<void> {
   const posts = await app.prisma.circularPost.findMany({ where: { circularId: circular.id, messageId: { not: null } }, include: { channel: true } });
   if (posts.length === 0) return;
   const view = await viewOf(app, circular);
   const message = circularMessage(view, app.config.locale, await counter(app, circular.id));
-  for (const post of posts) {
-    await app.bot
-      .edit({ platform: post.channel.platform as Platform, chatId: post.channel.externalId, messageId: post.messageId! }, message)
-      .catch((err: unknown) => app.log.warn({ err, post: post.id }, "could not update a live counter"));
-  }
+  await app.outbox.send(posts.map((post) => ({
+    key: `counter-post${post.id}-${why}`,
+    to: { edit: { platform: post.channel.platform as Platform, chatId: post.channel.externalId, messageId: post.messageId! } },
+    message,
+  })));
 }
-
-/**
- * Sends one recipient their copy, at most once. The receipt is claimed (pending → sending) before the send
- * and records the message after it, so a retried job skips a sent receipt, and a job that finds a claim
- * left behind (its worker died mid-send) marks it uncertain instead of sending blindly again.
- */
-export async function deliverReceipt(app: App, receiptId: number): Promise<"sent" | "skipped" | "failed" | "uncertain" | "unreachable"> {
-  const receipt = await app.prisma.receipt.findUnique({ where: { id: receiptId }, include: { circular: true } });
-  if (!receipt || receipt.messageId || receipt.circular.status !== "published") return "skipped";
-  if (receipt.delivery === "sending") {
-    await app.prisma.receipt.updateMany({
-      where: { id: receiptId, delivery: "sending" },
-      data: { delivery: "uncertain", deliveryError: "the worker stopped while sending" },
-    });
-    return "uncertain";
-  }
-  if (receipt.delivery !== "pending") return "skipped";
-  const person = await app.prisma.person.findUniqueOrThrow({ where: { id: receipt.personId } });
-  const locale = (person.locale as Locale | null) ?? app.config.locale;
-  // The claim (pending → sending) is taken at the last moment, once the platform lets the message go.
-  const claim = async () => {
-    const claimed = await app.prisma.receipt.updateMany({ where: { id: receiptId, delivery: "pending" }, data: { delivery: "sending" } });
-    if (claimed.count !== 1) throw new ClaimedElsewhere();
-  };
-  let ref;
-  try {
-    const view = { ...(await viewOf(app, receipt.circular)), delegatedBy: await delegatorOf(app, receipt.circularId, receipt.personId) };
-    ref = await sendToPerson(app, receipt.personId, circularMessage(view, locale), null, { onWire: claim });
-  } catch (error) {
-    if (error instanceof ClaimedElsewhere) return "skipped"; // another worker has it
-    const state = error instanceof RecipientUnreachableError ? "unreachable" : error instanceof DeliveryUncertainError ? "uncertain" : undefined;
-    // Anything else failed before reaching the platform: release the claim and let the queue retry.
-    await app.prisma.receipt.update({ where: { id: receiptId }, data: { delivery: state ?? "pending", deliveryError: (error as Error).message } });
-    if (!state) throw error;
-    return state;
-  }
-  if (!ref) {
-    await app.prisma.receipt.update({ where: { id: receiptId }, data: { delivery: "failed", deliveryError: "no reachable account" } });
-    return "failed";
-  }
-  await app.prisma.receipt.update({
-    where: { id: receiptId },
-    data: { delivery: "sent", platform: ref.platform, chatId: ref.chatId, messageId: ref.messageId, deliveredAt: app.clock.now() },
-  });
-  return "sent";
-}
-
-class ClaimedElsewhere extends Error {}
 
 /** Who delegated this circular to `personId`, if anyone did (their copy says so). */
 async function delegatorOf(app: App, circularId: number, personId: number): Promise<string | undefined> {
@@ -245,7 +234,7 @@ async function tellDelegate(app: App, circular: Circular, by: Member, delegateId
   const delegate = await app.prisma.person.findUniqueOrThrow({ where: { id: delegateId } });
   const locale = toLocale(delegate.locale) ?? app.config.locale;
   const text = t(locale, "circular.delegatedNote", { name: by.name, serial: serialLabel(circular, locale), id: circular.id, title: circular.title });
-  await sendToPerson(app, delegateId, { text }).catch((err: unknown) => app.log.warn({ err, person: delegateId }, "could not tell a delegate"));
+  await app.outbox.send({ key: `delegated-c${circular.id}-p${delegateId}-by${by.id}`, to: { personId: delegateId }, message: { text } });
 }
 
 /**
@@ -287,15 +276,14 @@ async function deliverNewReceipts(app: App, circularId: number): Promise<void> {
 export async function enqueuePending(app: App, where: { circularId?: number } = {}): Promise<number> {
   const pending = await app.prisma.receipt.findMany({
     where: { ...where, delivery: "pending", messageId: null, circular: { status: "published" } },
-    select: { id: true, person: { select: { identities: { orderBy: { createdAt: "desc" }, select: { platform: true } } } } },
+    select: { id: true, personId: true },
+    orderBy: { id: "asc" },
   });
-  const byPlatform = new Map<Platform, number[]>();
-  for (const r of pending) {
-    const platform = r.person.identities.map((i) => i.platform as Platform).find((p) => app.bot.has(p));
-    if (platform) byPlatform.set(platform, [...(byPlatform.get(platform) ?? []), r.id]);
-  }
-  for (const [platform, ids] of byPlatform) await app.deliver.enqueue(platform, ids.map((receiptId) => ({ receiptId, round: 0 })));
-  return pending.length;
+  // Keys already in the outbox are left as they are: only copies never asked for (or whose person had no account then) are new.
+  const asked = new Set((await app.prisma.outboxMessage.findMany({ where: { key: { in: pending.map((r) => `copy-r${r.id}`) } }, select: { key: true } })).map((o) => o.key));
+  const missing = pending.filter((r) => !asked.has(`copy-r${r.id}`));
+  await app.outbox.send(missing.map((r) => copySend(r.id, r.personId)));
+  return missing.length;
 }
 
 export const REISSUE = "circular.reissue";
@@ -328,7 +316,7 @@ export async function editCircular(app: App, member: Member, id: number, fields:
     await app.scheduler.cancel(`escalate-${id}-deadline`);
     await scheduleChasing(app, updated);
   }
-  await refreshPosts(app, updated);
+  await refreshPosts(app, updated, `edited-${now.getTime()}`);
   // Editing a message notifies no one: a change of when or where is also announced in a new short message.
   const announce = changed.filter((k) => ANNOUNCED.includes(k)).join(",");
   await app.scheduler.schedule(REISSUE, `reissue-${id}-${now.getTime()}`, { circularId: id, announce }, now);
@@ -357,25 +345,26 @@ export async function reissue(app: App, circularId: number, announce: string[] =
   const receipts = await app.prisma.receipt.findMany({ where: { circularId, messageId: { not: null } }, include: { person: true } });
   const view = await viewOf(app, circular);
   const now = app.clock.now();
+  // One edit of the circular is one occasion: its instant names the sends, so a repeated job sends nothing new.
+  const edition = (circular.editedAt ?? now).getTime();
+  const sends: Send[] = [];
   for (const r of receipts) {
     if (postIds.has(r.messageId)) continue; // group copies: refreshPosts did those
     const locale = toLocale(r.person.locale) ?? app.config.locale;
-    await app.bot
-      .edit({ platform: r.platform as Platform, chatId: r.chatId!, messageId: r.messageId! }, circularMessage({ ...view, delegatedBy: await delegatorOf(app, circularId, r.personId) }, locale))
-      .catch((err: unknown) => app.log.warn({ err, receipt: r.id }, "could not update a sent copy"));
+    const copy: Outbound = circularMessage({ ...view, delegatedBy: await delegatorOf(app, circularId, r.personId) }, locale);
+    sends.push({ key: `reissue-r${r.id}-${edition}`, to: { edit: { platform: r.platform as Platform, chatId: r.chatId!, messageId: r.messageId! }, personId: r.personId, sentAt: r.deliveredAt }, message: copy, priority: "bulk" });
     // A new deadline concerns those who still owe an answer; a new time or place everyone.
     const parts = announce.filter((p) => p !== "deadline" || !r.respondedAt);
     if (parts.length === 0) continue;
     const text = t(locale, "circular.changed", { serial: serialLabel(circular, locale), id: circular.id, title: circular.title, changes: changeLines(circular, parts, locale, app.config.timeZone, now) });
-    await sendToPerson(app, r.personId, { text }).catch((err: unknown) => app.log.warn({ err, receipt: r.id }, "could not announce a change"));
+    sends.push({ key: `changed-r${r.id}-${edition}`, to: { personId: r.personId }, message: { text }, priority: "bulk" });
   }
-  if (announce.length === 0) return;
-  const locale = app.config.locale;
-  const text = t(locale, "circular.changed", { serial: serialLabel(circular, locale), id: circular.id, title: circular.title, changes: changeLines(circular, announce, locale, app.config.timeZone, now) });
-  for (const post of posts) {
-    const chat: ChatRef = { platform: post.channel.platform as Platform, id: post.channel.externalId, kind: "group", title: post.channel.title ?? undefined };
-    await app.bot.send(chat, { text }).catch((err: unknown) => app.log.warn({ err, post: post.id }, "could not announce a change in the group"));
+  if (announce.length > 0) {
+    const locale = app.config.locale;
+    const text = t(locale, "circular.changed", { serial: serialLabel(circular, locale), id: circular.id, title: circular.title, changes: changeLines(circular, announce, locale, app.config.timeZone, now) });
+    for (const post of posts) sends.push({ key: `changed-post${post.id}-${edition}`, to: { chat: chatOf(post.channel) }, message: { text } });
   }
+  await app.outbox.send(sends);
 }
 
 /** Cancels a circular: only its author or an admin. Recipients' buttons stop working; group posts say so. */
@@ -388,7 +377,7 @@ export async function cancelCircular(app: App, member: Member, id: number): Prom
     return c;
   });
   await unscheduleChasing(app, cancelled);
-  await refreshPosts(app, cancelled);
+  await refreshPosts(app, cancelled, "cancelled");
   return cancelled;
 }
 

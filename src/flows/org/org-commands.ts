@@ -6,8 +6,9 @@ import { forPlatform } from "../../bot/command-syntax.ts";
 import { t, toLocale, type MessageKey } from "../../bot/i18n/index.ts";
 import { formatLocal } from "../../bot/time-parse.ts";
 import { officeStaff, parseRole, type Role } from "../../bot/roles.ts";
+import type { Platform } from "../../bot/message.ts";
+import type { Send } from "../../delivery/outbox.ts";
 import { unitByName, unitSubtreeIds } from "./directory.ts";
-import { sendToIdentity, sendToPerson } from "./messenger.ts";
 import { addUnit, createInvite, createLinkCode, join, setLocale, setup, type SetupDone } from "./org-service.ts";
 
 export function registerOrg(app: App): void {
@@ -64,9 +65,7 @@ export function registerOrg(app: App): void {
     const { person, invite, unit } = await join(app, ctx.user, code, toLocale(ctx.inbound.locale));
     await ctx.reply(ctx.t("org.joined", { name: person.name, role: roleName(ctx, person.role), unit: unit?.name ?? ctx.t("org.noUnit") }));
     // Tell whoever issued the code that it worked: they are waiting for it.
-    await sendToPerson(app, invite.createdById, { text: ctx.t("org.joinedNotice", { name: person.name }) }).catch((err: unknown) =>
-      app.log.warn({ err, invite: invite.id }, "could not tell the inviter"),
-    );
+    await app.outbox.send({ key: `joined-invite${invite.id}`, to: { personId: invite.createdById }, message: { text: ctx.t("org.joinedNotice", { name: person.name }) }, priority: "personal" });
   };
 
   router.command({
@@ -209,15 +208,16 @@ async function tellOfSetup(app: App, ctx: CommandContext, done: SetupDone): Prom
   const account = `${ctx.user.platform}:${ctx.user.name ?? ctx.user.id}`;
   const people = await app.prisma.person.findMany({ where: { id: { in: [done.person.id, ...done.toTell.map((p) => p.id)] } } });
   const localeOf = (id: number) => toLocale(people.find((p) => p.id === id)?.locale) ?? app.config.locale;
-  const sends = [
-    ...done.otherIdentityIds.map((identityId) =>
-      sendToIdentity(app, identityId, { text: t(localeOf(done.person.id), "org.setupLinkedNotice", { name: done.person.name, account }) }),
-    ),
-    ...done.toTell.map((p) => sendToPerson(app, p.id, { text: t(localeOf(p.id), "org.setupNotice", { name: done.person.name }) })),
-  ];
-  for (const result of await Promise.allSettled(sends)) {
-    if (result.status === "rejected") app.log.warn({ err: result.reason, person: done.person.id }, "could not tell of the setup");
-  }
+  const occasion = `setup-p${done.person.id}-${app.clock.now().getTime()}`;
+  // The earlier accounts, each on its own platform (when that platform is running here): not the one that just claimed the entry.
+  const earlier = await app.prisma.identity.findMany({ where: { id: { in: done.otherIdentityIds } } });
+  await app.outbox.send([
+    ...earlier.filter((i) => app.bot.has(i.platform as Platform)).map((i): Send => ({
+      key: `${occasion}-account${i.id}`, to: { personId: done.person.id, identityId: i.id }, priority: "personal",
+      message: { text: t(localeOf(done.person.id), "org.setupLinkedNotice", { name: done.person.name, account }) },
+    })),
+    ...done.toTell.map((p): Send => ({ key: `${occasion}-told-p${p.id}`, to: { personId: p.id }, message: { text: t(localeOf(p.id), "org.setupNotice", { name: done.person.name }) } })),
+  ]);
 }
 
 /** Replies with the command's usage line (or `key`'s, where the text was not a command). */

@@ -1,17 +1,18 @@
 // /remind (提醒), /reminders (我的提醒), /unremind (取消提醒) and the buttons on a fired reminder.
 import type { App } from "../../app.ts";
-import { DeliveryUncertainError, RecipientUnreachableError } from "../../bot/delivery-errors.ts";
-import type { Button } from "../../bot/message.ts";
+import type { Button, Outbound } from "../../bot/message.ts";
 import { spokenTo, type ActionContext, type Context } from "../../bot/router.ts";
 import type { MessageKey } from "../../bot/i18n/index.ts";
 import { describeRecurrence, formatLocal, formatNear, readTrailingWhen, readWhen, type Unclear, type When } from "../../bot/time-parse.ts";
 import { HOLIDAY_IDS, LAST_KNOWN_YEAR } from "../../bot/working-days.ts";
 import type { Reminder } from "../../generated/prisma/client.ts";
-import { sendToPerson } from "../org/messenger.ts";
 import { t, toLocale } from "../../bot/i18n/index.ts";
 import { usage } from "../org/org-commands.ts";
 import {
   FIRE,
+  REMINDER,
+  queueOccurrence,
+  type Occurrence,
   cancelReminder,
   completeReminder,
   createReminder,
@@ -138,28 +139,43 @@ export function registerReminders(app: App): void {
     },
   });
 
+  // An occurrence is a send in the outbox, due at its time: rendered then (a cancelled or snoozed reminder has
+  // moved on and sends nothing), and marked fired once its outcome is known (a failed send is not retried
+  // forever: the person sees it in /reminders).
+  app.outbox.purpose(REMINDER, {
+    async render(send) {
+      const { reminderId, seq } = send.subject as { reminderId: number; seq: number };
+      const due = await dueOccurrence(app, reminderId, seq);
+      return due ? firedMessage(app, due) : null;
+    },
+    async settled(send, outcome) {
+      if (outcome.state === "skipped") return;
+      const { reminderId, seq } = send.subject as { reminderId: number; seq: number };
+      if (outcome.state !== "sent") app.log.warn({ reminder: reminderId, outcome: outcome.state }, "reminder fired but could not be delivered");
+      const due = await dueOccurrence(app, reminderId, seq);
+      if (due) await markFired(app, due);
+    },
+  });
+  // Occurrences scheduled before the outbox (a job of the scheduler) move to it when they fire.
   app.scheduler.handle(FIRE, async (data) => {
     const due = await dueOccurrence(app, Number(data.reminderId), Number(data.seq));
-    if (!due) return; // cancelled, snoozed or already fired: the row has moved on
-    const { reminder: r, next } = due;
-    const person = await app.prisma.person.findUnique({ where: { id: r.personId } });
-    const locale = toLocale(person?.locale) ?? app.config.locale;
-    const lines = [t(locale, "reminder.fired", { text: r.text })];
-    const rule = recurrenceOf(r);
-    if (rule && next) lines.push(t(locale, "reminder.nextOccurrence", { rule: describeRecurrence(rule, locale), next: formatLocal(next, r.timeZone, locale, app.clock.now()) }));
-    const buttons: Button[][] = [
-      [{ label: t(locale, "reminder.doneButton"), action: "reminder.done", value: String(r.id) }],
-      (Object.keys(SNOOZES) as Snooze[]).map((s) => ({ label: t(locale, `reminder.snooze.${s}`), action: "reminder.snooze", value: `${r.id}:${s}` })),
-    ];
-    const sent = await sendToPerson(app, r.personId, { text: lines.join("\n"), buttons }, r.identityId).catch((error: unknown) => {
-      // Blocked, or sent with no answer: retrying would not help, or might remind twice.
-      if (error instanceof RecipientUnreachableError || error instanceof DeliveryUncertainError) return null;
-      throw error;
-    });
-    if (!sent) app.log.warn({ reminder: r.id, person: r.personId }, "reminder fired but could not be delivered");
-    await markFired(app, due);
+    if (due) await queueOccurrence(app, due.reminder);
   });
   app.scheduler.reconcileWith(() => reconcileReminders(app));
+}
+
+/** "⏰ 提醒：交材料", the next occurrence of a recurring one, and the done and snooze buttons. */
+async function firedMessage(app: App, { reminder: r, next }: Occurrence): Promise<Outbound> {
+  const person = await app.prisma.person.findUnique({ where: { id: r.personId } });
+  const locale = toLocale(person?.locale) ?? app.config.locale;
+  const lines = [t(locale, "reminder.fired", { text: r.text })];
+  const rule = recurrenceOf(r);
+  if (rule && next) lines.push(t(locale, "reminder.nextOccurrence", { rule: describeRecurrence(rule, locale), next: formatLocal(next, r.timeZone, locale, app.clock.now()) }));
+  const buttons: Button[][] = [
+    [{ label: t(locale, "reminder.doneButton"), action: "reminder.done", value: String(r.id) }],
+    (Object.keys(SNOOZES) as Snooze[]).map((s) => ({ label: t(locale, `reminder.snooze.${s}`), action: "reminder.snooze", value: `${r.id}:${s}` })),
+  ];
+  return { text: lines.join("\n"), buttons };
 }
 
 /** "11月28日(周六) 15:00" or "每个工作日 08:30（下次 …）". */
@@ -182,6 +198,5 @@ function describeCreated(app: App, ctx: Context, r: Reminder): string {
 
 /** Takes the buttons off the fired message so it cannot be pressed twice. */
 async function closeFiredMessage(app: App, ctx: ActionContext, text: string): Promise<void> {
-  if (!ctx.messageRef) return;
-  await app.bot.edit(ctx.messageRef, { text }).catch((err: unknown) => app.log.warn({ err }, "could not update the reminder message"));
+  await ctx.update({ text });
 }

@@ -7,10 +7,13 @@ import { formatNear, nextOccurrence, type Recurrence, type When } from "../../bo
 import { audit } from "../../db/audit.ts";
 import type { Prisma, Reminder } from "../../generated/prisma/client.ts";
 
+/** The scheduler's job type of occurrences queued before they became outbox sends (still handled, for an upgrade). */
 export const FIRE = "reminder.fire";
+/** The outbox purpose of an occurrence. */
+export const REMINDER = "reminder";
 
-/** The job for one occurrence: scheduling it twice is harmless, cancelling is by the same id. */
-export function reminderJobId(r: Pick<Reminder, "id" | "seq">): string {
+/** The outbox key of one occurrence: queueing it twice is harmless, cancelling is by the same key. */
+export function occurrenceKey(r: Pick<Reminder, "id" | "seq">): string {
   return `reminder-${r.id}-s${r.seq}`;
 }
 
@@ -37,12 +40,16 @@ export async function createReminder(app: App, member: Member, when: When, text:
     await audit(tx, { actorId: member.id, action: "reminder.create", entity: "Reminder", entityId: r.id, data: { text, fireAt: fireAt.toISOString() } });
     return r;
   });
-  await schedule(app, reminder);
+  await queueOccurrence(app, reminder);
   return reminder;
 }
 
-async function schedule(app: App, r: Reminder): Promise<void> {
-  await app.scheduler.schedule(FIRE, reminderJobId(r), { reminderId: r.id, seq: r.seq }, r.fireAt);
+/** The occurrence `r.seq` as a send in the outbox at its time: a person's own reminder goes before bulk copies. */
+export async function queueOccurrence(app: App, r: Reminder): Promise<void> {
+  await app.outbox.send({
+    key: occurrenceKey(r), to: { personId: r.personId, identityId: r.identityId }, purpose: REMINDER,
+    subject: { reminderId: r.id, seq: r.seq }, priority: "personal", at: r.fireAt,
+  });
 }
 
 export function recurrenceOf(r: Reminder): Recurrence | null {
@@ -75,7 +82,7 @@ export async function markFired(app: App, { reminder: r, next }: Occurrence): Pr
       ? { fireAt: next, seq: r.seq + 1, firedCount: { increment: 1 }, lastFiredAt: now }
       : { status: "fired", firedCount: { increment: 1 }, lastFiredAt: now },
   });
-  if (claimed.count === 1 && next) await schedule(app, { ...r, fireAt: next, seq: r.seq + 1 });
+  if (claimed.count === 1 && next) await queueOccurrence(app, { ...r, fireAt: next, seq: r.seq + 1 });
 }
 
 /** The owner's reminder `id`, or a clear error. Callback data can be forged: always check the owner. */
@@ -94,7 +101,7 @@ export async function cancelReminder(app: App, member: Member, id: number): Prom
     await audit(tx, { actorId: member.id, action: "reminder.cancel", entity: "Reminder", entityId: id });
     return c;
   });
-  await app.scheduler.cancel(reminderJobId(r));
+  await app.outbox.cancel(occurrenceKey(r));
   return cancelled;
 }
 
@@ -123,8 +130,8 @@ export async function snoozeReminder(app: App, member: Member, id: number, at: D
     await audit(tx, { actorId: member.id, action: "reminder.snooze", entity: "Reminder", entityId: id, data: { until: at.toISOString(), as: s.id } });
     return s;
   });
-  if (!recurrenceOf(r)) await app.scheduler.cancel(reminderJobId(r));
-  await schedule(app, snoozed);
+  if (!recurrenceOf(r)) await app.outbox.cancel(occurrenceKey(r));
+  await queueOccurrence(app, snoozed);
   return snoozed;
 }
 
@@ -137,16 +144,20 @@ export async function openReminders(app: App, member: Member): Promise<Reminder[
   });
 }
 
-/** Re-creates the job of every pending reminder whose job is gone (Redis flushed or lost). */
+/**
+ * Puts in the outbox every pending occurrence that is not there (one scheduled before the outbox whose job
+ * Redis lost, a crash between the row and its send); the outbox re-queues its own sends whose job is gone.
+ */
 export async function reconcileReminders(app: App): Promise<number> {
   let created = 0;
   let cursor = 0;
   for (;;) {
     const batch = await app.prisma.reminder.findMany({ where: { status: "pending", id: { gt: cursor } }, orderBy: { id: "asc" }, take: 500 });
     if (batch.length === 0) return created;
-    for (const r of batch) {
-      if (await app.scheduler.ensure(FIRE, reminderJobId(r), { reminderId: r.id, seq: r.seq }, r.fireAt)) created++;
-    }
+    const queued = new Set((await app.prisma.outboxMessage.findMany({ where: { key: { in: batch.map(occurrenceKey) } }, select: { key: true } })).map((o) => o.key));
+    const missing = batch.filter((r) => !queued.has(occurrenceKey(r)));
+    for (const r of missing) await queueOccurrence(app, r);
+    created += missing.length;
     cursor = batch.at(-1)!.id;
   }
 }

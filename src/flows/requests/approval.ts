@@ -8,7 +8,6 @@ import type { Member } from "../../bot/member.ts";
 import type { Outbound } from "../../bot/message.ts";
 import { audit } from "../../db/audit.ts";
 import type { Person, Prisma, Request, RequestKind, RequestStep } from "../../generated/prisma/client.ts";
-import { sendToPerson } from "../org/messenger.ts";
 import { scheduleApproverReminder } from "./approver-chasing.ts";
 import { onLeave } from "./on-leave.ts";
 
@@ -100,14 +99,13 @@ async function askApprover(app: App, request: RequestWithSteps, summary: (locale
       { label: t(locale, "request.rejectButton"), action: "request.reject", value: String(request.id) },
     ]],
   };
-  await sendToPerson(app, step.approverId, message).catch((err: unknown) => app.log.warn({ err, request: request.id }, "could not ask the approver"));
+  await app.outbox.send({ key: `ask-q${request.id}-s${step.position}`, to: { personId: step.approverId }, message, priority: "personal" });
   await scheduleApproverReminder(app, request.id, step.position);
 }
 
-async function tell(app: App, person: Person, key: Parameters<typeof t>[1], params: Record<string, string | number>): Promise<void> {
-  await sendToPerson(app, person.id, { text: t(localeOf(app, person), key, params) }).catch((err: unknown) =>
-    app.log.warn({ err, person: person.id }, "could not tell about a request"),
-  );
+/** A decision the person is waiting for: `occasion` names it in the outbox ("q12-s0-approved"), so it is told once. */
+async function tell(app: App, person: Person, occasion: string, key: Parameters<typeof t>[1], params: Record<string, string | number>): Promise<void> {
+  await app.outbox.send({ key: `told-${occasion}-p${person.id}`, to: { personId: person.id }, message: { text: t(localeOf(app, person), key, params) }, priority: "personal" });
 }
 
 export interface Decided {
@@ -146,13 +144,14 @@ export async function decide(app: App, member: Member, id: number, approve: bool
   const note = comment ? t(requesterLocale, "request.commentNote", { comment }) : "";
   // A stand-in's decision says on whose behalf it was made.
   const decider = step.onBehalfOf ? t(requesterLocale, "request.deciderOnBehalf", { name: member.name, of: step.onBehalfOf.name }) : member.name;
-  if (outcome === "rejected") await tell(app, request.requester, "request.toldRejected", { id, name: decider, note });
-  else if (outcome === "approved") await tell(app, request.requester, "request.toldApproved", { id, name: decider, note });
+  const occasion = `q${id}-s${step.position}-${outcome}`;
+  if (outcome === "rejected") await tell(app, request.requester, occasion, "request.toldRejected", { id, name: decider, note });
+  else if (outcome === "approved") await tell(app, request.requester, occasion, "request.toldApproved", { id, name: decider, note });
   else {
     updated = await assignStandIn(app, updated);
     const next = updated.steps.find((s) => s.status === "pending")!;
     const nextName = next.onBehalfOf ? t(localeOf(app, request.requester), "request.nameOnBehalf", { name: next.approver.name, of: next.onBehalfOf.name }) : next.approver.name;
-    await tell(app, request.requester, "request.toldNext", { id, name: decider, next: nextName, note });
+    await tell(app, request.requester, occasion, "request.toldNext", { id, name: decider, next: nextName, note });
     await askApprover(app, updated, summary);
   }
   return { request: updated, outcome };
@@ -169,7 +168,7 @@ export async function withdraw(app: App, member: Member, id: number): Promise<Re
     await audit(tx, { actorId: member.id, action: "request.cancel", entity: "Request", entityId: id, data: { was: request.status } });
   });
   for (const step of request.steps.filter((s) => s.status === "approved" || s.status === "pending")) {
-    await tell(app, step.approver, "request.toldCancelled", { id, name: request.requester.name });
+    await tell(app, step.approver, `q${id}-cancelled`, "request.toldCancelled", { id, name: request.requester.name });
   }
   return loadRequest(app, id);
 }

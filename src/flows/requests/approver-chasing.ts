@@ -6,7 +6,6 @@ import { t, toLocale } from "../../bot/i18n/index.ts";
 import { audit } from "../../db/audit.ts";
 import { addWorkingHours, mayChaseAt, nextChaseWindow, resolvePolicy, type ChasePolicy } from "../circulars/chase-policy.ts";
 import { queueNudge } from "../circulars/chasing.ts";
-import { sendToPerson } from "../org/messenger.ts";
 
 export const REMIND_APPROVER = "request.remind";
 export const ESCALATE_APPROVER = "request.escalate";
@@ -56,7 +55,7 @@ async function escalate(app: App, requestId: number, position: number): Promise<
   if (!supervisor) return;
   const locale = toLocale(supervisor.locale) ?? app.config.locale;
   const text = t(locale, "request.escalation", { id: requestId, requester: step.request.requester.name, approver: step.approver.name, hours: APPROVAL_SLA_HOURS * 2 });
-  await sendToPerson(app, supervisor.id, { text }).catch((err: unknown) => app.log.warn({ err, requestId }, "could not escalate an approval"));
+  await app.outbox.send({ key: `${jobId(requestId, position, "escalate")}-s${supervisor.id}`, to: { personId: supervisor.id }, message: { text } });
   await app.prisma.$transaction((tx) =>
     audit(tx, { actorId: null, action: "request.escalate", entity: "Request", entityId: requestId, data: { step: position, approver: step.approverId, to: supervisor.id } }),
   );

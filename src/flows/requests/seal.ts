@@ -12,7 +12,6 @@ import { audit } from "../../db/audit.ts";
 import type { Person, Prisma, Request, RequestStep, SealEntry } from "../../generated/prisma/client.ts";
 import { csvExport, csvFile, handOver } from "../csv-export.ts";
 import { usage } from "../org/org-commands.ts";
-import { sendToPerson } from "../org/messenger.ts";
 import { fileRequest, onApproved, type RequestWithSteps } from "./approval.ts";
 import { configuredApprovers } from "./chains.ts";
 
@@ -231,9 +230,7 @@ async function register(app: App, request: RequestWithSteps): Promise<void> {
     return created;
   });
   const locale = localeOf(app, request.requester);
-  await sendToPerson(app, request.requesterId, { text: t(locale, "seal.registered", { id: request.id, year: entry.year, serial: entry.serial }) }).catch((err: unknown) =>
-    app.log.warn({ err, request: request.id }, "could not tell the seal register number"),
-  );
+  await app.outbox.send({ key: `seal-registered-q${request.id}`, to: { personId: request.requesterId }, message: { text: t(locale, "seal.registered", { id: request.id, year: entry.year, serial: entry.serial }) }, priority: "personal" });
 }
 
 type EntryRow = SealEntry & { request: Request & { requester: Person; steps: (RequestStep & { approver: Person })[] } };

@@ -42,7 +42,7 @@ describe.each(["postgres", "pglite"] as const)("reminders on %s", (kind) => {
     const r = await prisma().reminder.findFirstOrThrow({ where: { text: "call Li" } });
     expect(await say(`取消提醒 ${r.id}`)).toEqual([`已取消提醒 #${r.id}：call Li`]);
     expect(await say(`取消提醒 ${r.id}`)).toEqual([`提醒 #${r.id} 已经结束了。`]);
-    expect(await office.runtime.app.scheduler.isScheduled(`reminder-${r.id}-s0`)).toBe(false);
+    expect(await office.runtime.app.outbox.isPending(`reminder-${r.id}-s0`)).toBe(false);
     await say("/reminders");
     expect(await office.chat.press("wang", "reminder.cancel")).toEqual([expect.stringMatching(/^已取消提醒 #\d+：/)]);
   });
@@ -62,7 +62,7 @@ describe.each(["postgres", "pglite"] as const)("reminders on %s", (kind) => {
     const r = await prisma().reminder.findFirstOrThrow({ where: { text: "喝水" } });
     expect(r).toMatchObject({ status: "pending", seq: 1 });
     expect(r.fireAt.getTime() - Date.now()).toBeGreaterThan(9 * 60_000);
-    expect(await office.runtime.app.scheduler.isScheduled(`reminder-${r.id}-s1`)).toBe(true);
+    expect(await office.runtime.app.outbox.isPending(`reminder-${r.id}-s1`)).toBe(true);
   });
 
   it("does not let someone else cancel my reminder with a forged button", async () => {
@@ -91,7 +91,7 @@ describe.each(["postgres", "pglite"] as const)("reminders on %s", (kind) => {
     const after = await prisma().reminder.findUniqueOrThrow({ where: { id: r.id } });
     expect(after.status).toBe("pending");
     expect(after.fireAt.getTime()).toBeGreaterThan(Date.now());
-    expect(await office.runtime.app.scheduler.isScheduled(`reminder-${r.id}-s1`)).toBe(true);
+    expect(await office.runtime.app.outbox.isPending(`reminder-${r.id}-s1`)).toBe(true);
   });
 
   it("understands the time first and 提醒我 after it, in a direct chat, and leaves group talk alone", async () => {

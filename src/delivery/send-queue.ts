@@ -1,19 +1,23 @@
-// Fan-out: one BullMQ job per recipient per round ("deliver receipt X for round N"), on one queue per
-// platform, so each platform has its own BullMQ rate limiter at its ceiling and a slow or throttled
-// platform never holds up another. The receipt row is the truth: the handler re-reads it and records the
-// sent message there, so a job that runs twice (retry, stalled worker) finds it sent and skips. The queue
-// itself only retries with backoff and never drops a job.
+// The outbox's queues: one BullMQ job per send ("look at outbox row X now"), on one queue per platform, so
+// each platform has its own BullMQ rate limiter at its overall ceiling and a slow or throttled platform
+// never holds up another. BullMQ's priorities order the wait list (a person's reminder before copy 9,000 of
+// a fan-out). The outbox row is the truth: the handler re-reads it and records the outcome there, so a job
+// that runs twice (retry, stalled worker) finds it done and skips. The queue itself only retries with
+// backoff and never drops a job.
 import { DelayedError, Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Platform } from "../bot/message.ts";
 
-export interface DeliverJob {
-  receiptId: number;
-  round: number;
+/** One send: the outbox row it is for, its BullMQ priority (1 goes first) and when it may go. */
+export interface SendJob {
+  sendId: number;
+  priority: number;
+  /** Milliseconds from now (BullMQ delays by the machine's clock). */
+  delay?: number;
 }
 
-/** What the handler did with the receipt; `skipped` means it was already sent (or is no longer wanted). */
+/** What the handler did with the send; `skipped` means it was already sent (or is no longer wanted). */
 export type DeliverOutcome = "sent" | "skipped" | "failed" | "uncertain" | "unreachable";
 
 /** Where this run stands, so a handler can record `failed` on the last attempt instead of throwing. */
@@ -25,7 +29,7 @@ export interface DeliverAttempt {
   attempts: number;
 }
 
-export type DeliverHandler = (job: DeliverJob, attempt: DeliverAttempt) => Promise<DeliverOutcome>;
+export type DeliverHandler = (sendId: number, attempt: DeliverAttempt) => Promise<DeliverOutcome>;
 
 /** BullMQ's limiter: at most `max` jobs start per `duration` ms, across every worker of the queue. */
 export interface RateLimit {
@@ -50,29 +54,21 @@ export class RateLimitedError extends Error {
 
 export const PLATFORMS = ["telegram", "slack", "console"] as const satisfies readonly Platform[];
 
-/**
- * Defaults at the platforms' bulk ceilings. Telegram: ~30 messages/s per bot. Slack's chat.postMessage is
- * limited to ~1/s per channel and each recipient is its own DM channel, but a workspace allows an app only
- * "several hundred messages a minute" overall, so we stay well under it at 3/s (180/min).
- * `null` means unlimited (console, tests).
- */
-export const DEFAULT_LIMITS: Readonly<Record<Platform, RateLimit | null>> = {
-  telegram: { max: 30, duration: 1000 },
-  slack: { max: 3, duration: 1000 },
-  console: null,
-};
 
 // BullMQ only honours a manual rate limit (queue.rateLimit) on a worker that has a limiter: it compares
 // the limiter key with `limiter.max`. So "unlimited" is a limiter no one reaches; it costs one INCR a job.
 const UNLIMITED: RateLimit = { max: 1_000_000, duration: 1000 };
-const JOB_NAME = "deliver";
+const JOB_NAME = "send";
+const ALIVE = new Set(["delayed", "waiting", "active", "prioritized", "waiting-children"]);
+/** BullMQ's largest priority (2^21 - 1). */
+export const LOWEST_PRIORITY = 2_097_151;
 const BULK_CHUNK = 1000;
 
-export interface DeliverQueueOptions {
+export interface SendQueueOptions {
   connection: Redis;
   prefix: string;
   log: Logger;
-  /** Per-platform overrides of DEFAULT_LIMITS; `null` is unlimited. */
+  /** Each platform's overall rate (from its adapter's declared limits or RELAY_DELIVER_RATE); missing or `null` is unlimited. */
   limits?: Partial<Record<Platform, RateLimit | null>>;
   /** Runs before a job fails for good (default 6). */
   attempts?: number;
@@ -86,17 +82,17 @@ export interface DeliverQueueOptions {
   maxStalledCount?: number;
 }
 
-/** The deliver queues, one per platform, and (once started) their workers. */
-export class DeliverQueue {
-  private readonly queues: Record<Platform, Queue<DeliverJob, DeliverOutcome>>;
+/** The send queues, one per platform, and (once started) their workers. */
+export class SendQueue {
+  private readonly queues: Record<Platform, Queue<{ sendId: number }, DeliverOutcome>>;
   private readonly limits: Record<Platform, RateLimit | null>;
-  private readonly workers: Worker<DeliverJob, DeliverOutcome>[] = [];
+  private readonly workers: Worker<{ sendId: number }, DeliverOutcome>[] = [];
   private handler?: DeliverHandler;
 
-  constructor(private readonly opts: DeliverQueueOptions) {
-    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  constructor(private readonly opts: SendQueueOptions) {
+    this.limits = { telegram: null, slack: null, console: null, ...opts.limits };
     const queue = (platform: Platform) => {
-      const q = new Queue<DeliverJob, DeliverOutcome>(queueName(platform), {
+      const q = new Queue<{ sendId: number }, DeliverOutcome>(queueName(platform), {
         connection: opts.connection,
         prefix: opts.prefix,
         defaultJobOptions: {
@@ -119,29 +115,45 @@ export class DeliverQueue {
     this.handler = handler;
   }
 
-  /** Adds one job per receipt, with id `deliver-r<receiptId>-<round>`, so adding the same round twice is harmless. */
-  async enqueue(platform: Platform, jobs: DeliverJob[]): Promise<void> {
+  /** Adds one job per send, with id `send-<id>`, so adding the same send twice is harmless. */
+  async enqueue(platform: Platform, jobs: SendJob[]): Promise<void> {
     for (const job of jobs) {
-      if (!Number.isSafeInteger(job.receiptId) || !Number.isSafeInteger(job.round)) throw new Error(`invalid deliver job ${JSON.stringify(job)}`);
+      if (!Number.isSafeInteger(job.sendId) || !(job.priority >= 1 && job.priority <= LOWEST_PRIORITY)) throw new Error(`invalid send job ${JSON.stringify(job)}`);
     }
     // addBulk is one MULTI per call; chunks keep a 10,000-recipient notice from becoming one huge command.
     for (let i = 0; i < jobs.length; i += BULK_CHUNK) {
       await this.queues[platform].addBulk(
         jobs.slice(i, i + BULK_CHUNK).map((job) => ({
           name: JOB_NAME,
-          data: { receiptId: job.receiptId, round: job.round },
-          opts: { jobId: deliverJobId(job) },
+          data: { sendId: job.sendId },
+          opts: { jobId: sendJobId(job.sendId), priority: job.priority, delay: job.delay && job.delay > 0 ? Math.ceil(job.delay) : undefined },
         })),
       );
     }
   }
 
+  /** Drops the job of a withdrawn send (a job already running finishes; its handler finds the row cancelled). */
+  async remove(platform: Platform, sendId: number): Promise<void> {
+    await this.queues[platform].remove(sendJobId(sendId));
+  }
+
+  /** Runs a delayed send now. */
+  async promote(platform: Platform, sendId: number): Promise<void> {
+    const job = await this.queues[platform].getJob(sendJobId(sendId));
+    if (job && (await job.getState()) === "delayed") await job.promote();
+  }
+
+  /** Whether the job of a send will still run. */
+  async alive(platform: Platform, sendId: number): Promise<boolean> {
+    return ALIVE.has(await this.queues[platform].getJobState(sendJobId(sendId)));
+  }
+
   /** Starts one worker per platform in this process, each running up to `concurrency` jobs at once. */
   startWorkers(concurrency = 16): void {
     if (this.workers.length) return;
-    if (!this.handler) throw new Error("DeliverQueue.startWorkers: register a handler with handle() first");
+    if (!this.handler) throw new Error("SendQueue.startWorkers: register a handler with handle() first");
     for (const platform of PLATFORMS) {
-      const worker = new Worker<DeliverJob, DeliverOutcome>(queueName(platform), (job, token) => this.run(platform, job, token), {
+      const worker = new Worker<{ sendId: number }, DeliverOutcome>(queueName(platform), (job, token) => this.run(platform, job, token), {
         connection: this.opts.connection,
         prefix: this.opts.prefix,
         concurrency,
@@ -180,12 +192,12 @@ export class DeliverQueue {
     await Promise.all(Object.values(this.queues).map((q) => q.close()));
   }
 
-  private async run(platform: Platform, job: Job<DeliverJob, DeliverOutcome>, token?: string): Promise<DeliverOutcome> {
+  private async run(platform: Platform, job: Job<{ sendId: number }, DeliverOutcome>, token?: string): Promise<DeliverOutcome> {
     const handler = this.handler;
     if (!handler) throw new Error("no deliver handler registered");
     const attempts = job.opts.attempts ?? 1;
     try {
-      return await handler(job.data, { platform, jobId: String(job.id), attempt: job.attemptsMade + 1, attempts });
+      return await handler(job.data.sendId, { platform, jobId: String(job.id), attempt: job.attemptsMade + 1, attempts });
     } catch (error) {
       if (!(error instanceof RateLimitedError)) throw error;
       const ms = Math.max(1, Math.ceil(error.ms));
@@ -210,11 +222,11 @@ export class DeliverQueue {
   }
 }
 
-/** The deterministic job id of a delivery (no ":" and not all digits, as BullMQ requires). */
-export function deliverJobId(job: DeliverJob): string {
-  return `deliver-r${job.receiptId}-${job.round}`;
+/** The deterministic job id of a send (no ":" and not all digits, as BullMQ requires). */
+export function sendJobId(sendId: number): string {
+  return `send-${sendId}`;
 }
 
 function queueName(platform: Platform): string {
-  return `deliver-${platform}`;
+  return `outbox-${platform}`;
 }

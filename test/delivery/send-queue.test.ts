@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
-import { DeliverQueue, RateLimitedError, type DeliverHandler, type DeliverQueueOptions } from "../../src/queue/deliver-queue.ts";
+import { SendQueue, RateLimitedError, type DeliverHandler, type SendQueueOptions } from "../../src/delivery/send-queue.ts";
 import { connectRedis } from "../../src/queue/redis.ts";
 import { testDatabase, type TestDatabase } from "../support/db.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../support/redis.ts";
@@ -21,7 +21,7 @@ let people: number[];
 let serial = 0;
 let prefix: string;
 let redis: Redis;
-let queues: DeliverQueue[];
+let queues: SendQueue[];
 
 beforeAll(async () => {
   db = await testDatabase("postgres");
@@ -57,15 +57,15 @@ async function newCircular(): Promise<number[]> {
   return receipts.map((r) => r.id);
 }
 
-function newQueue(opts: Partial<DeliverQueueOptions> = {}): DeliverQueue {
-  const q = new DeliverQueue({ connection: redis, prefix, log, backoffMs: 10, ...opts });
+function newQueue(opts: Partial<SendQueueOptions> = {}): SendQueue {
+  const q = new SendQueue({ connection: redis, prefix, log, backoffMs: 10, ...opts });
   queues.push(q);
   return q;
 }
 
 /** The messenger's idempotent core: record the message on the row unless one is recorded, then "send". */
 function recordingHandler(sent: number[], before?: (receiptId: number) => void): DeliverHandler {
-  return async ({ receiptId }, { platform }) => {
+  return async (receiptId, { platform }) => {
     before?.(receiptId); // failures happen before anything is sent, as a refused API call would
     const { count } = await db.prisma.receipt.updateMany({
       where: { id: receiptId, messageId: null },
@@ -86,7 +86,7 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000, labe
 }
 
 /** Resolves when `queue` has nothing left to run for console and `done` jobs finished (completed or failed). */
-async function drained(queue: DeliverQueue, done: number): Promise<Record<string, number>> {
+async function drained(queue: SendQueue, done: number): Promise<Record<string, number>> {
   let counts: Record<string, number> = {};
   await waitUntil(
     async () => {
@@ -109,14 +109,14 @@ async function undelivered(receipts: number[]): Promise<number> {
   return db.prisma.receipt.count({ where: { id: { in: receipts }, OR: [{ messageId: null }, { delivery: { not: "sent" } }] } });
 }
 
-describe("DeliverQueue", () => {
+describe("SendQueue", () => {
   it("delivers each of 200 receipts exactly once", async () => {
     const receipts = await newCircular();
     const sent: number[] = [];
     const deliver = newQueue();
     deliver.handle(recordingHandler(sent));
     deliver.startWorkers(8);
-    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ sendId: receiptId, priority: 10 })));
 
     const counts = await drained(deliver, RECIPIENTS);
     expect(counts).toMatchObject({ completed: RECIPIENTS, failed: 0 });
@@ -124,9 +124,9 @@ describe("DeliverQueue", () => {
     expect(await undelivered(receipts)).toBe(0);
   });
 
-  it("enqueueing the same round twice (before and after delivery) still delivers once; a new round is skipped by the row", async () => {
+  it("enqueueing the same sends twice (before and after delivery) still delivers once", async () => {
     const receipts = await newCircular();
-    const jobs = receipts.map((receiptId) => ({ receiptId, round: 0 }));
+    const jobs = receipts.map((receiptId) => ({ sendId: receiptId, priority: 10 }));
     const sent: number[] = [];
     const outcomes: string[] = [];
     const deliver = newQueue();
@@ -138,18 +138,14 @@ describe("DeliverQueue", () => {
     });
     await deliver.enqueue("console", jobs);
     await deliver.enqueue("console", jobs);
-    expect((await deliver.counts("console")).waiting).toBe(RECIPIENTS); // same ids: one job each
+    expect((await deliver.counts("console")).prioritized).toBe(RECIPIENTS); // same ids: one job each
     deliver.startWorkers(8);
     await drained(deliver, RECIPIENTS);
     await deliver.enqueue("console", jobs); // finished jobs are kept, so this adds nothing
     await new Promise((r) => setTimeout(r, 200));
-    expect(await deliver.counts("console")).toMatchObject({ waiting: 0, active: 0, completed: RECIPIENTS });
-
-    // Round 1 is new work for the queue, but each row already holds its message: the handler skips.
-    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 1 })));
-    await drained(deliver, 2 * RECIPIENTS);
+    expect(await deliver.counts("console")).toMatchObject({ waiting: 0, prioritized: 0, active: 0, completed: RECIPIENTS });
     expectOnceEach(sent, receipts);
-    expect(outcomes.filter((o) => o === "skipped")).toHaveLength(RECIPIENTS);
+    expect(outcomes.filter((o) => o === "sent")).toHaveLength(RECIPIENTS);
   });
 
   it("retries a handler that fails 20 % of the time until every receipt is delivered once", async () => {
@@ -167,7 +163,7 @@ describe("DeliverQueue", () => {
       }),
     );
     deliver.startWorkers(8);
-    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ sendId: receiptId, priority: 10 })));
 
     const counts = await drained(deliver, RECIPIENTS);
     expect(failures).toBeGreaterThan(10);
@@ -184,13 +180,13 @@ describe("DeliverQueue", () => {
     const deliver = newQueue({ attempts: 1 });
     const handler = recordingHandler(sent);
     deliver.handle(async (job, attempt) => {
-      starts.push({ receiptId: job.receiptId, at: Date.now(), attempt: attempt.attempt });
+      starts.push({ receiptId: job, at: Date.now(), attempt: attempt.attempt });
       // The first three calls answer 429: each pauses console deliveries for 250 ms.
       if (starts.length <= 3) throw new RateLimitedError(250);
       return handler(job, attempt);
     });
     deliver.startWorkers(1); // one at a time, so "nothing starts during the pause" is exact
-    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ sendId: receiptId, priority: 10 })));
 
     const counts = await drained(deliver, receipts.length);
     expect(counts).toMatchObject({ completed: receipts.length, failed: 0 });
@@ -218,7 +214,7 @@ describe("DeliverQueue", () => {
       return handler(job, attempt);
     });
     deliver.startWorkers(4);
-    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ sendId: receiptId, priority: 10 })));
 
     await drained(deliver, receipts.length);
     expectOnceEach(sent, receipts);
@@ -236,16 +232,16 @@ describe("DeliverQueue", () => {
     const deliver = newQueue({ attempts: 1 });
     const handler = recordingHandler(sent);
     deliver.handle(async (job, attempt) => {
-      if (job.receiptId === slow && limitedAt === 0) {
+      if (job === slow && limitedAt === 0) {
         limitedAt = Date.now();
         throw new RateLimitedError(400, "job"); // e.g. this chat's own 1-per-second window
       }
       const outcome = await handler(job, attempt);
-      delivered.set(job.receiptId, Date.now());
+      delivered.set(job, Date.now());
       return outcome;
     });
     deliver.startWorkers(1);
-    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ sendId: receiptId, priority: 10 })));
 
     const counts = await drained(deliver, receipts.length);
     expect(counts).toMatchObject({ completed: receipts.length, failed: 0 });
@@ -266,7 +262,7 @@ describe("DeliverQueue", () => {
       return handler(job, attempt);
     });
     deliver.startWorkers(8);
-    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ sendId: receiptId, priority: 10 })));
 
     await drained(deliver, receipts.length);
     expectOnceEach(sent, receipts);
@@ -282,7 +278,7 @@ describe("DeliverQueue", () => {
     await db.sql.query("CREATE TABLE sends (receipt int NOT NULL, pid int NOT NULL, at timestamptz NOT NULL DEFAULT now())");
     const sends = async () => Number((await db.sql.query<{ n: string }>("SELECT count(*) AS n FROM sends"))[0]!.n);
     const deliver = newQueue(); // enqueues and counts here; the workers run in the children
-    await deliver.enqueue("console", receipts.map((receiptId) => ({ receiptId, round: 0 })));
+    await deliver.enqueue("console", receipts.map((receiptId) => ({ sendId: receiptId, priority: 10 })));
 
     const schema = (await db.sql.query<{ s: string }>("SELECT current_schema() AS s"))[0]!.s;
     const first = startChild(schema);

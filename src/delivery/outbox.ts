@@ -1,0 +1,375 @@
+// The outbox: every message that is not the immediate answer to what a person just did — first copies,
+// chases, escalations, approval asks and outcomes, reminders, counter edits, announcements — is a row here
+// and a job on its platform's send queue. The row is the truth:
+//  - its key says what it is for (`chase-c12-p34-r2`), so asking twice sends once;
+//  - it is claimed (pending → sending) only once nothing stands between it and the wire, so a retried or
+//    recovered job never sends twice, and a job that finds its own claim knows it died mid-send: uncertain;
+//  - a timed-out send is uncertain (never resent), a refused recipient unreachable (their account is marked);
+//  - one lane per chat (a person's direct chat, a group): sends in a lane go out in the order they were
+//    asked for. A job whose lane has an earlier send still waiting sends that one first, so a person's
+//    reminder never waits behind their copy 9,000 places down a fan-out, and never overtakes it either.
+// Priorities order each platform's wait list: a person's own reminder or a decision first, then single
+// messages, then fan-out copies, numbered by their place in their own list so two offices' big notices
+// interleave instead of the second waiting for the first.
+import type { Logger } from "pino";
+import type { Bot } from "../bot/bot.ts";
+import type { Clock } from "../bot/clock.ts";
+import { DeliveryUncertainError, RecipientUnreachableError } from "../bot/delivery-errors.ts";
+import type { ChatRef, MessageRef, Outbound, Platform } from "../bot/message.ts";
+import type { PrismaClient } from "../db/database.ts";
+import type { OutboxMessage, Prisma } from "../generated/prisma/client.ts";
+import type { RateLimiter } from "../queue/rate-limiter.ts";
+import { personWindows, type PlatformLimits } from "./limits.ts";
+import { LOWEST_PRIORITY, RateLimitedError, type DeliverAttempt, type DeliverOutcome, type SendQueue } from "./send-queue.ts";
+
+export type Priority = "personal" | "normal" | "bulk";
+
+/** Where a send goes: a person's direct chat (on the account they last used), a chat, or an edit of a sent message. */
+export type Recipient =
+  | { personId: number; identityId?: number | null }
+  | { chat: ChatRef }
+  /** `sentAt`: when the edited message was sent, for platforms that allow edits only for a while. */
+  | { edit: MessageRef; personId?: number; sentAt?: Date | null };
+
+export interface Send {
+  /** What it is for, unique across the outbox: sending the same key again is a no-op. */
+  key: string;
+  to: Recipient;
+  /** The message, rendered now; leave it out when the purpose renders it at send time. */
+  message?: Outbound;
+  /** Who reacts to the outcome (see `purpose()`); "message" (the default) for nobody. */
+  purpose?: string;
+  subject?: Prisma.InputJsonObject;
+  priority?: Priority;
+  /** Not before this instant (default: now). */
+  at?: Date;
+}
+
+export type Settled =
+  | { state: "sent"; ref: MessageRef }
+  | { state: "uncertain" | "unreachable" | "failed" | "skipped"; error?: string };
+
+/** What a purpose does with its sends. Both hooks may run again for the same send (after a crash): make them idempotent. */
+export interface Purpose {
+  /** The message at send time, or null when it is no longer wanted (the circular was cancelled). */
+  render?(send: OutboxMessage): Promise<Outbound | null>;
+  /** Records the outcome on the purpose's own rows (the receipt's message, the reminder's occurrence). */
+  settled?(send: OutboxMessage, outcome: Settled): Promise<void>;
+}
+
+export interface OutboxOptions {
+  prisma: PrismaClient;
+  bot: Bot;
+  clock: Clock;
+  log: Logger;
+  queue: SendQueue;
+  limiter: RateLimiter;
+  /** What each platform declared (ChatAdapter.limits). */
+  limitsOf(platform: Platform): PlatformLimits | undefined;
+}
+
+const PRIORITY: Record<Exclude<Priority, "bulk">, number> = { personal: 1, normal: 2 };
+/** Fan-out copies start here and go one step down every BULK_STEP places in their own list. */
+const BULK_BASE = 10;
+const BULK_STEP = 50;
+/** How long a job waits when the send before it in its chat is on the wire in another worker. */
+const LANE_WAIT_MS = 250;
+/** Earlier sends in a lane one job takes over before its own (more would mean a stuck lane: wait instead). */
+const MAX_TAKEOVERS = 20;
+const FINAL = new Set(["sent", "uncertain", "unreachable", "failed", "skipped", "cancelled"]);
+const INSERT_CHUNK = 1000;
+
+type Row = OutboxMessage & { blockerId: number | null; blockerState: string | null; blockerClaimedBy: string | null };
+
+export class Outbox {
+  private readonly purposes = new Map<string, Purpose>();
+
+  constructor(private readonly opts: OutboxOptions) {
+    opts.queue.handle((sendId, attempt) => this.handle(sendId, attempt, 0));
+  }
+
+  /** Registers what a purpose renders and records. */
+  purpose(name: string, hooks: Purpose): void {
+    this.purposes.set(name, hooks);
+  }
+
+  /**
+   * Puts sends in the outbox and queues them. A key already there is left as it is. A person with no account
+   * on a running platform gets no row (a receipt stays pending, visible in /status). Returns the keys that were
+   * addressed (new or already there).
+   */
+  async send(sends: Send | Send[]): Promise<number> {
+    const list = Array.isArray(sends) ? sends : [sends];
+    if (list.length === 0) return 0;
+    const now = this.opts.clock.now();
+    const platforms = await this.platformsOf(list);
+    let bulkIndex = 0;
+    const rows: Prisma.OutboxMessageCreateManyInput[] = [];
+    for (const s of list) {
+      const to = s.to;
+      const platform = "chat" in to ? to.chat.platform : "edit" in to ? to.edit.platform : platforms.get(to.personId);
+      if (!platform) continue;
+      const priority = s.priority === "bulk" ? Math.min(LOWEST_PRIORITY, BULK_BASE + Math.floor(bulkIndex++ / BULK_STEP)) : PRIORITY[s.priority ?? "normal"];
+      rows.push({
+        key: s.key,
+        purpose: s.purpose ?? "message",
+        subject: s.subject,
+        personId: "personId" in to ? to.personId : undefined,
+        identityId: "identityId" in to ? (to.identityId ?? undefined) : undefined,
+        platform,
+        chatId: "chat" in to ? to.chat.id : "edit" in to ? to.edit.chatId : undefined,
+        chatKind: "chat" in to ? to.chat.kind : undefined,
+        editMessageId: "edit" in to ? to.edit.messageId : undefined,
+        editOfSentAt: "edit" in to ? (to.sentAt ?? undefined) : undefined,
+        message: s.message as Prisma.InputJsonValue | undefined,
+        lane: laneOf(to),
+        priority,
+        notBefore: s.at && s.at > now ? s.at : now,
+      });
+    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const created = await this.opts.prisma.outboxMessage.createManyAndReturn({
+        data: rows.slice(i, i + INSERT_CHUNK),
+        skipDuplicates: true,
+        select: { id: true, platform: true, priority: true, notBefore: true },
+      });
+      await this.enqueue(created, now);
+    }
+    return rows.length;
+  }
+
+  /** Withdraws sends not made yet: every pending one whose key is `key`, or starts with it when it ends in "*". */
+  async cancel(key: string): Promise<number> {
+    const where: Prisma.OutboxMessageWhereInput = key.endsWith("*") ? { key: { startsWith: key.slice(0, -1) } } : { key };
+    const rows = await this.opts.prisma.outboxMessage.findMany({ where: { ...where, state: "pending" }, select: { id: true, platform: true } });
+    if (rows.length === 0) return 0;
+    const { count } = await this.opts.prisma.outboxMessage.updateMany({ where: { id: { in: rows.map((r) => r.id) }, state: "pending" }, data: { state: "cancelled" } });
+    for (const r of rows) await this.opts.queue.remove(r.platform, r.id);
+    return count;
+  }
+
+  /** Whether the send `key` is still to go. */
+  async isPending(key: string): Promise<boolean> {
+    return (await this.opts.prisma.outboxMessage.count({ where: { key, state: { in: ["pending", "sending"] } } })) > 0;
+  }
+
+  /** Whether the send `key` is pending and its job is in Redis (false after Redis lost it, until reconciled). */
+  async queued(key: string): Promise<boolean> {
+    const row = await this.opts.prisma.outboxMessage.findUnique({ where: { key }, select: { id: true, platform: true, state: true } });
+    return row?.state === "pending" && (await this.opts.queue.alive(row.platform as Platform, row.id));
+  }
+
+  /** Sends whose time has come and which are not done: what a piped console waits for before it exits. */
+  async dueCount(): Promise<number> {
+    return this.opts.prisma.outboxMessage.count({ where: { state: { in: ["pending", "sending"] }, notBefore: { lte: this.opts.clock.now() } } });
+  }
+
+  /**
+   * Waits until no send whose time has come is left (or `timeoutMs` passed); returns how many are left.
+   * A console reading piped input and conversation tests wait so, for what the last line set going.
+   */
+  async idle(timeoutMs: number, pollMs = 10): Promise<number> {
+    const deadline = Date.now() + timeoutMs; // machine time: a bound on waiting, not the office clock
+    for (;;) {
+      const due = await this.dueCount();
+      if (due === 0 || Date.now() >= deadline) return due;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  /** Runs now the delayed jobs of sends whose time has come by the office clock (tests that move their clock). */
+  async promoteDue(): Promise<number> {
+    const due = await this.opts.prisma.outboxMessage.findMany({ where: { state: "pending", notBefore: { lte: this.opts.clock.now() } }, select: { id: true, platform: true } });
+    for (const r of due) await this.opts.queue.promote(r.platform, r.id);
+    return due.length;
+  }
+
+  /** Queues again every pending send whose job is gone (Redis lost its data); returns how many. */
+  async reconcile(): Promise<number> {
+    const now = this.opts.clock.now();
+    let requeued = 0;
+    for (let cursor = 0; ; ) {
+      const batch = await this.opts.prisma.outboxMessage.findMany({
+        where: { state: "pending", id: { gt: cursor } },
+        orderBy: { id: "asc" },
+        take: 500,
+        select: { id: true, platform: true, priority: true, notBefore: true },
+      });
+      if (batch.length === 0) return requeued;
+      const missing = [];
+      for (const r of batch) if (!(await this.opts.queue.alive(r.platform, r.id))) missing.push(r);
+      await this.enqueue(missing, now);
+      requeued += missing.length;
+      cursor = batch.at(-1)!.id;
+    }
+  }
+
+  private async enqueue(rows: Pick<OutboxMessage, "id" | "platform" | "priority" | "notBefore">[], now: Date): Promise<void> {
+    const byPlatform = new Map<Platform, { sendId: number; priority: number; delay: number }[]>();
+    for (const r of rows) {
+      const platform = r.platform as Platform;
+      byPlatform.set(platform, [...(byPlatform.get(platform) ?? []), { sendId: r.id, priority: r.priority, delay: r.notBefore.getTime() - now.getTime() }]);
+    }
+    for (const [platform, jobs] of byPlatform) await this.opts.queue.enqueue(platform, jobs);
+  }
+
+  /** The platform each person is reached on now: the account they last wrote from, on a running platform. */
+  private async platformsOf(sends: Send[]): Promise<Map<number, Platform>> {
+    const people = [...new Set(sends.flatMap((s) => ("personId" in s.to && !("edit" in s.to) ? [s.to.personId] : [])))];
+    const out = new Map<number, Platform>();
+    if (people.length === 0) return out;
+    const preferred = new Map(sends.flatMap((s) => ("identityId" in s.to && s.to.identityId ? [[s.to.personId, s.to.identityId] as const] : [])));
+    const identities = await this.opts.prisma.identity.findMany({ where: { personId: { in: people } }, orderBy: IDENTITY_ORDER, select: { id: true, personId: true, platform: true } });
+    for (const i of identities) {
+      if (!this.opts.bot.has(i.platform as Platform)) continue;
+      if (!out.has(i.personId) || preferred.get(i.personId) === i.id) out.set(i.personId, i.platform as Platform);
+    }
+    return out;
+  }
+
+  /** One job: its send, after any earlier send of the same lane still waiting. */
+  private async handle(sendId: number, attempt: DeliverAttempt, depth: number): Promise<DeliverOutcome> {
+    for (let takeovers = 0; ; takeovers++) {
+      const row = await this.load(sendId);
+      if (!row) return "skipped";
+      if (row.state === "sending") {
+        // Our own claim, left by an earlier run of this job that died between the claim and the record.
+        if (row.claimedBy === attempt.jobId) return this.finish(row, { state: "uncertain", error: "the worker stopped while sending" });
+        return "skipped"; // another worker has it
+      }
+      if (FINAL.has(row.state)) {
+        // Recorded, but the purpose may not have heard (this job died in between): tell it again.
+        if (row.claimedBy === attempt.jobId && row.state !== "cancelled") await this.settle(row, settledOf(row));
+        return "skipped";
+      }
+      if (row.blockerId !== null && depth === 0) {
+        if (row.blockerState === "pending" && takeovers < MAX_TAKEOVERS) {
+          await this.handle(row.blockerId, attempt, depth + 1); // the earlier send in this chat goes first
+          continue;
+        }
+        if (row.blockerClaimedBy === attempt.jobId) {
+          await this.handle(row.blockerId, attempt, depth + 1); // our own claim on it, from a run that died
+          continue;
+        }
+        throw new RateLimitedError(LANE_WAIT_MS, "job"); // it is on the wire elsewhere: wait for it
+      }
+      return this.deliver(row, attempt);
+    }
+  }
+
+  /** The send and the first earlier send in its lane that is due and not done (one round trip). */
+  private async load(id: number): Promise<Row | null> {
+    const now = this.opts.clock.now();
+    const rows = await this.opts.prisma.$queryRaw<Row[]>`
+      SELECT m.*, b.id AS "blockerId", b.state::text AS "blockerState", b."claimedBy" AS "blockerClaimedBy"
+      FROM "OutboxMessage" m
+      LEFT JOIN LATERAL (
+        SELECT e.id, e.state, e."claimedBy" FROM "OutboxMessage" e
+        WHERE e.lane = m.lane AND e.id < m.id AND e.state IN ('pending', 'sending') AND e."notBefore" <= ${now}
+        ORDER BY e.id LIMIT 1
+      ) b ON true
+      WHERE m.id = ${id}`;
+    const row = rows[0];
+    if (!row) return null;
+    return { ...row, state: String(row.state) as Row["state"], message: parseJson(row.message), subject: parseJson(row.subject) };
+  }
+
+  private async deliver(row: Row, attempt: DeliverAttempt): Promise<DeliverOutcome> {
+    const { prisma, bot, limiter } = this.opts;
+    const platform = row.platform as Platform;
+    const limits = this.opts.limitsOf(platform);
+    if (row.personId !== null && !row.editMessageId) {
+      const wait = await limiter.tryAcquire(personWindows(platform, row.personId, limits));
+      if (wait > 0) throw new RateLimitedError(wait, "job"); // this person has had their share for now
+    }
+    if (row.editOfSentAt && limits?.editableForMs && this.opts.clock.now().getTime() - row.editOfSentAt.getTime() > limits.editableForMs) {
+      return this.finish(row, { state: "skipped", error: "the platform no longer lets this message be edited" });
+    }
+    const purpose = this.purposes.get(row.purpose);
+    const message = (row.message as Outbound | null) ?? (await purpose?.render?.(row)) ?? null;
+    if (!message) return this.finish(row, { state: "skipped" });
+    const claim = async () => {
+      const claimed = await prisma.outboxMessage.updateMany({ where: { id: row.id, state: "pending" }, data: { state: "sending", claimedBy: attempt.jobId, attempts: { increment: 1 } } });
+      if (claimed.count !== 1) throw new ClaimedElsewhere();
+    };
+    let identityId: number | undefined;
+    try {
+      if (row.editMessageId) {
+        await claim(); // an edit is idempotent: it may be claimed before the wait
+        const ref: MessageRef = { platform, chatId: row.chatId!, messageId: row.editMessageId };
+        await bot.edit(ref, message);
+        return this.finish(row, { state: "sent", ref });
+      }
+      if (row.chatId) {
+        const chat: ChatRef = { platform, id: row.chatId, kind: (row.chatKind as ChatRef["kind"] | null) ?? "group" };
+        return this.finish(row, { state: "sent", ref: await bot.send(chat, message, { onWire: claim }) });
+      }
+      const identity = await this.accountOf(row);
+      if (!identity) return this.finish(row, { state: "failed", error: "no account on a running platform" });
+      identityId = identity.id;
+      const user = { platform: identity.platform as Platform, id: identity.externalId, name: identity.displayName ?? undefined };
+      return this.finish(row, { state: "sent", ref: await bot.sendDirect(user, message, { onWire: claim }) });
+    } catch (error) {
+      if (error instanceof ClaimedElsewhere) return "skipped";
+      if (error instanceof RecipientUnreachableError) {
+        if (identityId !== undefined) await prisma.identity.update({ where: { id: identityId }, data: { unreachableAt: this.opts.clock.now() } });
+        this.opts.log.info({ send: row.key, reason: error.reason }, "recipient unreachable");
+        return this.finish(row, { state: "unreachable", error: error.message });
+      }
+      if (error instanceof DeliveryUncertainError) return this.finish(row, { state: "uncertain", error: error.message });
+      // It did not reach the platform: release the claim; the queue retries it (a 429 without using an attempt).
+      await prisma.outboxMessage.updateMany({ where: { id: row.id, state: "sending", claimedBy: attempt.jobId }, data: { state: "pending", error: (error as Error).message } });
+      if (!(error instanceof RateLimitedError) && attempt.attempt >= attempt.attempts) return this.finish({ ...row, state: "pending" }, { state: "failed", error: (error as Error).message });
+      throw error;
+    }
+  }
+
+  /** The account to write to: the one the send asked for if still usable, else the one the person last wrote from. */
+  private async accountOf(row: Row) {
+    const identities = await this.opts.prisma.identity.findMany({ where: { personId: row.personId! }, orderBy: IDENTITY_ORDER });
+    const usable = identities.filter((i) => this.opts.bot.has(i.platform as Platform));
+    return usable.find((i) => i.id === row.identityId) ?? usable[0];
+  }
+
+  /** Records the outcome on the row, then tells the purpose. */
+  private async finish(row: Row, outcome: Settled): Promise<DeliverOutcome> {
+    const sent = outcome.state === "sent" ? outcome.ref : undefined;
+    await this.opts.prisma.outboxMessage.update({
+      where: { id: row.id },
+      data: {
+        state: outcome.state,
+        error: "error" in outcome ? (outcome.error ?? null) : null,
+        sentChatId: sent?.chatId,
+        sentMessageId: sent?.messageId,
+        sentAt: sent ? this.opts.clock.now() : undefined,
+      },
+    });
+    await this.settle(row, outcome);
+    return outcome.state;
+  }
+
+  private async settle(row: OutboxMessage, outcome: Settled): Promise<void> {
+    await this.purposes.get(row.purpose)?.settled?.(row, outcome);
+  }
+}
+
+/** A person's accounts, the one they last wrote from first; accounts never used (imported) last. */
+const IDENTITY_ORDER: Prisma.IdentityOrderByWithRelationInput[] = [{ lastSeenAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }];
+
+class ClaimedElsewhere extends Error {}
+
+function laneOf(to: Recipient): string {
+  if ("edit" in to) return to.personId ? `p${to.personId}` : `${to.edit.platform}:${to.edit.chatId}`;
+  if ("chat" in to) return `${to.chat.platform}:${to.chat.id}`;
+  return `p${to.personId}`;
+}
+
+/** The outcome a finished row records, for telling its purpose again. */
+function settledOf(row: OutboxMessage): Settled {
+  if (row.state === "sent") return { state: "sent", ref: { platform: row.platform as Platform, chatId: row.sentChatId ?? "", messageId: row.sentMessageId ?? "" } };
+  return { state: row.state as Exclude<Settled["state"], "sent">, error: row.error ?? undefined };
+}
+
+function parseJson(value: unknown): Prisma.JsonValue {
+  return typeof value === "string" ? (JSON.parse(value) as Prisma.JsonValue) : (value as Prisma.JsonValue);
+}
