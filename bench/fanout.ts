@@ -104,7 +104,7 @@ interface Run {
 async function runDeliver(platform: Platform, limits: Partial<Record<Platform, RateLimit | null>>, handler: DeliverHandler, receipts: number[]): Promise<Run> {
   const prefix = uniquePrefix("bench-fanout");
   prefixes.push(prefix);
-  const deliver = new SendQueue({ connection: redis, prefix, log, limits });
+  const deliver = new SendQueue({ connection: redis, prefix, log, limits, keepCompleted: true });
   try {
     deliver.handle(handler);
     const t0 = performance.now();

@@ -19,6 +19,7 @@ import type { ChatRef, MessageRef, Outbound, Platform } from "../bot/message.ts"
 import type { PrismaClient } from "../db/database.ts";
 import type { OutboxMessage, Prisma } from "../generated/prisma/client.ts";
 import type { RateLimiter } from "../queue/rate-limiter.ts";
+import { Batcher } from "./batcher.ts";
 import { personWindows, type PlatformLimits } from "./limits.ts";
 import { LOWEST_PRIORITY, RateLimitedError, type DeliverAttempt, type DeliverOutcome, type SendQueue } from "./send-queue.ts";
 
@@ -49,12 +50,21 @@ export type Settled =
   | { state: "sent"; ref: MessageRef }
   | { state: "uncertain" | "unreachable" | "failed" | "skipped"; error?: string };
 
+/** A send whose outcome is known. */
+export interface Done {
+  send: OutboxMessage;
+  outcome: Settled;
+}
+
 /** What a purpose does with its sends. Both hooks may run again for the same send (after a crash): make them idempotent. */
 export interface Purpose {
   /** The message at send time, or null when it is no longer wanted (the circular was cancelled). */
   render?(send: OutboxMessage): Promise<Outbound | null>;
-  /** Records the outcome on the purpose's own rows (the receipt's message, the reminder's occurrence). */
-  settled?(send: OutboxMessage, outcome: Settled): Promise<void>;
+  /**
+   * Records outcomes on the purpose's own rows (the receipt's message, the reminder's occurrence): those of the
+   * sends finished at about the same time come together, so 10,000 reminders need not be 10,000 statements.
+   */
+  settled?(done: Done[]): Promise<void>;
 }
 
 export interface OutboxOptions {
@@ -79,10 +89,23 @@ const MAX_TAKEOVERS = 20;
 const FINAL = new Set(["sent", "uncertain", "unreachable", "failed", "skipped", "cancelled"]);
 const INSERT_CHUNK = 1000;
 
-type Row = OutboxMessage & { blockerId: number | null; blockerState: string | null; blockerClaimedBy: string | null };
+type Row = OutboxMessage & {
+  blockerId: number | null;
+  blockerState: string | null;
+  blockerClaimedBy: string | null;
+  /** For a send to a person: the account to write to (the asked-for one if usable, else the one they last wrote from). */
+  accountId: number | null;
+  accountPlatform: string | null;
+  accountExternalId: string | null;
+  accountName: string | null;
+};
 
 export class Outbox {
-  private readonly purposes = new Map<string, Purpose>();
+  private readonly purposes = new Map<string, { hooks: Purpose; settle: Batcher<Done, void> }>();
+  // The statements every send makes, each shared by the jobs running at once (see batcher.ts).
+  private readonly loads = new Batcher<number, Row | null>((ids) => this.loadMany(ids));
+  private readonly claims = new Batcher<{ id: number; jobId: string }, boolean>((items) => this.claimMany(items));
+  private readonly records = new Batcher<{ id: number; outcome: Settled }, void>((items) => this.recordMany(items));
 
   constructor(private readonly opts: OutboxOptions) {
     opts.queue.handle((sendId, attempt) => this.handle(sendId, attempt, 0));
@@ -90,7 +113,11 @@ export class Outbox {
 
   /** Registers what a purpose renders and records. */
   purpose(name: string, hooks: Purpose): void {
-    this.purposes.set(name, hooks);
+    const settle = new Batcher<Done, void>(async (done) => {
+      await hooks.settled?.(done);
+      return done.map(() => undefined);
+    });
+    this.purposes.set(name, { hooks, settle });
   }
 
   /**
@@ -230,7 +257,7 @@ export class Outbox {
   /** One job: its send, after any earlier send of the same lane still waiting. */
   private async handle(sendId: number, attempt: DeliverAttempt, depth: number): Promise<DeliverOutcome> {
     for (let takeovers = 0; ; takeovers++) {
-      const row = await this.load(sendId);
+      const row = await this.loads.run(sendId);
       if (!row) return "skipped";
       if (row.state === "sending") {
         // Our own claim, left by an earlier run of this job that died between the claim and the record.
@@ -257,40 +284,81 @@ export class Outbox {
     }
   }
 
-  /** The send and the first earlier send in its lane that is due and not done (one round trip). */
-  private async load(id: number): Promise<Row | null> {
+  /**
+   * Each send, the first earlier send in its lane that is due and not done, and (for a person) the account to
+   * write to on a running platform: one statement for all the jobs that asked at once.
+   */
+  private async loadMany(ids: number[]): Promise<(Row | null)[]> {
     const now = this.opts.clock.now();
+    const running = this.opts.bot.platforms();
     const rows = await this.opts.prisma.$queryRaw<Row[]>`
-      SELECT m.*, b.id AS "blockerId", b.state::text AS "blockerState", b."claimedBy" AS "blockerClaimedBy"
+      SELECT m.*, b.id AS "blockerId", b.state::text AS "blockerState", b."claimedBy" AS "blockerClaimedBy",
+             a.id AS "accountId", a.platform::text AS "accountPlatform", a."externalId" AS "accountExternalId", a."displayName" AS "accountName"
       FROM "OutboxMessage" m
       LEFT JOIN LATERAL (
         SELECT e.id, e.state, e."claimedBy" FROM "OutboxMessage" e
         WHERE e.lane = m.lane AND e.id < m.id AND e.state IN ('pending', 'sending') AND e."notBefore" <= ${now}
         ORDER BY e.id LIMIT 1
       ) b ON true
-      WHERE m.id = ${id}`;
-    const row = rows[0];
-    if (!row) return null;
-    return { ...row, state: String(row.state) as Row["state"], message: parseJson(row.message), subject: parseJson(row.subject) };
+      LEFT JOIN LATERAL (
+        SELECT i.id, i.platform, i."externalId", i."displayName" FROM "Identity" i
+        WHERE i."personId" = m."personId" AND m."chatId" IS NULL AND i.platform::text = ANY(${running})
+        ORDER BY (i.id = m."identityId") DESC NULLS LAST, i."lastSeenAt" DESC NULLS LAST, i."createdAt" DESC
+        LIMIT 1
+      ) a ON true
+      WHERE m.id = ANY(${ids}::int[])`;
+    const byId = new Map(rows.map((row) => [row.id, { ...row, state: String(row.state) as Row["state"], message: parseJson(row.message), subject: parseJson(row.subject) }]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Claims rows pending → sending, each for its job; true where this item got it (a row asked for twice goes to the first). */
+  private async claimMany(items: { id: number; jobId: string }[]): Promise<boolean[]> {
+    const first = new Map<number, number>();
+    items.forEach((item, i) => first.has(item.id) || first.set(item.id, i));
+    const ids = [...first.keys()];
+    const jobs = ids.map((id) => items[first.get(id)!]!.jobId);
+    const claimed = await this.opts.prisma.$queryRaw<{ id: number }[]>`
+      UPDATE "OutboxMessage" m SET state = 'sending', "claimedBy" = v.job, attempts = m.attempts + 1
+      FROM unnest(${ids}::int[], ${jobs}::text[]) AS v(id, job)
+      WHERE m.id = v.id AND m.state = 'pending'
+      RETURNING m.id`;
+    const got = new Set(claimed.map((r) => r.id));
+    return items.map((item, i) => got.has(item.id) && first.get(item.id) === i);
+  }
+
+  /** Records outcomes on their rows: the state, the error, and where a sent message went. */
+  private async recordMany(items: { id: number; outcome: Settled }[]): Promise<void[]> {
+    const sentAt = this.opts.clock.now().toISOString();
+    const ref = (o: Settled) => (o.state === "sent" ? o.ref : undefined);
+    await this.opts.prisma.$executeRaw`
+      UPDATE "OutboxMessage" m SET state = v.state::"SendState", error = v.error,
+        "sentChatId" = COALESCE(v.chat, m."sentChatId"), "sentMessageId" = COALESCE(v.msg, m."sentMessageId"),
+        "sentAt" = COALESCE(v.at::timestamp(3), m."sentAt")
+      FROM unnest(${items.map((i) => i.id)}::int[], ${items.map((i) => i.outcome.state)}::text[],
+                  ${items.map((i) => ("error" in i.outcome ? (i.outcome.error ?? null) : null))}::text[],
+                  ${items.map((i) => ref(i.outcome)?.chatId ?? null)}::text[], ${items.map((i) => ref(i.outcome)?.messageId ?? null)}::text[],
+                  ${items.map((i) => (ref(i.outcome) ? sentAt : null))}::text[]) AS v(id, state, error, chat, msg, at)
+      WHERE m.id = v.id`;
+    return items.map(() => undefined);
   }
 
   private async deliver(row: Row, attempt: DeliverAttempt): Promise<DeliverOutcome> {
     const { prisma, bot, limiter } = this.opts;
     const platform = row.platform as Platform;
     const limits = this.opts.limitsOf(platform);
-    if (row.personId !== null && !row.editMessageId) {
-      const wait = await limiter.tryAcquire(personWindows(platform, row.personId, limits));
-      if (wait > 0) throw new RateLimitedError(wait, "job"); // this person has had their share for now
-    }
     if (row.editOfSentAt && limits?.editableForMs && this.opts.clock.now().getTime() - row.editOfSentAt.getTime() > limits.editableForMs) {
       return this.finish(row, { state: "skipped", error: "the platform no longer lets this message be edited" });
     }
-    const purpose = this.purposes.get(row.purpose);
+    const purpose = this.purposes.get(row.purpose)?.hooks;
     const message = (row.message as Outbound | null) ?? (await purpose?.render?.(row)) ?? null;
     if (!message) return this.finish(row, { state: "skipped" });
+    const caps = row.personId !== null && !row.editMessageId ? personWindows(platform, row.personId, limits) : [];
+    // Right before the wire: claim the row, then take this person's share. Claiming first means a job that
+    // loses the race for a row (a lane takeover) never spends the person's share on a message it will not send.
     const claim = async () => {
-      const claimed = await prisma.outboxMessage.updateMany({ where: { id: row.id, state: "pending" }, data: { state: "sending", claimedBy: attempt.jobId, attempts: { increment: 1 } } });
-      if (claimed.count !== 1) throw new ClaimedElsewhere();
+      if (!(await this.claims.run({ id: row.id, jobId: attempt.jobId }))) throw new ClaimedElsewhere();
+      const wait = await limiter.tryAcquire(caps);
+      if (wait > 0) throw new RateLimitedError(wait, "job"); // this person has had their share for now: later, not lost
     };
     let identityId: number | undefined;
     try {
@@ -304,10 +372,9 @@ export class Outbox {
         const chat: ChatRef = { platform, id: row.chatId, kind: (row.chatKind as ChatRef["kind"] | null) ?? "group" };
         return this.finish(row, { state: "sent", ref: await bot.send(chat, message, { onWire: claim }) });
       }
-      const identity = await this.accountOf(row);
-      if (!identity) return this.finish(row, { state: "failed", error: "no account on a running platform" });
-      identityId = identity.id;
-      const user = { platform: identity.platform as Platform, id: identity.externalId, name: identity.displayName ?? undefined };
+      if (row.accountId === null) return this.finish(row, { state: "failed", error: "no account on a running platform" });
+      identityId = row.accountId;
+      const user = { platform: row.accountPlatform as Platform, id: row.accountExternalId!, name: row.accountName ?? undefined };
       return this.finish(row, { state: "sent", ref: await bot.sendDirect(user, message, { onWire: claim }) });
     } catch (error) {
       if (error instanceof ClaimedElsewhere) return "skipped";
@@ -317,39 +384,26 @@ export class Outbox {
         return this.finish(row, { state: "unreachable", error: error.message });
       }
       if (error instanceof DeliveryUncertainError) return this.finish(row, { state: "uncertain", error: error.message });
-      // It did not reach the platform: release the claim; the queue retries it (a 429 without using an attempt).
-      await prisma.outboxMessage.updateMany({ where: { id: row.id, state: "sending", claimedBy: attempt.jobId }, data: { state: "pending", error: (error as Error).message } });
-      if (!(error instanceof RateLimitedError) && attempt.attempt >= attempt.attempts) return this.finish({ ...row, state: "pending" }, { state: "failed", error: (error as Error).message });
+      // It did not reach the platform: release the claim; the queue retries it (a 429 or a cap without using an attempt).
+      const limited = error instanceof RateLimitedError;
+      await prisma.outboxMessage.updateMany({
+        where: { id: row.id, state: "sending", claimedBy: attempt.jobId },
+        data: { state: "pending", error: limited ? null : (error as Error).message, attempts: limited ? { decrement: 1 } : undefined },
+      });
+      if (!limited && attempt.attempt >= attempt.attempts) return this.finish({ ...row, state: "pending" }, { state: "failed", error: (error as Error).message });
       throw error;
     }
   }
 
-  /** The account to write to: the one the send asked for if still usable, else the one the person last wrote from. */
-  private async accountOf(row: Row) {
-    const identities = await this.opts.prisma.identity.findMany({ where: { personId: row.personId! }, orderBy: IDENTITY_ORDER });
-    const usable = identities.filter((i) => this.opts.bot.has(i.platform as Platform));
-    return usable.find((i) => i.id === row.identityId) ?? usable[0];
-  }
-
   /** Records the outcome on the row, then tells the purpose. */
   private async finish(row: Row, outcome: Settled): Promise<DeliverOutcome> {
-    const sent = outcome.state === "sent" ? outcome.ref : undefined;
-    await this.opts.prisma.outboxMessage.update({
-      where: { id: row.id },
-      data: {
-        state: outcome.state,
-        error: "error" in outcome ? (outcome.error ?? null) : null,
-        sentChatId: sent?.chatId,
-        sentMessageId: sent?.messageId,
-        sentAt: sent ? this.opts.clock.now() : undefined,
-      },
-    });
+    await this.records.run({ id: row.id, outcome });
     await this.settle(row, outcome);
     return outcome.state;
   }
 
   private async settle(row: OutboxMessage, outcome: Settled): Promise<void> {
-    await this.purposes.get(row.purpose)?.settled?.(row, outcome);
+    await this.purposes.get(row.purpose)?.settle.run({ send: row, outcome });
   }
 }
 

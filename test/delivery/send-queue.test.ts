@@ -58,7 +58,7 @@ async function newCircular(): Promise<number[]> {
 }
 
 function newQueue(opts: Partial<SendQueueOptions> = {}): SendQueue {
-  const q = new SendQueue({ connection: redis, prefix, log, backoffMs: 10, ...opts });
+  const q = new SendQueue({ connection: redis, prefix, log, backoffMs: 10, keepCompleted: true, ...opts });
   queues.push(q);
   return q;
 }

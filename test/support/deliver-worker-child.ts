@@ -27,6 +27,7 @@ const redis = connectRedis(TEST_REDIS_URL);
 // Warnings (a job recovered from a dead worker is "stalled") go to stderr as JSON for the test to read.
 const log = pino({ level: "warn", base: { pid: process.pid } }, pino.destination(2));
 const deliver = new SendQueue({
+  keepCompleted: true,
   connection: redis,
   prefix,
   log,

@@ -246,7 +246,11 @@ export function registerChasing(app: App): void {
   }
   app.scheduler.handle(CHASE, ({ circularId, round }) => chaseRound(app, Number(circularId), Number(round)));
   app.scheduler.handle(NUDGE, ({ personId }, job) => nudge(app, Number(personId), job.id));
-  app.outbox.purpose(NUDGE, { settled: async (send, outcome) => void (outcome.state === "sent" && (await chased(app, (send.subject as { owed: [number, number][] }).owed))) });
+  app.outbox.purpose(NUDGE, {
+    async settled(done) {
+      for (const { send, outcome } of done) if (outcome.state === "sent") await chased(app, (send.subject as { owed: [number, number][] }).owed);
+    },
+  });
   app.scheduler.handle(ESCALATE, ({ circularId }, job) => escalate(app, Number(circularId), job.id));
   app.scheduler.reconcileWith(async () => {
     let created = 0;

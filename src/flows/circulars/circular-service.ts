@@ -5,8 +5,8 @@ import { UserError } from "../../bot/errors.ts";
 import { t, toLocale, type Locale, type MessageKey } from "../../bot/i18n/index.ts";
 import { formatLocal } from "../../bot/time-parse.ts";
 import type { Member } from "../../bot/member.ts";
-import type { ChatRef, Outbound, Platform } from "../../bot/message.ts";
-import type { Send, Settled } from "../../delivery/outbox.ts";
+import type { ChatRef, MessageRef, Outbound, Platform } from "../../bot/message.ts";
+import type { Send } from "../../delivery/outbox.ts";
 import { zonedParts } from "../../bot/time-zone.ts";
 import { audit, type Tx } from "../../db/audit.ts";
 import type { Circular, OutboxMessage, Prisma } from "../../generated/prisma/client.ts";
@@ -110,11 +110,13 @@ export function registerCopies(app: App): void {
       const view = { ...(await viewOf(app, receipt.circular)), delegatedBy: await delegatorOf(app, receipt.circularId, receipt.personId) };
       return circularMessage(view, locale);
     },
-    async settled(send, outcome) {
-      const data = outcome.state === "sent"
-        ? { delivery: "sent" as const, platform: outcome.ref.platform, chatId: outcome.ref.chatId, messageId: outcome.ref.messageId, deliveredAt: app.clock.now() }
-        : outcome.state === "skipped" ? undefined : { delivery: outcome.state, deliveryError: outcome.error ?? null };
-      if (data) await app.prisma.receipt.updateMany({ where: { id: receiptOf(send), messageId: null }, data });
+    async settled(done) {
+      for (const { send, outcome } of done) {
+        const data = outcome.state === "sent"
+          ? { delivery: "sent" as const, platform: outcome.ref.platform, chatId: outcome.ref.chatId, messageId: outcome.ref.messageId, deliveredAt: app.clock.now() }
+          : outcome.state === "skipped" ? undefined : { delivery: outcome.state, deliveryError: outcome.error ?? null };
+        if (data) await app.prisma.receipt.updateMany({ where: { id: receiptOf(send), messageId: null }, data });
+      }
     },
   });
   app.outbox.purpose(POST, {
@@ -124,16 +126,20 @@ export function registerCopies(app: App): void {
       return circularMessage(await viewOf(app, post.circular), app.config.locale, await counter(app, post.circularId));
     },
     // Everyone the group covers counts as delivered once the post is there.
-    async settled(send, outcome) {
-      if (outcome.state !== "sent") return;
-      const post = await app.prisma.circularPost.update({ where: { id: postOf(send) }, data: { messageId: outcome.ref.messageId }, include: { circular: true } });
-      const { viaChannel } = await expandAudience(app.prisma, post.circular.audience as unknown as Audience);
-      const covered = [...viaChannel].filter(([, channelId]) => channelId === post.channelId).map(([personId]) => personId);
-      await app.prisma.receipt.updateMany({
-        where: { circularId: post.circularId, personId: { in: covered }, chatId: outcome.ref.chatId },
-        data: { messageId: outcome.ref.messageId, deliveredAt: app.clock.now() },
-      });
+    async settled(done) {
+      for (const { send, outcome } of done) if (outcome.state === "sent") await postSent(app, send, outcome.ref);
     },
+  });
+}
+
+/** The post is in the group: it, and every copy the group stands for, records the message. */
+async function postSent(app: App, send: OutboxMessage, ref: MessageRef): Promise<void> {
+  const post = await app.prisma.circularPost.update({ where: { id: postOf(send) }, data: { messageId: ref.messageId }, include: { circular: true } });
+  const { viaChannel } = await expandAudience(app.prisma, post.circular.audience as unknown as Audience);
+  const covered = [...viaChannel].filter(([, channelId]) => channelId === post.channelId).map(([personId]) => personId);
+  await app.prisma.receipt.updateMany({
+    where: { circularId: post.circularId, personId: { in: covered }, chatId: ref.chatId },
+    data: { messageId: ref.messageId, deliveredAt: app.clock.now() },
   });
 }
 

@@ -1,23 +1,22 @@
 // /remind (提醒), /reminders (我的提醒), /unremind (取消提醒) and the buttons on a fired reminder.
 import type { App } from "../../app.ts";
-import type { Button, Outbound } from "../../bot/message.ts";
+import type { Button } from "../../bot/message.ts";
 import { spokenTo, type ActionContext, type Context } from "../../bot/router.ts";
 import type { MessageKey } from "../../bot/i18n/index.ts";
 import { describeRecurrence, formatLocal, formatNear, readTrailingWhen, readWhen, type Unclear, type When } from "../../bot/time-parse.ts";
 import { HOLIDAY_IDS, LAST_KNOWN_YEAR } from "../../bot/working-days.ts";
 import type { Reminder } from "../../generated/prisma/client.ts";
-import { t, toLocale } from "../../bot/i18n/index.ts";
 import { usage } from "../org/org-commands.ts";
+import { SNOOZES, type Snooze } from "./reminder-message.ts";
 import {
   FIRE,
   REMINDER,
+  occurrencesDone,
   queueOccurrence,
-  type Occurrence,
   cancelReminder,
   completeReminder,
   createReminder,
   dueOccurrence,
-  markFired,
   openReminders,
   reconcileReminders,
   recurrenceOf,
@@ -25,9 +24,6 @@ import {
   zoneOf,
 } from "./reminder-service.ts";
 
-/** Snooze choices on a fired reminder: button value suffix → minutes (0 = tomorrow at the same time). */
-const SNOOZES = { "10m": 10, "1h": 60, "1d": 0 } as const;
-type Snooze = keyof typeof SNOOZES;
 
 export function registerReminders(app: App): void {
   const { router } = app.bot;
@@ -139,21 +135,17 @@ export function registerReminders(app: App): void {
     },
   });
 
-  // An occurrence is a send in the outbox, due at its time: rendered then (a cancelled or snoozed reminder has
-  // moved on and sends nothing), and marked fired once its outcome is known (a failed send is not retried
-  // forever: the person sees it in /reminders).
+  // An occurrence is a send in the outbox, due at its time, its message written when it was queued: a cancelled
+  // or snoozed occurrence is withdrawn from the outbox, so nothing needs reading when it fires. Once its
+  // outcome is known it counts as fired (a failed send is not retried forever: /reminders still lists it).
   app.outbox.purpose(REMINDER, {
-    async render(send) {
-      const { reminderId, seq } = send.subject as { reminderId: number; seq: number };
-      const due = await dueOccurrence(app, reminderId, seq);
-      return due ? firedMessage(app, due) : null;
-    },
-    async settled(send, outcome) {
-      if (outcome.state === "skipped") return;
-      const { reminderId, seq } = send.subject as { reminderId: number; seq: number };
-      if (outcome.state !== "sent") app.log.warn({ reminder: reminderId, outcome: outcome.state }, "reminder fired but could not be delivered");
-      const due = await dueOccurrence(app, reminderId, seq);
-      if (due) await markFired(app, due);
+    async settled(done) {
+      const occurrences = done.filter(({ outcome }) => outcome.state !== "skipped").map(({ send, outcome }) => {
+        const o = send.subject as { reminderId: number; seq: number; recurring?: boolean };
+        if (outcome.state !== "sent") app.log.warn({ reminder: o.reminderId, outcome: outcome.state }, "reminder fired but could not be delivered");
+        return { reminderId: o.reminderId, seq: o.seq, recurring: o.recurring !== false };
+      });
+      await occurrencesDone(app, occurrences);
     },
   });
   // Occurrences scheduled before the outbox (a job of the scheduler) move to it when they fire.
@@ -162,20 +154,6 @@ export function registerReminders(app: App): void {
     if (due) await queueOccurrence(app, due.reminder);
   });
   app.scheduler.reconcileWith(() => reconcileReminders(app));
-}
-
-/** "⏰ 提醒：交材料", the next occurrence of a recurring one, and the done and snooze buttons. */
-async function firedMessage(app: App, { reminder: r, next }: Occurrence): Promise<Outbound> {
-  const person = await app.prisma.person.findUnique({ where: { id: r.personId } });
-  const locale = toLocale(person?.locale) ?? app.config.locale;
-  const lines = [t(locale, "reminder.fired", { text: r.text })];
-  const rule = recurrenceOf(r);
-  if (rule && next) lines.push(t(locale, "reminder.nextOccurrence", { rule: describeRecurrence(rule, locale), next: formatLocal(next, r.timeZone, locale, app.clock.now()) }));
-  const buttons: Button[][] = [
-    [{ label: t(locale, "reminder.doneButton"), action: "reminder.done", value: String(r.id) }],
-    (Object.keys(SNOOZES) as Snooze[]).map((s) => ({ label: t(locale, `reminder.snooze.${s}`), action: "reminder.snooze", value: `${r.id}:${s}` })),
-  ];
-  return { text: lines.join("\n"), buttons };
 }
 
 /** "11月28日(周六) 15:00" or "每个工作日 08:30（下次 …）". */

@@ -6,6 +6,7 @@ import type { Member } from "../../bot/member.ts";
 import { formatNear, nextOccurrence, type Recurrence, type When } from "../../bot/time-parse.ts";
 import { audit } from "../../db/audit.ts";
 import type { Prisma, Reminder } from "../../generated/prisma/client.ts";
+import { firedMessage } from "./reminder-message.ts";
 
 /** The scheduler's job type of occurrences queued before they became outbox sends (still handled, for an upgrade). */
 export const FIRE = "reminder.fire";
@@ -48,8 +49,26 @@ export async function createReminder(app: App, member: Member, when: When, text:
 export async function queueOccurrence(app: App, r: Reminder): Promise<void> {
   await app.outbox.send({
     key: occurrenceKey(r), to: { personId: r.personId, identityId: r.identityId }, purpose: REMINDER,
-    subject: { reminderId: r.id, seq: r.seq }, priority: "personal", at: r.fireAt,
+    subject: { reminderId: r.id, seq: r.seq, recurring: r.recurrence !== null }, message: await firedMessage(app, r), priority: "personal", at: r.fireAt,
   });
+}
+
+/**
+ * Records that these occurrences went (or could not): the one-off reminders are fired in one conditional update;
+ * a recurring one moves to its next occurrence after now (one that fires late skips what it missed).
+ */
+export async function occurrencesDone(app: App, occurrences: { reminderId: number; seq: number; recurring: boolean }[]): Promise<void> {
+  const once = occurrences.filter((o) => !o.recurring);
+  if (once.length > 0) {
+    await app.prisma.reminder.updateMany({
+      where: { OR: once.map((o) => ({ id: o.reminderId, seq: o.seq })), status: "pending" },
+      data: { status: "fired", firedCount: { increment: 1 }, lastFiredAt: app.clock.now() },
+    });
+  }
+  for (const o of occurrences.filter((o) => o.recurring)) {
+    const due = await dueOccurrence(app, o.reminderId, o.seq);
+    if (due) await markFired(app, due);
+  }
 }
 
 export function recurrenceOf(r: Reminder): Recurrence | null {
