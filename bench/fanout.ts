@@ -1,6 +1,6 @@
-// Prints fan-out throughput through SendQueue, with receipts in a real PostgreSQL schema:
-//  (a) rate-limited: N recipients on the telegram queue, limiter at --ceiling msg/s, against a fake platform
-//      that enforces the same ceiling with a token bucket and answers 429 (RateLimitedError) when empty;
+// Prints fan-out throughput, in a real PostgreSQL schema and real Redis:
+//  (a) rate-limited: N copies through the outbox (rows, claims, records) to a chat that declares a ceiling of
+//      --ceiling msg/s and enforces it with a token bucket, answering 429 (RateLimitedError) when empty;
 //      achieved msg/s as a share of the ceiling, 429s, lost and duplicated messages;
 //  (b) unlimited: N through SendQueue with no limiter (with the receipt work, and with an empty handler)
 //      next to a raw BullMQ baseline (Queue.addBulk + Worker with an empty processor, same Redis, same
@@ -9,7 +9,13 @@
 import { parseArgs } from "node:util";
 import { Queue, Worker } from "bullmq";
 import { pino } from "pino";
-import type { Platform } from "../src/bot/message.ts";
+import type { SendOptions } from "../src/bot/adapter.ts";
+import { Bot } from "../src/bot/bot.ts";
+import type { ChatRef, MessageRef, Outbound, Platform } from "../src/bot/message.ts";
+import type { PlatformLimits } from "../src/delivery/limits.ts";
+import { Outbox } from "../src/delivery/outbox.ts";
+import { RateLimiter } from "../src/queue/rate-limiter.ts";
+import { TestAdapter } from "../test/support/test-adapter.ts";
 import { SendQueue, RateLimitedError, type DeliverHandler, type RateLimit } from "../src/delivery/send-queue.ts";
 import { connectRedis } from "../src/queue/redis.ts";
 import { testDatabase, type TestDatabase } from "../test/support/db.ts";
@@ -92,6 +98,49 @@ function receiptHandler(db: TestDatabase, sends: Map<number, number>, times: num
   };
 }
 
+/** A chat platform with a ceiling: it declares it (as adapters do) and refuses what goes over it with a 429. */
+class CeilingChat extends TestAdapter {
+  readonly limits: PlatformLimits;
+  readonly sends = new Map<string, number>();
+  readonly times: number[] = [];
+  constructor(readonly bucket: TokenBucket, ceiling: number) {
+    super();
+    this.limits = { perSecond: ceiling };
+  }
+  override async send(to: ChatRef, _message: Outbound, options?: SendOptions): Promise<MessageRef> {
+    this.bucket.take(); // may throw RateLimitedError: the platform said 429, before anything was claimed
+    await options?.onWire?.();
+    this.sends.set(to.id, (this.sends.get(to.id) ?? 0) + 1);
+    this.times.push(performance.now());
+    return { platform: "console", chatId: to.id, messageId: String(this.times.length) };
+  }
+}
+
+/** N copies of one notice through the outbox, to a chat at `CEILING` msg/s. */
+async function runOutbox(db: TestDatabase, people: number[], chat: CeilingChat): Promise<Run & { lost: number; duplicated: number }> {
+  const prefix = uniquePrefix("bench-outbox");
+  prefixes.push(prefix);
+  await db.prisma.identity.createMany({ data: people.map((personId) => ({ personId, platform: "console" as const, externalId: `u${personId}` })), skipDuplicates: true });
+  const bot = new Bot({ log, defaultLocale: "zh-CN", identify: async () => null }).addAdapter(chat);
+  await chat.start(async () => ({}));
+  const queue = new SendQueue({ connection: redis, prefix, log, limits: { console: { max: CEILING, duration: 1000 } } });
+  const outbox = new Outbox({ prisma: db.prisma, bot, clock: { now: () => new Date() }, log, queue, limiter: new RateLimiter(redis, prefix), limitsOf: () => chat.limits });
+  try {
+    const t0 = performance.now();
+    await outbox.send(people.map((personId) => ({ key: `bench-copy-${personId}`, to: { personId }, message: { text: "通知" }, priority: "bulk" as const })));
+    const t1 = performance.now();
+    queue.startWorkers(CONCURRENCY);
+    await until(async () => (await outbox.dueCount()) === 0);
+    const processMs = performance.now() - t1;
+    const sent = await db.prisma.outboxMessage.count({ where: { key: { startsWith: "bench-copy-" }, state: "sent" } });
+    let duplicated = 0;
+    for (const n of chat.sends.values()) duplicated += Math.max(0, n - 1);
+    return { enqueueMs: t1 - t0, processMs, lost: people.length - sent, duplicated };
+  } finally {
+    await queue.close();
+  }
+}
+
 async function until(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((r) => setTimeout(r, 10));
 }
@@ -168,20 +217,18 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 const db = await testDatabase("postgres");
 try {
-  console.log(`fan-out of ${COUNT} through SendQueue (node ${process.version}, concurrency ${CONCURRENCY}, PostgreSQL receipts, real Redis)`);
-  const { circular } = await seed(db);
+  console.log(`fan-out of ${COUNT} through the outbox and SendQueue (node ${process.version}, concurrency ${CONCURRENCY}, PostgreSQL receipts, real Redis)`);
+  const { people, circular } = await seed(db);
 
-  // (a) rate-limited
+  // (a) rate-limited, through the outbox
   {
-    const receipts = await circular();
-    const sends = new Map<number, number>();
-    const times: number[] = [];
     const bucket = new TokenBucket(CEILING);
-    const run = await runDeliver("telegram", { telegram: { max: CEILING, duration: 1000 } }, receiptHandler(db, sends, times, bucket), receipts);
+    const chat = new CeilingChat(bucket, CEILING);
+    const run = await runOutbox(db, people, chat);
     const achieved = (COUNT / run.processMs) * 1000;
     console.log(
-      `(a) rate-limited at ${CEILING} msg/s: ${secs(run.processMs)} → ${rate(COUNT, run.processMs)} = ${((achieved / CEILING) * 100).toFixed(1)} % of the ceiling; ` +
-        `429s ${bucket.rejected}, peak ${peak(times, 1000)} in any 1 s; lost ${await lost(db, receipts)}, duplicated ${duplicated(sends)} (enqueue ${secs(run.enqueueMs)})`,
+      `(a) outbox, rate-limited at ${CEILING} msg/s: ${secs(run.processMs)} → ${rate(COUNT, run.processMs)} = ${((achieved / CEILING) * 100).toFixed(1)} % of the ceiling; ` +
+        `429s ${bucket.rejected}, peak ${peak(chat.times, 1000)} in any 1 s; lost ${run.lost}, duplicated ${run.duplicated} (rows and jobs ${secs(run.enqueueMs)})`,
     );
   }
 

@@ -137,6 +137,9 @@ async function warmSlackDirectChats(bot: Bot, db: Database, log: Logger): Promis
     .catch((err: unknown) => log.warn({ err }, "could not open slack direct chats ahead"));
 }
 
+/** How often a worker deletes old finished sends. */
+const PRUNE_EVERY_MS = 6 * 3600_000;
+
 /** A flush that drops no connection is noticed within this long. */
 const HEAL_EVERY_MS = 30_000;
 
@@ -249,6 +252,11 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const healer = new Healer({ redis, prefix: config.redisPrefix, log, reconcile: () => scheduler.reconcile(), everyMs: opts.healEveryMs ?? HEAL_EVERY_MS });
       await healer.start();
       cleanups.push(async () => healer.stop());
+      // Finished sends older than a month go, at start and every few hours (a worker may run for months).
+      const prune = () => void outbox.prune().then((n) => n && log.info({ pruned: n }, "pruned old sends"), (err: unknown) => log.warn({ err }, "could not prune old sends"));
+      prune();
+      const pruning = setInterval(prune, PRUNE_EVERY_MS).unref();
+      cleanups.push(() => clearInterval(pruning));
     }
     if (mode !== "worker") {
       await bot.start();

@@ -88,6 +88,8 @@ const LANE_WAIT_MS = 250;
 const MAX_TAKEOVERS = 20;
 const FINAL = new Set(["sent", "uncertain", "unreachable", "failed", "skipped", "cancelled"]);
 const INSERT_CHUNK = 1000;
+/** How long finished sends are kept. */
+const KEEP_DAYS = 30;
 
 type Row = OutboxMessage & {
   blockerId: number | null;
@@ -209,6 +211,16 @@ export class Outbox {
     const due = await this.opts.prisma.outboxMessage.findMany({ where: { state: "pending", notBefore: { lte: this.opts.clock.now() } }, select: { id: true, platform: true } });
     for (const r of due) await this.opts.queue.promote(r.platform, r.id);
     return due.length;
+  }
+
+  /**
+   * Deletes finished sends older than `days` (their receipts, reminders and audit events keep what matters);
+   * returns how many. A key is unique only while its row is kept, and no occasion recurs after a month.
+   */
+  async prune(days = KEEP_DAYS): Promise<number> {
+    const before = new Date(this.opts.clock.now().getTime() - days * 86_400_000);
+    const { count } = await this.opts.prisma.outboxMessage.deleteMany({ where: { state: { notIn: ["pending", "sending"] }, createdAt: { lt: before } } });
+    return count;
   }
 
   /** Queues again every pending send whose job is gone (Redis lost its data); returns how many. */

@@ -206,3 +206,13 @@ describe("Outbox", () => {
     expect(order()).toHaveLength(20);
   });
 });
+
+describe("Outbox.prune", () => {
+  it("deletes finished sends older than a month, keeping pending ones and recent ones", async () => {
+    const old = new Date(clock.now().getTime() - 31 * 86_400_000);
+    const row = (key: string, state: "sent" | "pending", createdAt: Date) => ({ key, purpose: "message", platform: "console" as const, lane: key, priority: 2, notBefore: createdAt, state, createdAt });
+    await db.prisma.outboxMessage.createMany({ data: [row("old-sent", "sent", old), row("old-pending", "pending", old), row("new-sent", "sent", clock.now())] });
+    expect(await outbox.prune()).toBe(1);
+    expect((await db.prisma.outboxMessage.findMany({ orderBy: { key: "asc" } })).map((r) => r.key)).toEqual(["new-sent", "old-pending"]);
+  });
+});
