@@ -10,9 +10,9 @@ export const SNOOZES = { "10m": 10, "1h": 60, "1d": 0 } as const;
 export type Snooze = keyof typeof SNOOZES;
 
 /** "⏰ 提醒：交材料", for a recurring one when it comes next, and the done and snooze buttons. */
-export async function firedMessage(app: App, r: Reminder): Promise<Outbound> {
-  const person = await app.prisma.person.findUnique({ where: { id: r.personId }, select: { locale: true } });
-  const locale = toLocale(person?.locale) ?? app.config.locale;
+export async function firedMessage(app: App, r: Reminder, personLocale?: string | null): Promise<Outbound> {
+  const chosen = personLocale !== undefined ? personLocale : (await app.prisma.person.findUnique({ where: { id: r.personId }, select: { locale: true } }))?.locale;
+  const locale = toLocale(chosen) ?? app.config.locale;
   const lines = [t(locale, "reminder.fired", { text: r.text })];
   const rule = (r.recurrence as unknown as Recurrence | null) ?? null;
   const next = rule ? nextOccurrence(rule, r.fireAt, r.timeZone) : null;

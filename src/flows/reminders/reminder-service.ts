@@ -41,15 +41,18 @@ export async function createReminder(app: App, member: Member, when: When, text:
     await audit(tx, { actorId: member.id, action: "reminder.create", entity: "Reminder", entityId: r.id, data: { text, fireAt: fireAt.toISOString() } });
     return r;
   });
-  await queueOccurrence(app, reminder);
+  await queueOccurrence(app, reminder, member.locale);
   return reminder;
 }
 
-/** The occurrence `r.seq` as a send in the outbox at its time: a person's own reminder goes before bulk copies. */
-export async function queueOccurrence(app: App, r: Reminder): Promise<void> {
+/**
+ * The occurrence `r.seq` as a send in the outbox at its time: a person's own reminder goes before bulk copies.
+ * `locale`: the person's, when the caller has it (else it is looked up).
+ */
+export async function queueOccurrence(app: App, r: Reminder, locale?: string | null): Promise<void> {
   await app.outbox.send({
     key: occurrenceKey(r), to: { personId: r.personId, identityId: r.identityId }, purpose: REMINDER,
-    subject: { reminderId: r.id, seq: r.seq, recurring: r.recurrence !== null }, message: await firedMessage(app, r), priority: "personal", at: r.fireAt,
+    subject: { reminderId: r.id, seq: r.seq, recurring: r.recurrence !== null }, message: await firedMessage(app, r, locale), priority: "personal", at: r.fireAt,
   });
 }
 

@@ -1,0 +1,25 @@
+import pg from "pg";
+import { pino } from "pino";
+import { loadConfig } from "../src/config.ts";
+import { createRuntime } from "../src/runtime.ts";
+import { testDatabase } from "../test/support/db.ts";
+import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../test/support/redis.ts";
+import { TestAdapter } from "../test/support/test-adapter.ts";
+const orig = pg.Client.prototype.query;
+let log: string[] | null = null;
+(pg.Client.prototype as any).query = function (...args: any[]) { if (log) log.push(String(typeof args[0] === "string" ? args[0] : args[0]?.text).slice(0, 110).replace(/\s+/g, " ")); return (orig as any).apply(this, args); };
+const db = await testDatabase("postgres");
+const prefix = uniquePrefix("s4");
+const chat = new TestAdapter();
+const runtime = await createRuntime({ config: loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix }), mode: "start", adapters: [chat], db, log: pino({ level: "silent" }) });
+await chat.say("wang", "/setup 王主任 城关镇");
+await chat.say("wang", "/remind 2027-06-01 09:00 预热");
+log = [];
+await chat.say("wang", "/remind 2027-06-01 09:00 打卡");
+console.log(log.length, "queries"); for (const q of log) console.log(" ", q);
+log = null;
+const N = 300; const t = performance.now(); const times: number[] = [];
+for (let i = 0; i < N; i++) { const t0 = performance.now(); await chat.say("wang", "/remind 2027-06-01 09:00 打卡"); times.push(performance.now() - t0); }
+times.sort((a, b) => a - b);
+console.log("p50", times[N / 2]!.toFixed(2), "p99", times[Math.floor(N * 0.99)]!.toFixed(2));
+await runtime.close(); await db.drop(); await flushPrefix(prefix);
