@@ -11,7 +11,7 @@ import type { Config } from "./config.ts";
 import { lockDataDir } from "./db/data-dir-lock.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
-import { claimUpdate, pruneClaims } from "./db/update-dedup.ts";
+import { pruneClaims } from "./db/update-dedup.ts";
 import { registerHelp } from "./flows/help/help-command.ts";
 import { identify, rosterName } from "./flows/org/directory.ts";
 import { setupOpen } from "./flows/org/org-service.ts";
@@ -25,7 +25,7 @@ import { registerGeneral } from "./flows/requests/general-commands.ts";
 import { registerOrg } from "./flows/org/org-commands.ts";
 import { registerReminders } from "./flows/reminders/reminder-commands.ts";
 import { HttpServer } from "./http/http-server.ts";
-import { checkRedis, connectRedis } from "./queue/redis.ts";
+import { checkRedis, connectRedis, connectRequestRedis } from "./queue/redis.ts";
 import { overallRate } from "./delivery/limits.ts";
 import { Outbox } from "./delivery/outbox.ts";
 import { SendQueue } from "./delivery/send-queue.ts";
@@ -33,6 +33,10 @@ import { RateLimiter } from "./queue/rate-limiter.ts";
 import { Healer } from "./queue/healer.ts";
 import { Scheduler } from "./queue/scheduler.ts";
 import { StartupError } from "./startup-error.ts";
+import { toLocale } from "./bot/i18n/index.ts";
+import type { Inbound } from "./bot/message.ts";
+import { Inbox } from "./inbox/inbox.ts";
+import { asDatabaseUnavailable, within } from "./inbox/unavailable.ts";
 
 export type Mode = "start" | "serve" | "worker";
 
@@ -54,6 +58,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   app: App;
   redis: Redis;
+  /** What holds people's messages while a store is down (not in `relay worker`, which receives none). */
+  inbox?: Inbox;
   http?: HttpServer;
   /** The port the HTTP server listens on, when it runs. */
   port?: number;
@@ -73,7 +79,7 @@ const SETTLE_POLL_MS = 100;
  * The chat apps the configuration names (tokens set). Each SDK is loaded only when its app is configured:
  * grammY and Bolt cost a console-only start a third of a second it has no use for.
  */
-async function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; db: Database; limiter: RateLimiter; redis: Redis; retry?: Partial<RetryPolicy> }): Promise<ChatAdapter[]> {
+async function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; limiter: RateLimiter; db: Database; requestRedis: Redis; retry?: Partial<RetryPolicy> }): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
   if (config.telegram) {
     const [{ TelegramAdapter, TELEGRAM_LIMITS }, { throttle }] = await Promise.all([import("../adapters/telegram/telegram-adapter.ts"), import("../adapters/telegram/throttle.ts")]);
@@ -88,7 +94,6 @@ async function platformAdapters(config: Config, deps: { log: Logger; http?: Http
         ...config.telegram,
         log: deps.log.child({ platform: "telegram" }),
         http: deps.http,
-        claimUpdate: (id) => claimUpdate(deps.db.prisma, "telegram", id),
         limits: declared,
         // Every process sending with this token shares one budget in Redis (30/s, 1/s a chat, 20/min a group).
         transformers: [limits],
@@ -108,13 +113,13 @@ async function platformAdapters(config: Config, deps: { log: Logger; http?: Http
         ...config.slack,
         log: deps.log.child({ platform: "slack" }),
         http: deps.http,
-        claimUpdate: (id) => claimUpdate(deps.db.prisma, "slack", id),
         limiter: deps.limiter,
         limits: { workspace: { limit: rate.max, windowMs: rate.duration, burst: rate.max } },
         nameOf: (id) => rosterName(deps.db.prisma, "slack", id),
+        // On the request connection: while Redis is away a chat not remembered is opened again, not waited for.
         directChats: {
-          get: async (id) => (await deps.redis.hget(dmKey, id)) ?? undefined,
-          set: async (id, channel) => void (await deps.redis.hset(dmKey, id, channel)),
+          get: async (id) => (await deps.requestRedis.hget(dmKey, id).catch(() => null)) ?? undefined,
+          set: async (id, channel) => void (await deps.requestRedis.hset(dmKey, id, channel)),
         },
         retry: deps.retry,
       }),
@@ -198,6 +203,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const redis = connectRedis(config.redisUrl);
     redis.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
     cleanups.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
+    // Answering people must not wait on a Redis that is away (the BullMQ connection above waits forever, as it must).
+    const requestRedis = await connectRequestRedis(config.redisUrl);
+    requestRedis.on("error", () => {}); // the connection above says it once
+    cleanups.push(() => requestRedis.disconnect());
     const scheduler = new Scheduler({ connection: redis, prefix: config.redisPrefix, clock, log });
     cleanups.push(() => scheduler.close());
 
@@ -217,12 +226,19 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
           });
 
     const bot = new Bot({
-      log, defaultLocale: config.locale, identify: (user) => identify(db.prisma, user, clock.now()),
+      log, defaultLocale: config.locale,
+      // A database that cannot be reached here, before anything is done, lets the inbox hold the event for later.
+      identify: (user) => identify(db.prisma, user, clock.now()).catch((error: unknown) => Promise.reject(asDatabaseUnavailable(error))),
       // Before anyone has set up, a newcomer is told how to (not to ask an office that has no admin yet).
       strangerNote: async () => ((await setupOpen(db.prisma)) ? "org.notOnRosterSetupOpen" : "org.notOnRoster"),
     });
-    const limiter = new RateLimiter(redis, config.redisPrefix);
-    for (const adapter of [...opts.adapters, ...(await platformAdapters(config, { log, http, db, limiter, redis, retry: opts.connectRetry }))]) bot.addAdapter(adapter);
+    // The person's own language when the roster can be read now, else what their app says, else the office's.
+    const localeFor = async (event: Inbound) => {
+      const member = event.user.anonymous ? null : await within("database", 800, identify(db.prisma, event.user, clock.now())).catch(() => null);
+      return toLocale(member?.locale) ?? toLocale(event.locale) ?? config.locale;
+    };
+    const limiter = new RateLimiter(requestRedis, config.redisPrefix);
+    for (const adapter of [...opts.adapters, ...(await platformAdapters(config, { log, http, db, limiter, requestRedis, retry: opts.connectRetry }))]) bot.addAdapter(adapter);
     // Each platform's send queue runs at the overall rate its adapter declares (or RELAY_DELIVER_RATE).
     const lock = config.jobLockSeconds * 1000;
     const rates = Object.fromEntries(bot.platforms().map((p) => [p, overallRate(bot.adapterFor(p)?.limits, config.deliverRates[p])]));
@@ -258,9 +274,21 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const pruning = setInterval(prune, PRUNE_EVERY_MS).unref();
       cleanups.push(() => clearInterval(pruning));
     }
+    let inbox: Inbox | undefined;
     if (mode !== "worker") {
+      inbox = new Inbox({
+        log: log.child({ part: "inbox" }), clock, prisma: db.prisma, redis: requestRedis, prefix: config.redisPrefix, timeZone: config.timeZone,
+        dispatch: (event) => bot.router.dispatch(event),
+        say: async (event, text, direct) => void (await (direct ? bot.sendDirect(event.user, { text }) : bot.send(event.chat, { text }))),
+        localeOf: (event) => localeFor(event),
+      });
+      bot.useIntake(inbox);
       await bot.start();
       cleanups.push(() => bot.stop());
+      // Held events are handled once the adapters can answer; on close, draining stops before the adapters do.
+      const started = inbox;
+      await started.start();
+      cleanups.push(() => started.stop());
       void warmSlackDirectChats(bot, db, log);
     }
     let port: number | undefined;
@@ -283,7 +311,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
       }
     };
-    return { app, redis, http, port, settle, close };
+    return { app, redis, inbox, http, port, settle, close };
   } catch (error) {
     await close();
     throw error;

@@ -35,8 +35,6 @@ export interface SlackOptions {
   /** The Web API's base URL (a local fake in tests); Slack's own by default. */
   apiUrl?: string;
   log: Logger;
-  /** Claims an event id; false means it was handled before (see src/db/update-dedup.ts). */
-  claimUpdate(eventId: string): Promise<boolean>;
   http?: HttpServer;
   /** Shared rate limits in Redis; without it, only Slack's 429s pace us. */
   limiter?: RateLimiter;
@@ -315,14 +313,10 @@ export class SlackAdapter implements ChatAdapter {
   private async handle(body: Body, retryNum: number | undefined): Promise<void> {
     const kind = payloadKind(body);
     if (kind === "other") return;
-    if (kind === "event") {
-      // Slack redelivers an event it thinks we missed (X-Slack-Retry-Num), with the same event_id.
-      const id = typeof body.event_id === "string" ? body.event_id : undefined;
-      if (id && !(await this.opts.claimUpdate(id))) {
-        this.opts.log.info({ event: id, retryNum }, "duplicate slack event ignored");
-        return;
-      }
-    }
+    // Slack redelivers an event it thinks we missed (X-Slack-Retry-Num), with the same event_id: the core handles
+    // each id once. (Commands and button presses are acked at once and never redelivered: they carry none.)
+    const updateId = kind === "event" && typeof body.event_id === "string" ? body.event_id : undefined;
+    if (retryNum) this.opts.log.info({ event: updateId, retryNum }, "slack delivered an event again");
     const sender = senderOf(body);
     const mentioned = mentionedUsers(body).filter((id) => id !== this.botUserId);
     const profiles = await this.lookupProfiles(sender ? [sender, ...mentioned] : mentioned);
@@ -341,7 +335,7 @@ export class SlackAdapter implements ChatAdapter {
     else if (!event.user.anonymous && !this.dms.has(event.user.id)) void this.openDirect(event.user).catch((err: unknown) => this.opts.log.warn({ err }, "could not open a slack direct chat"));
     const responseUrl = typeof body.response_url === "string" ? body.response_url : undefined;
     const scope: Answering = { channel: event.chat.id, threadTs: threadOf(body), responseUrl: kind === "command" ? responseUrl : undefined, userId: event.user.id };
-    const handled = await this.answering.run(scope, () => this.sink!(event));
+    const handled = await this.answering.run(scope, () => this.sink!(event, { updateId }));
     // Slack has no toasts: the note goes to the presser alone, under the message.
     if (event.kind === "action" && handled.toast && responseUrl) await this.respond(responseUrl, { text: escapeMrkdwn(handled.toast) });
   }

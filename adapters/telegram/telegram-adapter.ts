@@ -8,7 +8,7 @@ import type { Update } from "grammy/types";
 import type { Logger } from "pino";
 import { fileTooLarge, type ChatAdapter, type InboundSink, type SendOptions } from "../../src/bot/adapter.ts";
 import { Connector, networkReason, UnreachableError, type Connection, type RetryPolicy } from "../../src/bot/connector.ts";
-import type { ChatRef, MessageRef, Outbound, OutboundFile, UserRef } from "../../src/bot/message.ts";
+import type { ChatRef, Handled, MessageRef, Outbound, OutboundFile, UserRef } from "../../src/bot/message.ts";
 import type { HttpServer } from "../../src/http/http-server.ts";
 import { StartupError } from "../../src/startup-error.ts";
 import { BodyTooLargeError, readBody } from "../../src/http/read-body.ts";
@@ -42,8 +42,6 @@ export interface TelegramOptions {
   token: string;
   apiRoot: string;
   log: Logger;
-  /** Claims an update id; false means it was handled before (see src/db/update-dedup.ts). */
-  claimUpdate(updateId: string): Promise<boolean>;
   /** Set: receive by webhook on `http` at WEBHOOK_PATH, checking this secret. Unset: long polling. */
   webhookSecret?: string;
   /** The public URL of WEBHOOK_PATH; when set, start() registers it with Telegram. */
@@ -68,7 +66,7 @@ export class TelegramAdapter implements ChatAdapter {
   private sink?: InboundSink;
   private runner?: RunnerHandle;
   private stopped = false;
-  private readonly chats = new Map<string, Promise<void>>();
+  private readonly chats = new Map<string, Promise<unknown>>();
   /** Start-up calls (getMe, set/deleteWebhook) without the throttle's retries: the connector retries them. */
   private readonly control: Api;
   private readonly connector: Connector;
@@ -166,11 +164,16 @@ export class TelegramAdapter implements ChatAdapter {
     return { platform: "telegram", id: user.id, kind: "direct" }; // a private chat's id is the user's id
   }
 
-  /** Every update, from polling or the webhook: once per update_id, one chat at a time, never throwing. */
-  receive(update: Update): Promise<void> {
+  /**
+   * Every update, from polling or the webhook (`redeliverable`: Telegram delivers it again if refused): one chat at a
+   * time, never throwing. The core handles each update_id once, or holds it while a store is down (src/inbox/).
+   */
+  receive(update: Update, redeliverable = false): Promise<Handled | undefined> {
     const chat = chatKey(update);
     const previous = this.chats.get(chat) ?? Promise.resolve();
-    const next = previous.then(() => this.handle(update)).catch((err: unknown) => this.opts.log.error({ err, update: update.update_id }, "telegram update failed"));
+    const next = previous
+      .then(() => this.handle(update, redeliverable))
+      .catch((err: unknown) => void this.opts.log.error({ err, update: update.update_id }, "telegram update failed"));
     this.chats.set(chat, next);
     void next.then(() => {
       if (this.chats.get(chat) === next) this.chats.delete(chat);
@@ -178,23 +181,19 @@ export class TelegramAdapter implements ChatAdapter {
     return next;
   }
 
-  private async handle(update: Update): Promise<void> {
-    if (!(await this.opts.claimUpdate(String(update.update_id)))) {
-      this.opts.log.info({ update: update.update_id }, "duplicate telegram update ignored");
-      return;
-    }
+  private async handle(update: Update, redeliverable: boolean): Promise<Handled | undefined> {
     const event = toInbound(update, this.bot.botInfo.username);
     const query = update.callback_query;
     if (!event) {
       if (query) await this.answerQuery(query.id, undefined);
       return;
     }
-    const handled = this.sink!(event);
-    if (!query) return void (await handled);
+    const handled = this.sink!(event, { updateId: String(update.update_id), redeliverable });
+    if (!query) return await handled;
     // Telegram shows a spinner on the button until answered: answer at once, with the toast if it is ready.
     const early = await Promise.race([handled, delay(CALLBACK_ANSWER_MS).then(() => undefined)]);
     await this.answerQuery(query.id, early?.toast);
-    if (!early) await handled;
+    return early ?? (await handled);
   }
 
   private async answerQuery(id: string, toast: string | undefined): Promise<void> {
@@ -220,7 +219,10 @@ export class TelegramAdapter implements ChatAdapter {
       this.opts.log.warn({ err: error }, "malformed telegram update ignored");
       return void res.writeHead(200).end();
     }
-    await Promise.race([this.bot.handleUpdate(update), delay(WEBHOOK_ANSWER_MS)]);
+    // 200 once it is handled or safely held; 503 when neither store could hold it, so Telegram keeps it and delivers
+    // it again. (Past WEBHOOK_ANSWER_MS it is being handled: 200 too, so Telegram does not redeliver it meanwhile.)
+    const handled = await Promise.race([this.receive(update, true), delay(WEBHOOK_ANSWER_MS)]);
+    if (handled?.refused) return void res.writeHead(503).end("cannot hold the update now; deliver it again later");
     res.writeHead(200).end();
   }
 }

@@ -12,8 +12,22 @@ export interface SendOptions {
   onWire?: () => Promise<void>;
 }
 
-/** Where an adapter hands each event; it resolves once the core has handled it, and never rejects. */
-export type InboundSink = (event: Inbound) => Promise<Handled>;
+/** How an event reached the adapter, so the core handles it once, and holds it safely when it cannot now. */
+export interface Delivery {
+  /** The platform's id of the update (Telegram's update_id, Slack's event_id): a redelivery carries the same one. */
+  updateId?: string;
+  /**
+   * The platform keeps the update and delivers it again if refused (a Telegram webhook): when nothing here can
+   * hold it, refusing is safer than holding it in memory.
+   */
+  redeliverable?: boolean;
+}
+
+/**
+ * Where an adapter hands each event; it resolves once the core has handled the event or safely held it for later
+ * (src/inbox/), and never rejects.
+ */
+export type InboundSink = (event: Inbound, delivery?: Delivery) => Promise<Handled>;
 
 export interface ChatAdapter {
   readonly platform: Platform;

@@ -1,6 +1,6 @@
 // The bot: adapters in, router in the middle, adapters out. Knows no platform and no database.
 import type { Logger } from "pino";
-import type { ChatAdapter, SendOptions } from "./adapter.ts";
+import type { ChatAdapter, Delivery, SendOptions } from "./adapter.ts";
 import type { Locale, MessageKey } from "./i18n/index.ts";
 import { toLocale } from "./i18n/index.ts";
 import type { Member } from "./member.ts";
@@ -16,9 +16,15 @@ export interface BotDeps {
   strangerNote?(): Promise<MessageKey>;
 }
 
+/** What stands between the adapters and the router when stores can fail: src/inbox/ (holds what cannot be handled now). */
+export interface Intake {
+  accept(event: Inbound, delivery?: Delivery): Promise<Handled>;
+}
+
 export class Bot {
   readonly router: Router;
   private readonly adapters = new Map<Platform, ChatAdapter>();
+  private intake?: Intake;
 
   constructor(private readonly deps: BotDeps) {
     this.router = new Router({
@@ -52,9 +58,15 @@ export class Bot {
     return this.adapters.get(platform);
   }
 
-  /** Starts every adapter; each hands its events to the router. */
+  /** Events go through `intake` (dedup, holding while a store is down) before the router; without one, straight to it. */
+  useIntake(intake: Intake): this {
+    this.intake = intake;
+    return this;
+  }
+
+  /** Starts every adapter; each hands its events to the intake, or the router. */
   async start(): Promise<void> {
-    for (const adapter of this.adapters.values()) await adapter.start((event) => this.handle(event));
+    for (const adapter of this.adapters.values()) await adapter.start((event, delivery) => this.handle(event, delivery));
   }
 
   async stop(): Promise<void> {
@@ -63,9 +75,9 @@ export class Bot {
     }
   }
 
-  /** The sink adapters call; never throws. */
-  handle(event: Inbound): Promise<Handled> {
-    return this.router.dispatch(event);
+  /** The sink adapters call; never throws when there is an intake (which holds what the router could not start on). */
+  handle(event: Inbound, delivery?: Delivery): Promise<Handled> {
+    return this.intake ? this.intake.accept(event, delivery) : this.router.dispatch(event);
   }
 
   async send(chat: ChatRef, message: Outbound, options?: SendOptions): Promise<MessageRef> {

@@ -47,6 +47,8 @@ export type Inbound =
 export interface Handled {
   /** Shown as a toast where the platform has them (Telegram's answerCallbackQuery), else as a message. */
   toast?: string;
+  /** Nothing could hold the event now (neither store is up): the platform should deliver it again (a webhook's 503). */
+  refused?: boolean;
 }
 
 /** A button press carries an action name and a short id, never user text (Telegram allows 64 bytes). */

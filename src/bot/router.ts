@@ -1,7 +1,7 @@
 // Commands and button actions: a registry, dispatch, permission checks and the one error boundary.
 // A command is reachable as "/name args", "/别名 args" or, as plain text, "别名 args".
 import type { Logger } from "pino";
-import { UserError } from "./errors.ts";
+import { StoreUnavailableError, UserError } from "./errors.ts";
 import type { Locale, MessageKey, Params } from "./i18n/index.ts";
 import { t } from "./i18n/index.ts";
 import type { ChatRef, Handled, Inbound, MessageRef, Outbound, OutboundFile, UserRef } from "./message.ts";
@@ -163,7 +163,10 @@ export class Router {
     return this.commands.get(key(name.replace(/^\//, "")));
   }
 
-  /** Handles one inbound event. Never throws: a failing handler is logged and the user gets an apology. */
+  /**
+   * Handles one inbound event. Throws only StoreUnavailableError, when the person could not even be looked up
+   * (nothing was done: the inbox holds the event for later); any other failure is logged and the user gets an apology.
+   */
   async dispatch(inbound: Inbound): Promise<Handled> {
     const handled: Handled = {};
     let ctx: Context | undefined;
@@ -172,6 +175,7 @@ export class Router {
       ctx = this.context(inbound, member, handled);
       await this.route(ctx);
     } catch (error) {
+      if (error instanceof StoreUnavailableError && !ctx) throw error;
       if (error instanceof UserError && ctx) {
         await this.safeAnswer(ctx, ctx.t(error.key, error.params));
         return handled;

@@ -47,6 +47,10 @@ async function openPostgres(url: string, schemaParam?: string): Promise<Database
   const pool = new pg.Pool({
     connectionString,
     max: 10,
+    // Bounded, so a database that stops answering (not refusing) is noticed as down instead of holding a command
+    // forever (pg waits without limit by default); keep-alive notices a dead peer under an idle connection.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
     // Unqualified names in our own SQL (migrations, health) resolve in the chosen schema.
     options: schema ? `-c search_path="${schema}"` : undefined,
   });

@@ -73,6 +73,8 @@ type Scripts = {
 
 export class RateLimiter {
   private readonly redis: Redis & Scripts;
+  /** The same windows in this process's memory, for while Redis cannot be asked (see acquire). */
+  private readonly local = new LocalWindows();
 
   constructor(
     redis: Redis,
@@ -102,11 +104,19 @@ export class RateLimiter {
     return Number(await this.redis.relayRateLimitAcquire(keys.length, ...keys, ...args));
   }
 
-  /** Waits (sleeping the returned ms, with a little jitter) until granted; `signal` aborts. */
+  /**
+   * Waits (sleeping the returned ms, with a little jitter) until granted; `signal` aborts. While Redis cannot be
+   * asked (on a connection that fails at once when it is away: connectRequestRedis), this process paces itself with
+   * the same windows in memory, so Relay can still tell people it is busy: alone it stays within the limits, several
+   * processes may briefly exceed them, and the platform's 429s then slow them down.
+   */
   async acquire(windows: Window[], signal?: Abortable): Promise<void> {
     for (;;) {
       if (signal?.aborted) throw abortError(signal);
-      const wait = await this.tryAcquire(windows);
+      const wait = await this.tryAcquire(windows).catch((error: unknown) => {
+        if (error instanceof RangeError) throw error;
+        return this.local.tryAcquire(windows);
+      });
       if (wait === 0) return;
       // Waiters told the same wait would all wake together and race for one slot; spread them a little.
       // (Each waiter asks again once per slot: N waiters on a 30/s window cost about 30·N evals a second.)
@@ -117,16 +127,51 @@ export class RateLimiter {
   /** Blocks every window of `key` for `ms` (used when Telegram answers 429 retry_after: everyone backs off). */
   async penalize(key: string, ms: number): Promise<void> {
     if (!(ms > 0)) return;
-    await this.redis.relayRateLimitPenalize(1, this.blockKey(key), Math.ceil(ms));
+    this.local.penalize(key, ms); // so acquire's fallback honours it too
+    await this.redis.relayRateLimitPenalize(1, this.blockKey(key), Math.ceil(ms)).catch(() => undefined);
   }
 
   private stateKey(w: Window): string {
-    return `${this.prefix}:ratelimit:${w.key}:${w.limit}/${w.windowMs}`;
+    return stateKey(this.prefix, w);
   }
 
   private blockKey(key: string): string {
     return `${this.prefix}:ratelimit:${key}:block`;
   }
+}
+
+/** The Redis script's algorithm (GCRA) on Maps, on this machine's clock: the fallback while Redis is away. */
+class LocalWindows {
+  /** Theoretical arrival time (ms) per window, as the script keeps in Redis. */
+  private readonly arrivals = new Map<string, number>();
+  /** Until when (ms) each limiter key is blocked by a 429. */
+  private readonly blocks = new Map<string, number>();
+
+  tryAcquire(windows: Window[]): number {
+    const now = Date.now();
+    if (this.arrivals.size > 10_000) for (const [k, tat] of this.arrivals) if (tat <= now) this.arrivals.delete(k);
+    let wait = 0;
+    for (const w of windows) wait = Math.max(wait, (this.blocks.get(w.key) ?? 0) - now);
+    const nexts: [string, number][] = [];
+    for (const w of windows) {
+      const interval = w.windowMs / w.limit;
+      const key = stateKey("", w);
+      const tat = Math.max(this.arrivals.get(key) ?? 0, now);
+      wait = Math.max(wait, tat - ((w.burst ?? 1) - 1) * interval - now);
+      nexts.push([key, tat + interval]);
+    }
+    if (wait > 0) return Math.ceil(wait);
+    for (const [key, next] of nexts) this.arrivals.set(key, next);
+    return 0;
+  }
+
+  penalize(key: string, ms: number): void {
+    this.blocks.set(key, Math.max(this.blocks.get(key) ?? 0, Date.now() + ms));
+  }
+}
+
+function stateKey(prefix: string, w: Window): string {
+  return `${prefix}:ratelimit:${w.key}:${w.limit}/${w.windowMs}`;
 }
 
 /** Resolves after `ms`, or rejects as soon as `signal` aborts. */

@@ -32,3 +32,28 @@ export function connectRedis(url: string): Redis {
   });
   return redis;
 }
+
+/** How long a command on the request connection may go unanswered before it fails. */
+const REQUEST_COMMAND_MS = 1000;
+
+/**
+ * A connection for the work of answering people (the inbox, rate limits of replies, Slack's direct chats), never for
+ * BullMQ: while Redis is away its commands fail at once (no offline queue), or after REQUEST_COMMAND_MS without an
+ * answer, instead of waiting for Redis to come back — so a command can be held and the person told, not left hanging.
+ * It reconnects like the others. Resolves once it is ready, or after `waitMs` (it goes on connecting).
+ */
+export async function connectRequestRedis(url: string, waitMs = 3000): Promise<Redis> {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: REQUEST_COMMAND_MS,
+    retryStrategy: (times) => Math.min(times * 200, 5000),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, waitMs);
+    redis.once("ready", resolve);
+  });
+  clearTimeout(timer);
+  return redis;
+}

@@ -3,6 +3,8 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { RateLimiter, type Window } from "../../src/queue/rate-limiter.ts";
+import { connectRequestRedis } from "../../src/queue/redis.ts";
+import { PrivateRedis } from "../support/private-redis.ts";
 import { TEST_REDIS_URL, flushPrefix, uniquePrefix } from "../support/redis.ts";
 
 const connections: Redis[] = [];
@@ -112,5 +114,28 @@ describe("RateLimiter", () => {
     await expect(waiting).rejects.toThrow("shutting down");
     await expect(a.tryAcquire([{ key: "x", limit: 0, windowMs: 1000 }])).rejects.toThrow(RangeError);
     expect(await a.tryAcquire([])).toBe(0);
+  });
+
+  it("while Redis cannot be asked, paces this process with the same windows in memory instead of waiting for Redis", async () => {
+    const server = await PrivateRedis.start();
+    const conn = await connectRequestRedis(server.url);
+    conn.on("error", () => {}); // it is stopped on purpose
+    try {
+      const limiter = new RateLimiter(conn, prefix);
+      await server.stop();
+      await expect.poll(() => conn.status).not.toBe("ready");
+      const w: Window = { key: "chat:7", limit: 1, windowMs: 60_000 };
+      await limiter.acquire([w]); // granted from memory: a reply can still go out
+      const controller = new AbortController();
+      const second = limiter.acquire([w], controller.signal).then(() => "granted");
+      // The window still holds: a second send waits for its slot (a minute), it is not let through.
+      expect(await Promise.race([second, new Promise((r) => setTimeout(() => r("waiting"), 300))])).toBe("waiting");
+      controller.abort(new Error("enough"));
+      await expect(second).rejects.toThrow("enough");
+      await expect(limiter.penalize("chat:8", 5000)).resolves.toBeUndefined(); // noted in memory, not thrown
+    } finally {
+      conn.disconnect();
+      await server.close();
+    }
   });
 });

@@ -23,8 +23,10 @@ export class PrivateRedis {
     return redis;
   }
 
-  /** Starts the server (again, after stop()) and waits until it answers PING. */
+  /** Starts the server (again, after stop()) and waits until it answers PING. A server still running is left as it is. */
   async restart(): Promise<void> {
+    // A second server on the same port would fail to bind, and the first would then be stopped by no one.
+    if (this.process && running(this.process)) return;
     this.process = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir], { stdio: "ignore" });
     const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
     probe.on("error", () => {});
@@ -39,7 +41,7 @@ export class PrivateRedis {
   /** Stops the server by its pid and waits for it to exit. */
   async stop(): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || !running(child)) return;
     await new Promise<void>((resolve) => {
       child.once("exit", () => resolve());
       child.kill("SIGKILL");
@@ -50,4 +52,9 @@ export class PrivateRedis {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Not exited yet: a process killed by a signal has no exit code, only a signal code. */
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
 }

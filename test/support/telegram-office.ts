@@ -21,12 +21,14 @@ export class TelegramOffice {
     readonly prefix: string,
     readonly port: number,
     readonly clock?: Clock,
+    /** Environment over the defaults: another REDIS_URL (a private redis-server), a locale. */
+    readonly env: Record<string, string> = {},
   ) {}
 
-  static async open(transport: Transport, opts: { fake?: FakeTelegram; db?: TestDatabase; prefix?: string; clock?: Clock } = {}): Promise<TelegramOffice> {
+  static async open(transport: Transport, opts: { fake?: FakeTelegram; db?: TestDatabase; prefix?: string; clock?: Clock; env?: Record<string, string> } = {}): Promise<TelegramOffice> {
     const fake = opts.fake ?? (await FakeTelegram.start({ limits: false }));
     const db = opts.db ?? (await testDatabase("postgres"));
-    const office = new TelegramOffice(fake, db, transport, opts.prefix ?? uniquePrefix(`tg-${transport}`), await freePort(), opts.clock);
+    const office = new TelegramOffice(fake, db, transport, opts.prefix ?? uniquePrefix(`tg-${transport}`), await freePort(), opts.clock, opts.env);
     await office.boot();
     return office;
   }
@@ -40,6 +42,7 @@ export class TelegramOffice {
       TELEGRAM_API_ROOT: this.fake.url,
       PORT: String(this.port),
       ...(this.transport === "webhook" ? { TELEGRAM_WEBHOOK_SECRET: SECRET } : {}),
+      ...this.env,
     });
     this.runtime = await createRuntime({ config, mode: "start", adapters: [], db: this.db, clock: this.clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
   }
@@ -81,6 +84,6 @@ export class TelegramOffice {
     if (opts.keep) return;
     await this.db.drop();
     await this.fake.close();
-    await flushPrefix(this.prefix);
+    await flushPrefix(this.prefix, this.env.REDIS_URL);
   }
 }

@@ -425,4 +425,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   "export.delivery.failed": "Delivery failed",
   "export.delivery.uncertain": "Uncertain",
   "export.delivery.unreachable": "Unreachable",
+  "inbox.busy": "Relay is busy right now; your message will be handled shortly.",
+  "inbox.expired": "Your message of {when} could not be handled because of a system fault and will not be any more; please send it again: {what}",
+  "inbox.aButtonPress": "(a button press)",
 };

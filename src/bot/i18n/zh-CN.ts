@@ -423,4 +423,7 @@ export const zhCN = {
   "export.delivery.failed": "送达失败",
   "export.delivery.uncertain": "不明",
   "export.delivery.unreachable": "无法送达",
+  "inbox.busy": "系统繁忙，稍后处理。",
+  "inbox.expired": "你在 {when} 发的消息因系统故障一直没能处理，已不再处理，请重新发送：{what}",
+  "inbox.aButtonPress": "（按下的按钮）",
 } as const;
