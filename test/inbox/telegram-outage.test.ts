@@ -4,7 +4,6 @@
 // stopped by its pid and PostgreSQL is reached through a TCP proxy the test cuts; the shared ones are never touched.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Update } from "grammy/types";
-import { FIRE } from "../../src/flows/reminders/reminder-service.ts";
 import { privateMessage, user } from "../support/fake-telegram.ts";
 import { TestClock } from "../support/office.ts";
 import { PgProxy, proxiedDatabase } from "../support/pg-proxy.ts";
@@ -73,10 +72,10 @@ describe("Telegram webhook while a store is down", () => {
     expect(answers).toEqual([expect.stringMatching(/^好的，将在 12月2日\(周三\) 10:10 提醒你：喝水（#1）/), expect.stringMatching(/^王主任（#1）/)]);
     await expect.poll(async () => (await held()).database).toBe(0); // removed just after it was handled
     // The reminder is really scheduled, for ten minutes after it was handled (on the office clock), and fires.
-    const [job] = await tg.runtime.app.scheduler.upcoming(FIRE);
-    expect(job?.at.toISOString()).toBe(new Date(clock.now().getTime() + 10 * 60_000).toISOString());
+    const occurrence = await prisma().outboxMessage.findUniqueOrThrow({ where: { key: "reminder-1-s0" } });
+    expect(occurrence.notBefore.toISOString()).toBe(new Date(clock.now().getTime() + 10 * 60_000).toISOString());
     clock.advance(10 * 60_000);
-    await tg.runtime.app.scheduler.promote(job!.id);
+    await tg.runtime.app.outbox.promoteDue();
     await tg.waitFor(wang.id, "⏰ 提醒：喝水");
   });
 
