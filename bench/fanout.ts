@@ -124,7 +124,7 @@ async function runOutbox(db: TestDatabase, people: number[], chat: CeilingChat):
   const bot = new Bot({ log, defaultLocale: "zh-CN", identify: async () => null }).addAdapter(chat);
   await chat.start(async () => ({}));
   const queue = new SendQueue({ connection: redis, prefix, log, limits: { console: { max: CEILING, duration: 1000 } } });
-  const outbox = new Outbox({ prisma: db.prisma, bot, clock: { now: () => new Date() }, log, queue, limiter: new RateLimiter(redis, prefix), limitsOf: () => chat.limits });
+  const outbox = new Outbox({ prisma: db.prisma, sql: db.sql, bot, clock: { now: () => new Date() }, log, queue, limiter: new RateLimiter(redis, prefix), limitsOf: () => chat.limits });
   try {
     const t0 = performance.now();
     await outbox.send(people.map((personId) => ({ key: `bench-copy-${personId}`, to: { personId }, message: { text: "通知" }, priority: "bulk" as const })));

@@ -244,7 +244,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const rates = Object.fromEntries(bot.platforms().map((p) => [p, overallRate(bot.adapterFor(p)?.limits, config.deliverRates[p])]));
     const sendQueue = new SendQueue({ connection: redis, prefix: config.redisPrefix, log, lockDuration: lock, stalledInterval: lock, limits: rates });
     cleanups.push(() => sendQueue.close());
-    const outbox = new Outbox({ prisma: db.prisma, bot, clock, log, queue: sendQueue, limiter, limitsOf: (p) => bot.adapterFor(p)?.limits });
+    const outbox = new Outbox({ prisma: db.prisma, sql: db.sql, bot, clock, log, queue: sendQueue, limiter, limitsOf: (p) => bot.adapterFor(p)?.limits });
     const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, outbox, bot };
     // Sends whose job Redis lost are queued again wherever jobs are reconciled (start, reconnect, flush).
     scheduler.reconcileWith(() => outbox.reconcile());

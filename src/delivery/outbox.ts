@@ -16,8 +16,8 @@ import type { Bot } from "../bot/bot.ts";
 import type { Clock } from "../bot/clock.ts";
 import { DeliveryUncertainError, RecipientUnreachableError } from "../bot/delivery-errors.ts";
 import type { ChatRef, MessageRef, Outbound, Platform } from "../bot/message.ts";
-import type { PrismaClient } from "../db/database.ts";
-import type { OutboxMessage, Prisma } from "../generated/prisma/client.ts";
+import type { PrismaClient, SqlRunner } from "../db/database.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
 import type { RateLimiter } from "../queue/rate-limiter.ts";
 import { Batcher } from "./batcher.ts";
 import { personWindows, type PlatformLimits } from "./limits.ts";
@@ -50,16 +50,37 @@ export type Settled =
   | { state: "sent"; ref: MessageRef }
   | { state: "uncertain" | "unreachable" | "failed" | "skipped"; error?: string };
 
+/** A send as its job reads it (a row of OutboxMessage). */
+export interface SendRow {
+  id: number;
+  key: string;
+  purpose: string;
+  subject: Prisma.JsonValue;
+  personId: number | null;
+  identityId: number | null;
+  platform: Platform;
+  chatId: string | null;
+  chatKind: string | null;
+  editMessageId: string | null;
+  editOfSentAt: Date | null;
+  message: Prisma.JsonValue;
+  state: string;
+  claimedBy: string | null;
+  error: string | null;
+  sentChatId: string | null;
+  sentMessageId: string | null;
+}
+
 /** A send whose outcome is known. */
 export interface Done {
-  send: OutboxMessage;
+  send: SendRow;
   outcome: Settled;
 }
 
 /** What a purpose does with its sends. Both hooks may run again for the same send (after a crash): make them idempotent. */
 export interface Purpose {
   /** The message at send time, or null when it is no longer wanted (the circular was cancelled). */
-  render?(send: OutboxMessage): Promise<Outbound | null>;
+  render?(send: SendRow): Promise<Outbound | null>;
   /**
    * Records outcomes on the purpose's own rows (the receipt's message, the reminder's occurrence): those of the
    * sends finished at about the same time come together, so 10,000 reminders need not be 10,000 statements.
@@ -69,6 +90,8 @@ export interface Purpose {
 
 export interface OutboxOptions {
   prisma: PrismaClient;
+  /** Plain SQL for the statements every send makes: Prisma's per-statement work would be most of a send's cost. */
+  sql: SqlRunner;
   bot: Bot;
   clock: Clock;
   log: Logger;
@@ -88,10 +111,16 @@ const LANE_WAIT_MS = 250;
 const MAX_TAKEOVERS = 20;
 const FINAL = new Set(["sent", "uncertain", "unreachable", "failed", "skipped", "cancelled"]);
 const INSERT_CHUNK = 1000;
+/** Sends a tick reads at a time, and sends it has on the wire at once. */
+const TICK_PAGE = 1000;
+const TICK_CONCURRENCY = 128;
+/** A tick's try counts as one of more (a failure goes to the send's own job, not to "failed"), retried after this. */
+const TICK_TRIES = 2;
+const RETRY_MS = 2000;
 /** How long finished sends are kept. */
 const KEEP_DAYS = 30;
 
-type Row = OutboxMessage & {
+type Row = SendRow & {
   blockerId: number | null;
   blockerState: string | null;
   blockerClaimedBy: string | null;
@@ -111,6 +140,7 @@ export class Outbox {
 
   constructor(private readonly opts: OutboxOptions) {
     opts.queue.handle((sendId, attempt) => this.handle(sendId, attempt, 0));
+    opts.queue.handleTicks((platform, at, jobId) => this.tick(platform, at, jobId));
   }
 
   /** Registers what a purpose renders and records. */
@@ -133,7 +163,7 @@ export class Outbox {
     const now = this.opts.clock.now();
     const platforms = await this.platformsOf(list);
     let bulkIndex = 0;
-    const rows: Prisma.OutboxMessageCreateManyInput[] = [];
+    const rows: NewRow[] = [];
     for (const s of list) {
       const to = s.to;
       const platform = "chat" in to ? to.chat.platform : "edit" in to ? to.edit.platform : platforms.get(to.personId);
@@ -142,29 +172,43 @@ export class Outbox {
       rows.push({
         key: s.key,
         purpose: s.purpose ?? "message",
-        subject: s.subject,
-        personId: "personId" in to ? to.personId : undefined,
-        identityId: "identityId" in to ? (to.identityId ?? undefined) : undefined,
+        subject: s.subject === undefined ? null : JSON.stringify(s.subject),
+        personId: "personId" in to ? (to.personId ?? null) : null,
+        identityId: "identityId" in to ? (to.identityId ?? null) : null,
         platform,
-        chatId: "chat" in to ? to.chat.id : "edit" in to ? to.edit.chatId : undefined,
-        chatKind: "chat" in to ? to.chat.kind : undefined,
-        editMessageId: "edit" in to ? to.edit.messageId : undefined,
-        editOfSentAt: "edit" in to ? (to.sentAt ?? undefined) : undefined,
-        message: s.message as Prisma.InputJsonValue | undefined,
+        chatId: "chat" in to ? to.chat.id : "edit" in to ? to.edit.chatId : null,
+        chatKind: "chat" in to ? to.chat.kind : null,
+        editMessageId: "edit" in to ? to.edit.messageId : null,
+        editOfSentAt: "edit" in to && to.sentAt ? to.sentAt.toISOString() : null,
+        message: s.message === undefined ? null : JSON.stringify(s.message),
         lane: laneOf(to),
         priority,
-        notBefore: s.at && s.at > now ? s.at : now,
+        notBefore: (s.at && s.at > now ? s.at : now).toISOString(),
       });
     }
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const created = await this.opts.prisma.outboxMessage.createManyAndReturn({
-        data: rows.slice(i, i + INSERT_CHUNK),
-        skipDuplicates: true,
-        select: { id: true, platform: true, priority: true, notBefore: true },
-      });
-      await this.enqueue(created, now);
-    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await this.enqueue(await this.insert(rows.slice(i, i + INSERT_CHUNK), now), now);
     return rows.length;
+  }
+
+  /** Inserts rows whose key is new, in one statement; returns those it inserted. */
+  private async insert(rows: NewRow[], now: Date): Promise<Queued[]> {
+    const column = <K extends keyof NewRow>(k: K) => rows.map((r) => r[k]);
+    return this.opts.sql.query<Queued>(
+      `INSERT INTO "OutboxMessage" (key, purpose, subject, "personId", "identityId", platform, "chatId", "chatKind",
+         "editMessageId", "editOfSentAt", message, lane, priority, "notBefore", "createdAt")
+       SELECT v.key, v.purpose, v.subject::jsonb, v.person, v.identity, v.platform::"Platform", v.chat, v.kind,
+         v.edit, v.edited::timestamp(3), v.message::jsonb, v.lane, v.priority, v.at::timestamp(3), $15::timestamp(3)
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[],
+                   $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::text[])
+         AS v(key, purpose, subject, person, identity, platform, chat, kind, edit, edited, message, lane, priority, at)
+       ON CONFLICT (key) DO NOTHING
+       RETURNING id, platform::text AS platform, priority, (extract(epoch FROM "notBefore") * 1000)::float8 AS "notBeforeMs"`,
+      [
+        column("key"), column("purpose"), column("subject"), column("personId"), column("identityId"), column("platform"), column("chatId"),
+        column("chatKind"), column("editMessageId"), column("editOfSentAt"), column("message"), column("lane"), column("priority"), column("notBefore"),
+        now.toISOString(),
+      ],
+    );
   }
 
   /** Withdraws sends not made yet: every pending one whose key is `key`, or starts with it when it ends in "*". */
@@ -182,10 +226,17 @@ export class Outbox {
     return (await this.opts.prisma.outboxMessage.count({ where: { key, state: { in: ["pending", "sending"] } } })) > 0;
   }
 
-  /** Whether the send `key` is pending and its job is in Redis (false after Redis lost it, until reconciled). */
+  /** Whether the send `key` is pending and its job (or tick) is in Redis (false after Redis lost it, until reconciled). */
   async queued(key: string): Promise<boolean> {
-    const row = await this.opts.prisma.outboxMessage.findUnique({ where: { key }, select: { id: true, platform: true, state: true } });
-    return row?.state === "pending" && (await this.opts.queue.alive(row.platform as Platform, row.id));
+    const row = await this.opts.prisma.outboxMessage.findUnique({ where: { key }, select: { id: true, platform: true, state: true, priority: true, notBefore: true } });
+    if (row?.state !== "pending") return false;
+    return this.awaited({ id: row.id, platform: row.platform as Platform, priority: row.priority, notBeforeMs: row.notBefore.getTime() }, this.opts.clock.now());
+  }
+
+  /** Whether Redis holds what will send this pending row: its own job, or (due later) its tick. */
+  private async awaited(r: Queued, now: Date): Promise<boolean> {
+    if (await this.opts.queue.alive(r.platform, r.id)) return true;
+    return r.notBeforeMs > now.getTime() && (await this.opts.queue.tickAlive(r.platform, r.notBeforeMs));
   }
 
   /** Sends whose time has come and which are not done: what a piped console waits for before it exits. */
@@ -208,8 +259,11 @@ export class Outbox {
 
   /** Runs now the delayed jobs of sends whose time has come by the office clock (tests that move their clock). */
   async promoteDue(): Promise<number> {
-    const due = await this.opts.prisma.outboxMessage.findMany({ where: { state: "pending", notBefore: { lte: this.opts.clock.now() } }, select: { id: true, platform: true } });
-    for (const r of due) await this.opts.queue.promote(r.platform, r.id);
+    const due = await this.opts.prisma.outboxMessage.findMany({ where: { state: "pending", notBefore: { lte: this.opts.clock.now() } }, select: { id: true, platform: true, notBefore: true } });
+    for (const r of due) {
+      await this.opts.queue.promoteTick(r.platform, r.notBefore.getTime());
+      await this.opts.queue.promote(r.platform, r.id);
+    }
     return due.length;
   }
 
@@ -235,21 +289,66 @@ export class Outbox {
         select: { id: true, platform: true, priority: true, notBefore: true },
       });
       if (batch.length === 0) return requeued;
+      const queued = batch.map((r) => ({ id: r.id, platform: r.platform as Platform, priority: r.priority, notBeforeMs: r.notBefore.getTime() }));
       const missing = [];
-      for (const r of batch) if (!(await this.opts.queue.alive(r.platform, r.id))) missing.push(r);
+      for (const r of queued) if (!(await this.awaited(r, now))) missing.push(r);
       await this.enqueue(missing, now);
       requeued += missing.length;
       cursor = batch.at(-1)!.id;
     }
   }
 
-  private async enqueue(rows: Pick<OutboxMessage, "id" | "platform" | "priority" | "notBefore">[], now: Date): Promise<void> {
-    const byPlatform = new Map<Platform, { sendId: number; priority: number; delay: number }[]>();
+  /**
+   * Sends due now get a job each; sends due later get their platform's tick for that instant, one job however
+   * many sends fall due then (10,000 reminders at 8:30 wake one tick, which hands them to the workers).
+   */
+  private async enqueue(rows: Queued[], now: Date): Promise<void> {
+    const due = new Map<Platform, { sendId: number; priority: number }[]>();
+    const ticks = new Map<string, { platform: Platform; at: number }>();
     for (const r of rows) {
-      const platform = r.platform as Platform;
-      byPlatform.set(platform, [...(byPlatform.get(platform) ?? []), { sendId: r.id, priority: r.priority, delay: r.notBefore.getTime() - now.getTime() }]);
+      if (r.notBeforeMs <= now.getTime()) due.set(r.platform, [...(due.get(r.platform) ?? []), { sendId: r.id, priority: r.priority }]);
+      else ticks.set(`${r.platform}@${r.notBeforeMs}`, { platform: r.platform, at: r.notBeforeMs });
     }
-    for (const [platform, jobs] of byPlatform) await this.opts.queue.enqueue(platform, jobs);
+    for (const [platform, jobs] of due) await this.opts.queue.enqueue(platform, jobs);
+    for (const { platform, at } of ticks.values()) await this.opts.queue.enqueueTick(platform, at, at - now.getTime());
+  }
+
+  /**
+   * The tick of `platform` at `at`: every send still pending that was due then, best first. Where the platform
+   * has an overall ceiling its queue's limiter must pace them, so each gets its job; elsewhere the tick sends
+   * them itself, many at once, sparing 10,000 jobs' worth of Redis round trips. A send that wants a retry or a
+   * wait gets its own job from there. `tickId` names the tick's claims, so a rerun after its worker died finds
+   * the sends it had on the wire and records them uncertain.
+   */
+  private async tick(platform: Platform, at: number, tickId: string): Promise<void> {
+    const inDoubt = await this.opts.sql.query<{ id: number; claimedBy: string }>(
+      `SELECT id, "claimedBy" FROM "OutboxMessage" WHERE "notBefore" = $1::timestamp(3) AND state = 'sending' AND "claimedBy" LIKE $2`,
+      [new Date(at).toISOString(), `${tickId}/%`],
+    );
+    for (const d of inDoubt) await this.handle(d.id, { platform, jobId: d.claimedBy, attempt: 1, attempts: TICK_TRIES }, 0);
+    const limited = this.opts.queue.limited(platform);
+    for (let cursor = { priority: 0, id: 0 }; ; ) {
+      const page = await this.opts.sql.query<{ id: number; priority: number }>(
+        `SELECT id, priority FROM "OutboxMessage"
+         WHERE "notBefore" = $1::timestamp(3) AND platform = $2::"Platform" AND state = 'pending' AND (priority, id) > ($3, $4)
+         ORDER BY priority, id LIMIT ${TICK_PAGE}`,
+        [new Date(at).toISOString(), platform, cursor.priority, cursor.id],
+      );
+      if (page.length === 0) return;
+      cursor = page.at(-1)!;
+      if (limited) {
+        await this.opts.queue.enqueue(platform, page.map((r) => ({ sendId: r.id, priority: r.priority })));
+        continue;
+      }
+      await eachAtOnce(page, TICK_CONCURRENCY, async (r) => {
+        try {
+          await this.handle(r.id, { platform, jobId: `${tickId}/send-${r.id}`, attempt: 1, attempts: TICK_TRIES }, 0);
+        } catch (error) {
+          const delay = error instanceof RateLimitedError ? error.ms : RETRY_MS;
+          await this.opts.queue.enqueue(platform, [{ sendId: r.id, priority: r.priority, delay }]);
+        }
+      });
+    }
   }
 
   /** The platform each person is reached on now: the account they last wrote from, on a running platform. */
@@ -301,25 +400,28 @@ export class Outbox {
    * write to on a running platform: one statement for all the jobs that asked at once.
    */
   private async loadMany(ids: number[]): Promise<(Row | null)[]> {
-    const now = this.opts.clock.now();
-    const running = this.opts.bot.platforms();
-    const rows = await this.opts.prisma.$queryRaw<Row[]>`
-      SELECT m.*, b.id AS "blockerId", b.state::text AS "blockerState", b."claimedBy" AS "blockerClaimedBy",
-             a.id AS "accountId", a.platform::text AS "accountPlatform", a."externalId" AS "accountExternalId", a."displayName" AS "accountName"
-      FROM "OutboxMessage" m
-      LEFT JOIN LATERAL (
-        SELECT e.id, e.state, e."claimedBy" FROM "OutboxMessage" e
-        WHERE e.lane = m.lane AND e.id < m.id AND e.state IN ('pending', 'sending') AND e."notBefore" <= ${now}
-        ORDER BY e.id LIMIT 1
-      ) b ON true
-      LEFT JOIN LATERAL (
-        SELECT i.id, i.platform, i."externalId", i."displayName" FROM "Identity" i
-        WHERE i."personId" = m."personId" AND m."chatId" IS NULL AND i.platform::text = ANY(${running})
-        ORDER BY (i.id = m."identityId") DESC NULLS LAST, i."lastSeenAt" DESC NULLS LAST, i."createdAt" DESC
-        LIMIT 1
-      ) a ON true
-      WHERE m.id = ANY(${ids}::int[])`;
-    const byId = new Map(rows.map((row) => [row.id, { ...row, state: String(row.state) as Row["state"], message: parseJson(row.message), subject: parseJson(row.subject) }]));
+    const rows = await this.opts.sql.query<Row & { editOfSentAtMs: number | null }>(
+      `SELECT m.id, m.key, m.purpose, m.subject, m."personId", m."identityId", m.platform::text AS platform, m."chatId", m."chatKind",
+              m."editMessageId", (extract(epoch FROM m."editOfSentAt") * 1000)::float8 AS "editOfSentAtMs", m.message, m.state::text AS state,
+              m."claimedBy", m.error, m."sentChatId", m."sentMessageId",
+              b.id AS "blockerId", b.state::text AS "blockerState", b."claimedBy" AS "blockerClaimedBy",
+              a.id AS "accountId", a.platform::text AS "accountPlatform", a."externalId" AS "accountExternalId", a."displayName" AS "accountName"
+       FROM "OutboxMessage" m
+       LEFT JOIN LATERAL (
+         SELECT e.id, e.state, e."claimedBy" FROM "OutboxMessage" e
+         WHERE e.lane = m.lane AND e.id < m.id AND e.state IN ('pending', 'sending') AND e."notBefore" <= $2::timestamp(3)
+         ORDER BY e.id LIMIT 1
+       ) b ON true
+       LEFT JOIN LATERAL (
+         SELECT i.id, i.platform, i."externalId", i."displayName" FROM "Identity" i
+         WHERE i."personId" = m."personId" AND m."chatId" IS NULL AND i.platform::text = ANY($3::text[])
+         ORDER BY (i.id = m."identityId") DESC NULLS LAST, i."lastSeenAt" DESC NULLS LAST, i."createdAt" DESC
+         LIMIT 1
+       ) a ON true
+       WHERE m.id = ANY($1::int[])`,
+      [ids, this.opts.clock.now().toISOString(), this.opts.bot.platforms()],
+    );
+    const byId = new Map(rows.map(({ editOfSentAtMs, ...row }) => [row.id, { ...row, editOfSentAt: editOfSentAtMs === null ? null : new Date(editOfSentAtMs), message: parseJson(row.message), subject: parseJson(row.subject) }]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
@@ -329,11 +431,13 @@ export class Outbox {
     items.forEach((item, i) => first.has(item.id) || first.set(item.id, i));
     const ids = [...first.keys()];
     const jobs = ids.map((id) => items[first.get(id)!]!.jobId);
-    const claimed = await this.opts.prisma.$queryRaw<{ id: number }[]>`
-      UPDATE "OutboxMessage" m SET state = 'sending', "claimedBy" = v.job, attempts = m.attempts + 1
-      FROM unnest(${ids}::int[], ${jobs}::text[]) AS v(id, job)
-      WHERE m.id = v.id AND m.state = 'pending'
-      RETURNING m.id`;
+    const claimed = await this.opts.sql.query<{ id: number }>(
+      `UPDATE "OutboxMessage" m SET state = 'sending', "claimedBy" = v.job, attempts = m.attempts + 1
+       FROM unnest($1::int[], $2::text[]) AS v(id, job)
+       WHERE m.id = v.id AND m.state = 'pending'
+       RETURNING m.id`,
+      [ids, jobs],
+    );
     const got = new Set(claimed.map((r) => r.id));
     return items.map((item, i) => got.has(item.id) && first.get(item.id) === i);
   }
@@ -342,15 +446,17 @@ export class Outbox {
   private async recordMany(items: { id: number; outcome: Settled }[]): Promise<void[]> {
     const sentAt = this.opts.clock.now().toISOString();
     const ref = (o: Settled) => (o.state === "sent" ? o.ref : undefined);
-    await this.opts.prisma.$executeRaw`
-      UPDATE "OutboxMessage" m SET state = v.state::"SendState", error = v.error,
-        "sentChatId" = COALESCE(v.chat, m."sentChatId"), "sentMessageId" = COALESCE(v.msg, m."sentMessageId"),
-        "sentAt" = COALESCE(v.at::timestamp(3), m."sentAt")
-      FROM unnest(${items.map((i) => i.id)}::int[], ${items.map((i) => i.outcome.state)}::text[],
-                  ${items.map((i) => ("error" in i.outcome ? (i.outcome.error ?? null) : null))}::text[],
-                  ${items.map((i) => ref(i.outcome)?.chatId ?? null)}::text[], ${items.map((i) => ref(i.outcome)?.messageId ?? null)}::text[],
-                  ${items.map((i) => (ref(i.outcome) ? sentAt : null))}::text[]) AS v(id, state, error, chat, msg, at)
-      WHERE m.id = v.id`;
+    await this.opts.sql.query(
+      `UPDATE "OutboxMessage" m SET state = v.state::"SendState", error = v.error,
+         "sentChatId" = COALESCE(v.chat, m."sentChatId"), "sentMessageId" = COALESCE(v.msg, m."sentMessageId"),
+         "sentAt" = COALESCE(v.at::timestamp(3), m."sentAt")
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS v(id, state, error, chat, msg, at)
+       WHERE m.id = v.id`,
+      [
+        items.map((i) => i.id), items.map((i) => i.outcome.state), items.map((i) => ("error" in i.outcome ? (i.outcome.error ?? null) : null)),
+        items.map((i) => ref(i.outcome)?.chatId ?? null), items.map((i) => ref(i.outcome)?.messageId ?? null), items.map((i) => (ref(i.outcome) ? sentAt : null)),
+      ],
+    );
     return items.map(() => undefined);
   }
 
@@ -414,7 +520,7 @@ export class Outbox {
     return outcome.state;
   }
 
-  private async settle(row: OutboxMessage, outcome: Settled): Promise<void> {
+  private async settle(row: SendRow, outcome: Settled): Promise<void> {
     await this.purposes.get(row.purpose)?.settle.run({ send: row, outcome });
   }
 }
@@ -424,6 +530,41 @@ const IDENTITY_ORDER: Prisma.IdentityOrderByWithRelationInput[] = [{ lastSeenAt:
 
 class ClaimedElsewhere extends Error {}
 
+/** A row to insert, as the columns of one INSERT … SELECT FROM unnest(…). */
+interface NewRow {
+  key: string;
+  purpose: string;
+  subject: string | null;
+  personId: number | null;
+  identityId: number | null;
+  platform: Platform;
+  chatId: string | null;
+  chatKind: string | null;
+  editMessageId: string | null;
+  editOfSentAt: string | null;
+  message: string | null;
+  lane: string;
+  priority: number;
+  notBefore: string;
+}
+
+/** An inserted row, for its job. */
+interface Queued {
+  id: number;
+  platform: Platform;
+  priority: number;
+  notBeforeMs: number;
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function eachAtOnce<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runner = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
+}
+
 function laneOf(to: Recipient): string {
   if ("edit" in to) return to.personId ? `p${to.personId}` : `${to.edit.platform}:${to.edit.chatId}`;
   if ("chat" in to) return `${to.chat.platform}:${to.chat.id}`;
@@ -431,7 +572,7 @@ function laneOf(to: Recipient): string {
 }
 
 /** The outcome a finished row records, for telling its purpose again. */
-function settledOf(row: OutboxMessage): Settled {
+function settledOf(row: SendRow): Settled {
   if (row.state === "sent") return { state: "sent", ref: { platform: row.platform as Platform, chatId: row.sentChatId ?? "", messageId: row.sentMessageId ?? "" } };
   return { state: row.state as Exclude<Settled["state"], "sent">, error: row.error ?? undefined };
 }

@@ -31,6 +31,15 @@ export interface DeliverAttempt {
 
 export type DeliverHandler = (sendId: number, attempt: DeliverAttempt) => Promise<DeliverOutcome>;
 
+/**
+ * What a tick does: it wakes at `at` (ms since the epoch) for every send of `platform` due then (10,000 reminders
+ * at 8:30 are one tick, not 10,000 delayed jobs). `jobId` is the tick's own, stable across its reruns.
+ */
+export type TickHandler = (platform: Platform, at: number, jobId: string) => Promise<void>;
+
+type JobData = { sendId: number } | { tickAt: number };
+type JobResult = DeliverOutcome | "ticked";
+
 /** BullMQ's limiter: at most `max` jobs start per `duration` ms, across every worker of the queue. */
 export interface RateLimit {
   max: number;
@@ -55,10 +64,8 @@ export class RateLimitedError extends Error {
 export const PLATFORMS = ["telegram", "slack", "console"] as const satisfies readonly Platform[];
 
 
-// BullMQ only honours a manual rate limit (queue.rateLimit) on a worker that has a limiter: it compares
-// the limiter key with `limiter.max`. So "unlimited" is a limiter no one reaches; it costs one INCR a job.
-const UNLIMITED: RateLimit = { max: 1_000_000, duration: 1000 };
 const JOB_NAME = "send";
+const TICK_NAME = "tick";
 const ALIVE = new Set(["delayed", "waiting", "active", "prioritized", "waiting-children"]);
 /**
  * Jobs one worker runs at once. Most of a send is waiting (for the platform, for a shared statement), and the
@@ -91,15 +98,16 @@ export interface SendQueueOptions {
 
 /** The send queues, one per platform, and (once started) their workers. */
 export class SendQueue {
-  private readonly queues: Record<Platform, Queue<{ sendId: number }, DeliverOutcome>>;
+  private readonly queues: Record<Platform, Queue<JobData, JobResult>>;
   private readonly limits: Record<Platform, RateLimit | null>;
-  private readonly workers: Worker<{ sendId: number }, DeliverOutcome>[] = [];
+  private readonly workers: Worker<JobData, JobResult>[] = [];
   private handler?: DeliverHandler;
+  private tickHandler?: TickHandler;
 
   constructor(private readonly opts: SendQueueOptions) {
     this.limits = { telegram: null, slack: null, console: null, ...opts.limits };
     const queue = (platform: Platform) => {
-      const q = new Queue<{ sendId: number }, DeliverOutcome>(queueName(platform), {
+      const q = new Queue<JobData, JobResult>(queueName(platform), {
         connection: opts.connection,
         prefix: opts.prefix,
         defaultJobOptions: {
@@ -120,6 +128,32 @@ export class SendQueue {
   /** Registers what delivering one receipt means (one handler for every platform). */
   handle(handler: DeliverHandler): void {
     this.handler = handler;
+  }
+
+  /** Whether `platform` has an overall ceiling (then only its jobs, paced by the limiter, may send). */
+  limited(platform: Platform): boolean {
+    return this.limits[platform] !== null;
+  }
+
+  /** Registers what a tick does. */
+  handleTicks(handler: TickHandler): void {
+    this.tickHandler = handler;
+  }
+
+  /** Adds the tick of `platform` at `at` (ms), id `tick-<at>`: adding it again for another send due then is a no-op. */
+  async enqueueTick(platform: Platform, at: number, delay: number): Promise<void> {
+    await this.queues[platform].add(TICK_NAME, { tickAt: at }, { jobId: tickJobId(at), priority: 1, delay: delay > 0 ? Math.ceil(delay) : undefined });
+  }
+
+  /** Whether the tick of `platform` at `at` will still run. */
+  async tickAlive(platform: Platform, at: number): Promise<boolean> {
+    return ALIVE.has(await this.queues[platform].getJobState(tickJobId(at)));
+  }
+
+  /** Runs the tick at `at` now, if it is waiting for its time. */
+  async promoteTick(platform: Platform, at: number): Promise<void> {
+    const job = await this.queues[platform].getJob(tickJobId(at));
+    if (job && (await job.getState()) === "delayed") await job.promote();
   }
 
   /** Adds one job per send, with id `send-<id>`, so adding the same send twice is harmless. */
@@ -160,11 +194,12 @@ export class SendQueue {
     if (this.workers.length) return;
     if (!this.handler) throw new Error("SendQueue.startWorkers: register a handler with handle() first");
     for (const platform of PLATFORMS) {
-      const worker = new Worker<{ sendId: number }, DeliverOutcome>(queueName(platform), (job, token) => this.run(platform, job, token), {
+      const worker = new Worker<JobData, JobResult>(queueName(platform), (job, token) => this.run(platform, job, token), {
         connection: this.opts.connection,
         prefix: this.opts.prefix,
         concurrency,
-        limiter: this.limits[platform] ?? UNLIMITED,
+        // No limiter at all for an unlimited platform: BullMQ's costs a Redis call a job.
+        limiter: this.limits[platform] ?? undefined,
         lockDuration: this.opts.lockDuration ?? 30_000,
         stalledInterval: this.opts.stalledInterval ?? 30_000,
         maxStalledCount: this.opts.maxStalledCount ?? 3,
@@ -199,16 +234,22 @@ export class SendQueue {
     await Promise.all(Object.values(this.queues).map((q) => q.close()));
   }
 
-  private async run(platform: Platform, job: Job<{ sendId: number }, DeliverOutcome>, token?: string): Promise<DeliverOutcome> {
+  private async run(platform: Platform, job: Job<JobData, JobResult>, token?: string): Promise<JobResult> {
     const handler = this.handler;
     if (!handler) throw new Error("no deliver handler registered");
+    if ("tickAt" in job.data) {
+      if (!this.tickHandler) throw new Error("no tick handler registered");
+      await this.tickHandler(platform, job.data.tickAt, String(job.id));
+      return "ticked";
+    }
     const attempts = job.opts.attempts ?? 1;
     try {
       return await handler(job.data.sendId, { platform, jobId: String(job.id), attempt: job.attemptsMade + 1, attempts });
     } catch (error) {
       if (!(error instanceof RateLimitedError)) throw error;
       const ms = Math.max(1, Math.ceil(error.ms));
-      if (error.scope === "job") {
+      // Without a limiter (an unlimited platform) there is no platform-wide pause to take: this job waits alone.
+      if (error.scope === "job" || !this.limits[platform]) {
         // DelayedError tells BullMQ the job moved itself; attemptsMade is not incremented.
         await job.moveToDelayed(Date.now() + ms, token);
         throw new DelayedError();
@@ -227,6 +268,11 @@ export class SendQueue {
       throw Worker.RateLimitError();
     }
   }
+}
+
+/** The job id of the tick at `at` ms. */
+export function tickJobId(at: number): string {
+  return `tick-${at}`;
 }
 
 /** The deterministic job id of a send (no ":" and not all digits, as BullMQ requires). */

@@ -61,7 +61,7 @@ beforeEach(async () => {
   const bot = new Bot({ log, defaultLocale: "zh-CN", identify: async () => null }).addAdapter(chat);
   await chat.start(async () => ({}));
   queue = new SendQueue({ connection: redis, prefix, log, backoffMs: 10, attempts: 3, lockDuration: 2000, stalledInterval: 1000 });
-  outbox = new Outbox({ prisma: db.prisma, bot, clock, log, queue, limiter: new RateLimiter(redis, prefix), limitsOf: () => chat.limits });
+  outbox = new Outbox({ prisma: db.prisma, sql: db.sql, bot, clock, log, queue, limiter: new RateLimiter(redis, prefix), limitsOf: () => chat.limits });
   settled = [];
   outbox.purpose("probe", { settled: async (done) => void settled.push(...done.map(({ send, outcome }) => ({ key: send.key, state: outcome.state }))) });
   await db.prisma.outboxMessage.deleteMany();

@@ -6,10 +6,10 @@ import { t, toLocale, type Locale, type MessageKey } from "../../bot/i18n/index.
 import { formatLocal } from "../../bot/time-parse.ts";
 import type { Member } from "../../bot/member.ts";
 import type { ChatRef, MessageRef, Outbound, Platform } from "../../bot/message.ts";
-import type { Send } from "../../delivery/outbox.ts";
+import type { Send, SendRow } from "../../delivery/outbox.ts";
 import { zonedParts } from "../../bot/time-zone.ts";
 import { audit, type Tx } from "../../db/audit.ts";
-import type { Circular, OutboxMessage, Prisma } from "../../generated/prisma/client.ts";
+import type { Circular, Prisma } from "../../generated/prisma/client.ts";
 import { personByName } from "../org/directory.ts";
 import { expandAudience, type Audience } from "./audience.ts";
 import { NO_DEADLINE, draftForButton, recipientsOf, resolveDraft, resolveTime } from "./drafts.ts";
@@ -133,7 +133,7 @@ export function registerCopies(app: App): void {
 }
 
 /** The post is in the group: it, and every copy the group stands for, records the message. */
-async function postSent(app: App, send: OutboxMessage, ref: MessageRef): Promise<void> {
+async function postSent(app: App, send: SendRow, ref: MessageRef): Promise<void> {
   const post = await app.prisma.circularPost.update({ where: { id: postOf(send) }, data: { messageId: ref.messageId }, include: { circular: true } });
   const { viaChannel } = await expandAudience(app.prisma, post.circular.audience as unknown as Audience);
   const covered = [...viaChannel].filter(([, channelId]) => channelId === post.channelId).map(([personId]) => personId);
@@ -143,8 +143,8 @@ async function postSent(app: App, send: OutboxMessage, ref: MessageRef): Promise
   });
 }
 
-const receiptOf = (send: OutboxMessage) => Number((send.subject as { receiptId: number }).receiptId);
-const postOf = (send: OutboxMessage) => Number((send.subject as { postId: number }).postId);
+const receiptOf = (send: SendRow) => Number((send.subject as { receiptId: number }).receiptId);
+const postOf = (send: SendRow) => Number((send.subject as { postId: number }).postId);
 
 async function viewOf(app: App, circular: Circular) {
   const author = await app.prisma.person.findUniqueOrThrow({ where: { id: circular.authorId }, include: { unit: true } });
