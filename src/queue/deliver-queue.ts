@@ -4,9 +4,9 @@
 // sent message there, so a job that runs twice (retry, stalled worker) finds it sent and skips. The queue
 // itself only retries with backoff and never drops a job.
 import { DelayedError, Queue, Worker, type Job } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Platform } from "../bot/message.ts";
+import type { RedisConnection } from "./redis.ts";
 
 export interface DeliverJob {
   receiptId: number;
@@ -69,7 +69,7 @@ const JOB_NAME = "deliver";
 const BULK_CHUNK = 1000;
 
 export interface DeliverQueueOptions {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   log: Logger;
   /** Per-platform overrides of DEFAULT_LIMITS; `null` is unlimited. */

@@ -26,14 +26,7 @@ export class PrivateRedis {
   /** Starts the server (again, after stop()) and waits until it answers PING. */
   async restart(): Promise<void> {
     this.process = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir], { stdio: "ignore" });
-    const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
-    probe.on("error", () => {});
-    try {
-      await probe.connect().catch(() => undefined);
-      await probe.ping();
-    } finally {
-      probe.disconnect();
-    }
+    await untilAnswers(this.port);
   }
 
   /** Stops the server by its pid and waits for it to exit. */
@@ -49,5 +42,17 @@ export class PrivateRedis {
   async close(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Waits until the redis-server just spawned on `port` answers PING (it retries while nothing listens yet). */
+export async function untilAnswers(port: number, password?: string): Promise<void> {
+  const probe = new Redis({ host: "127.0.0.1", port, password, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+  probe.on("error", () => {});
+  try {
+    await probe.connect().catch(() => undefined);
+    await probe.ping();
+  } finally {
+    probe.disconnect();
   }
 }
