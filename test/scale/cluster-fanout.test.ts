@@ -97,7 +97,10 @@ describe("two serve and two worker processes on PostgreSQL and a Redis Cluster",
       TELEGRAM_BOT_TOKEN: fake.token,
       TELEGRAM_API_ROOT: fake.url,
       RELAY_DELIVER_RATE: `telegram=${RATE}/s`,
-      RELAY_JOB_LOCK_SECONDS: "2", // the dead worker's jobs come back in seconds
+      // The dead worker's jobs come back within about two of these. Not shorter: a survivor slowed down by a
+      // busy machine must still renew its own locks in time (every half of it), or it too is taken for dead
+      // and its sends in flight are marked uncertain.
+      RELAY_JOB_LOCK_SECONDS: "5",
       LOG_LEVEL: "warn",
     };
     const ports = await freePorts(4);
@@ -174,9 +177,9 @@ describe("two serve and two worker processes on PostgreSQL and a Redis Cluster",
     );
     expect(atKill).toBeLessThan(PEOPLE);
 
-    // The survivor finishes, including the jobs the dead worker held (after their 2 s lock lapses).
+    // The survivor finishes, including the jobs the dead worker held (once their lock lapses).
     const receipts = () =>
-      db.prisma.receipt.findMany({ where: { person: { name: { startsWith: "干部" } } }, select: { delivery: true, person: { select: { identities: { select: { externalId: true } } } } } });
+      db.prisma.receipt.findMany({ where: { person: { name: { startsWith: "干部" } } }, select: { id: true, delivery: true, deliveryError: true, person: { select: { identities: { select: { externalId: true } } } } } });
     await expect
       .poll(async () => (await receipts()).filter((r) => r.delivery === "sent" || r.delivery === "uncertain").length, { timeout: 150_000, interval: 250 })
       .toBe(PEOPLE);
@@ -197,7 +200,8 @@ describe("two serve and two worker processes on PostgreSQL and a Redis Cluster",
       expect(uncertain.has(chat)).toBe(true);
       expect(counts.get(chat)).toBe(1);
     }
-    expect([...uncertain].filter((chat) => !inFlight.has(chat) && !unsettledAtKill.has(chat))).toEqual([]);
+    const unexplained = final.filter((r) => r.delivery === "uncertain" && !inFlight.has(chatOf(r)) && !unsettledAtKill.has(chatOf(r)));
+    expect(unexplained.map((r) => ({ receipt: r.id, chat: chatOf(r), error: r.deliveryError, copies: counts.get(chatOf(r)) ?? 0 }))).toEqual([]);
     const received = [...counts.keys()].length;
     console.log(
       `cluster fan-out: ${PEOPLE} people, 2 serve + 2 worker on a 3-master Redis Cluster; ${seconds.toFixed(1)} s from publishing ` +
