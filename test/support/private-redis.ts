@@ -23,8 +23,11 @@ export class PrivateRedis {
     return redis;
   }
 
-  /** Starts the server (again, after stop()) and waits until it answers PING. */
+  /** Starts the server (again, after stop()) and waits until it answers PING; a running one is left as it is. */
   async restart(): Promise<void> {
+    // A second server on the port would fail to bind and exit, and the running one, no longer ours to stop,
+    // would outlive the test.
+    if (this.process && this.process.exitCode === null && this.process.signalCode === null) return untilAnswers(this.port);
     this.process = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir], { stdio: "ignore" });
     await untilAnswers(this.port);
   }
