@@ -1,5 +1,6 @@
 // Environment → typed configuration. A bad value stops start-up with one line naming the variable.
 import { z } from "zod";
+import { hasHashTag, isClusterUrl, parseClusterUrl } from "./queue/redis-url.ts";
 import { StartupError } from "./startup-error.ts";
 
 // An empty variable (FOO= in a .env or compose file) means unset.
@@ -43,8 +44,16 @@ function isTimeZone(value: string): boolean {
 const schema = z.object({
   DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\/\S+$/, "a postgresql:// URL, or unset for the embedded database")),
   RELAY_DATA_DIR: z.string().min(1).default("./data"),
-  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, "a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/, "letters, digits, _ - and {} (e.g. {relay} for Redis Cluster)").default("relay"),
+  REDIS_URL: z
+    .string()
+    .regex(/^(rediss?|redis-cluster):\/\/\S+$/, "a redis:// or rediss:// URL, or redis-cluster://host:port,host:port for Redis Cluster")
+    .superRefine((url, ctx) => {
+      const problem = isClusterUrl(url) ? clusterUrlProblem(url) : undefined;
+      if (problem) ctx.addIssue({ code: "custom", message: `redis-cluster://[user:password@]host:port,host:port,… (${problem})` });
+    })
+    .default("redis://127.0.0.1:6379"),
+  // Default: "relay", or "{relay}" on Redis Cluster (see below).
+  REDIS_PREFIX: optional(z.string().regex(/^[A-Za-z0-9_{}-]+$/, "letters, digits, _ - and {} (e.g. {relay} for Redis Cluster)")),
   TELEGRAM_BOT_TOKEN: optional(z.string().regex(/^\d+:[\w-]+$/, "a token from @BotFather, like 123456:ABC-DEF")),
   TELEGRAM_API_ROOT: z.url("a URL such as https://api.telegram.org").default("https://api.telegram.org"),
   TELEGRAM_WEBHOOK_SECRET: optional(z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, "1-256 characters A-Z a-z 0-9 _ -")),
@@ -112,11 +121,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && e.PORT === undefined) {
     throw new ConfigError("Invalid configuration: SLACK_SIGNING_SECRET (HTTP events) needs PORT for the HTTP server that receives them, or set SLACK_APP_TOKEN for Socket Mode");
   }
+  // Every key of one Relay shares the prefix's hash tag, so on a cluster each multi-key script stays in one slot.
+  const cluster = isClusterUrl(e.REDIS_URL);
+  const redisPrefix = e.REDIS_PREFIX ?? (cluster ? "{relay}" : "relay");
+  if (cluster && !hasHashTag(redisPrefix)) {
+    throw new ConfigError(`Invalid configuration: REDIS_PREFIX must hold a hash tag such as {relay} on Redis Cluster, so each queue's keys share one slot (got "${redisPrefix}")`);
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.RELAY_DATA_DIR,
     redisUrl: e.REDIS_URL,
-    redisPrefix: e.REDIS_PREFIX,
+    redisPrefix,
     timeZone: e.RELAY_TIMEZONE,
     locale: e.RELAY_LOCALE,
     inviteHours: e.RELAY_INVITE_HOURS ?? 72,
@@ -134,9 +149,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** What is wrong with a redis-cluster:// URL, if anything. */
+function clusterUrlProblem(url: string): string | undefined {
+  try {
+    parseClusterUrl(url);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 /** Secrets never reach a log or a terminal whole. */
 function redact(name: string, value: string): string {
   if (/TOKEN|SECRET|PASSWORD/.test(name)) return value.length > 6 ? `${value.slice(0, 3)}…` : "…";
-  if (name.endsWith("_URL")) return value.replace(/\/\/([^:/@]+):([^@]+)@/, "//$1:***@");
+  if (name.endsWith("_URL")) return value.replace(/\/\/([^:/@]*):([^@]+)@/, "//$1:***@");
   return value;
 }

@@ -1,7 +1,6 @@
 // The composition root: config → logger, database, Redis, scheduler, bot, flows, adapters, HTTP.
 // `relay start` runs all of it; `serve` only receives (adapters + HTTP); `worker` only runs jobs.
 import { pino, type Logger } from "pino";
-import type { Redis } from "ioredis";
 import type { App } from "./app.ts";
 import type { ChatAdapter } from "./bot/adapter.ts";
 import { Bot } from "./bot/bot.ts";
@@ -25,7 +24,7 @@ import { registerGeneral } from "./flows/requests/general-commands.ts";
 import { registerOrg } from "./flows/org/org-commands.ts";
 import { registerReminders } from "./flows/reminders/reminder-commands.ts";
 import { HttpServer } from "./http/http-server.ts";
-import { checkRedis, connectRedis, connectRequestRedis } from "./queue/redis.ts";
+import { checkRedis, connectRedis, connectRequestRedis, type RedisConnection } from "./queue/redis.ts";
 import { overallRate } from "./delivery/limits.ts";
 import { Outbox } from "./delivery/outbox.ts";
 import { SendQueue } from "./delivery/send-queue.ts";
@@ -57,7 +56,7 @@ export interface RuntimeOptions {
 
 export interface Runtime {
   app: App;
-  redis: Redis;
+  redis: RedisConnection;
   /** What holds people's messages while a store is down (not in `relay worker`, which receives none). */
   inbox?: Inbox;
   http?: HttpServer;
@@ -79,7 +78,7 @@ const SETTLE_POLL_MS = 100;
  * The chat apps the configuration names (tokens set). Each SDK is loaded only when its app is configured:
  * grammY and Bolt cost a console-only start a third of a second it has no use for.
  */
-async function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; limiter: RateLimiter; db: Database; requestRedis: Redis; retry?: Partial<RetryPolicy> }): Promise<ChatAdapter[]> {
+async function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; limiter: RateLimiter; db: Database; requestRedis: RedisConnection; retry?: Partial<RetryPolicy> }): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
   if (config.telegram) {
     const [{ TelegramAdapter, TELEGRAM_LIMITS }, { throttle }] = await Promise.all([import("../adapters/telegram/telegram-adapter.ts"), import("../adapters/telegram/throttle.ts")]);

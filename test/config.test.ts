@@ -47,6 +47,23 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ RELAY_CHASE_POLICY: "{maxChases:2}" })).toThrow("RELAY_CHASE_POLICY must be JSON such as");
   });
 
+  it("reads the cluster form of REDIS_URL, where the prefix defaults to {relay} and must keep a hash tag", () => {
+    const url = "redis-cluster://:p%40ss@10.0.0.1:7001,10.0.0.2:7002,redis-3:7003";
+    expect(loadConfig({ REDIS_URL: url })).toMatchObject({ redisUrl: url, redisPrefix: "{relay}" });
+    expect(loadConfig({ REDIS_URL: url, REDIS_PREFIX: "{relay-prod}" }).redisPrefix).toBe("{relay-prod}");
+    expect(() => loadConfig({ REDIS_URL: url, REDIS_PREFIX: "relay" })).toThrow(
+      'Invalid configuration: REDIS_PREFIX must hold a hash tag such as {relay} on Redis Cluster, so each queue\'s keys share one slot (got "relay")',
+    );
+    // Redis hashes only a non-empty tag: "{}" does not keep keys together.
+    expect(() => loadConfig({ REDIS_URL: url, REDIS_PREFIX: "{}relay" })).toThrow("REDIS_PREFIX must hold a hash tag");
+    // The plain form is unchanged: any prefix, "relay" by default.
+    expect(loadConfig({ REDIS_URL: "redis://cache:6379" }).redisPrefix).toBe("relay");
+    expect(() => loadConfig({ REDIS_URL: "redis-cluster://10.0.0.1:7001,10.0.0.2:port" })).toThrow(
+      'REDIS_URL must be redis-cluster://[user:password@]host:port,host:port,… ("10.0.0.2:port" is not a host:port)',
+    );
+    expect(() => loadConfig({ REDIS_URL: "redis-cluster://admin:hunter2@10.0.0.1:7001,/0" })).toThrow(/\(got "redis-cluster:\/\/admin:\*\*\*@10\.0\.0\.1:7001,\/0"\)$/);
+  });
+
   it("treats an empty variable as unset", () => {
     const config = loadConfig({ PORT: "", DATABASE_URL: "" });
     expect(config.port).toBeUndefined();
@@ -57,7 +74,7 @@ describe("loadConfig", () => {
     [{ PORT: "abc" }, 'PORT must be a port number 1-65535 (got "abc")'],
     [{ PORT: "70000" }, 'PORT must be a port number 1-65535 (got "70000")'],
     [{ DATABASE_URL: "mysql://x/y" }, "DATABASE_URL must be a postgresql:// URL, or unset for the embedded database"],
-    [{ REDIS_URL: "localhost:6379" }, 'REDIS_URL must be a redis:// or rediss:// URL (got "localhost:6379")'],
+    [{ REDIS_URL: "localhost:6379" }, 'REDIS_URL must be a redis:// or rediss:// URL, or redis-cluster://host:port,host:port for Redis Cluster (got "localhost:6379")'],
     [{ RELAY_TIMEZONE: "Beijing" }, 'RELAY_TIMEZONE must be an IANA time zone such as Asia/Shanghai (got "Beijing")'],
     [{ RELAY_LOCALE: "fr" }, 'RELAY_LOCALE must be zh-CN or en (got "fr")'],
     [{ REDIS_PREFIX: "a:b" }, "REDIS_PREFIX must be letters, digits"],

@@ -5,9 +5,9 @@
 // that runs twice (retry, stalled worker) finds it done and skips. The queue itself only retries with
 // backoff and never drops a job.
 import { DelayedError, Queue, Worker, type Job } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Platform } from "../bot/message.ts";
+import type { RedisConnection } from "../queue/redis.ts";
 
 /** One send: the outbox row it is for, its BullMQ priority (1 goes first) and when it may go. */
 export interface SendJob {
@@ -77,7 +77,7 @@ export const LOWEST_PRIORITY = 2_097_151;
 const BULK_CHUNK = 1000;
 
 export interface SendQueueOptions {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   log: Logger;
   /** Each platform's overall rate (from its adapter's declared limits or RELAY_DELIVER_RATE); missing or `null` is unlimited. */

@@ -1,7 +1,7 @@
 // Where the inbox keeps events it cannot handle now: a table in PostgreSQL while Redis is down, a list in Redis while
 // PostgreSQL is down, and (only when both are down and the platform would not deliver again) this process's memory.
 // Each keeps arrival order and refuses a second copy of the same update, so a redelivery is not held twice.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import type { Inbound, Platform } from "../bot/message.ts";
 import type { PrismaClient } from "../db/database.ts";
 
@@ -78,14 +78,14 @@ type Scripts = {
 /** Redis: used while PostgreSQL is down. */
 export class RedisHeld implements HeldStore {
   readonly name = "redis";
-  private readonly redis: Redis & Scripts;
+  private readonly redis: RedisConnection & Scripts;
   private readonly keys: [string, string];
 
-  constructor(redis: Redis, prefix: string) {
-    const scripts = redis as Redis & Partial<Scripts>;
+  constructor(redis: RedisConnection, prefix: string) {
+    const scripts = redis as RedisConnection & Partial<Scripts>;
     if (typeof scripts.relayInboxHold !== "function") redis.defineCommand("relayInboxHold", { lua: HOLD });
     if (typeof scripts.relayInboxRemove !== "function") redis.defineCommand("relayInboxRemove", { lua: REMOVE });
-    this.redis = redis as Redis & Scripts;
+    this.redis = redis as RedisConnection & Scripts;
     this.keys = [`${prefix}:inbox:held`, `${prefix}:inbox:order`];
   }
 

@@ -12,7 +12,7 @@
 // - A command already running when a store goes away is not started again: the person is told it is busy, and it
 //   finishes when the store is back (what it wrote stands; scheduled work is re-created from the rows).
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import type { Logger } from "pino";
 import type { Delivery } from "../bot/adapter.ts";
 import type { Clock } from "../bot/clock.ts";
@@ -38,7 +38,7 @@ export interface InboxOptions {
   clock: Clock;
   prisma: PrismaClient;
   /** A connection whose commands fail at once while Redis is away (connectRequestRedis), never BullMQ's. */
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   /** The router: handles an event; throws only StoreUnavailableError, when it could not start on it. */
   dispatch(event: Inbound): Promise<Handled>;

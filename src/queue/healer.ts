@@ -2,11 +2,11 @@
 // and re-creates the jobs from the database rows, without waiting for the next start. A marker key written
 // once the jobs are known to be there is the test: gone means everything stored with it is gone too. It is
 // checked whenever the connection comes back and, for a flush that drops no connection, every little while.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis.ts";
 import type { Logger } from "pino";
 
 export interface HealerOptions {
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   log: Logger;
   /** Re-creates missing jobs; returns how many. */

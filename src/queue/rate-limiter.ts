@@ -12,7 +12,7 @@
 //    and the key expires exactly when the window is idle again, so thousands of chats cost nothing at rest;
 //  - the wait it returns is exact, which is what `worker.rateLimit(ms)` needs.
 // With burst 1 (the default) it never lets more than `limit` through in any `windowMs`.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis.ts";
 
 /** What `acquire` and `sleep` need of an AbortSignal; grammY hands transformers a polyfilled one without `throwIfAborted`. */
 export interface Abortable {
@@ -72,19 +72,19 @@ type Scripts = {
 };
 
 export class RateLimiter {
-  private readonly redis: Redis & Scripts;
+  private readonly redis: RedisConnection & Scripts;
   /** The same windows in this process's memory, for while Redis cannot be asked (see acquire). */
   private readonly local = new LocalWindows();
 
   constructor(
-    redis: Redis,
+    redis: RedisConnection,
     private readonly prefix: string,
   ) {
-    const scripts = redis as Redis & Partial<Scripts>;
+    const scripts = redis as RedisConnection & Partial<Scripts>;
     // defineCommand sends EVALSHA, falling back to EVAL when Redis lacks the script; define once per connection.
     if (typeof scripts.relayRateLimitAcquire !== "function") redis.defineCommand("relayRateLimitAcquire", { lua: ACQUIRE });
     if (typeof scripts.relayRateLimitPenalize !== "function") redis.defineCommand("relayRateLimitPenalize", { lua: PENALIZE });
-    this.redis = redis as Redis & Scripts;
+    this.redis = redis as RedisConnection & Scripts;
   }
 
   /** Takes one slot in every window atomically, or none; returns 0 when granted, else ms to wait before trying again. */

@@ -2,9 +2,9 @@
 // only says when to look, handlers re-read the row, and job ids are deterministic so scheduling twice
 // is harmless and cancelling is by the same id.
 import { Queue, Worker, type Job } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Clock } from "../bot/clock.ts";
+import type { RedisConnection } from "./redis.ts";
 
 export type JobData = Record<string, string | number | boolean | null>;
 export type JobHandler = (data: JobData, job: { id: string; attempt: number }) => Promise<void>;
@@ -17,7 +17,7 @@ const ALIVE = new Set(["delayed", "waiting", "active", "prioritized", "waiting-c
 const DUE_PAGE = 50;
 
 export interface SchedulerOptions {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   clock: Clock;
   log: Logger;

@@ -2,7 +2,7 @@
 // before a fan-out's copies, two fan-outs interleaved), per-chat order, uncertain and unreachable outcomes, a
 // claim left by a dead worker, per-person caps declared by the adapter, and healing after Redis lost the jobs.
 // Workers start only once the queue is filled, with one job at a time, so the order asserted is the queue's.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../../src/queue/redis.ts";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SendOptions } from "../../src/bot/adapter.ts";
@@ -47,7 +47,7 @@ beforeAll(async () => {
 afterAll(async () => db?.drop());
 
 let prefix: string;
-let redis: Redis;
+let redis: RedisConnection;
 let chat: RiggedChat;
 let queue: SendQueue;
 let outbox: Outbox;

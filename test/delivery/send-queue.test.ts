@@ -5,10 +5,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { SendQueue, RateLimitedError, type DeliverHandler, type SendQueueOptions } from "../../src/delivery/send-queue.ts";
-import { connectRedis } from "../../src/queue/redis.ts";
+import { connectRedis, type RedisConnection } from "../../src/queue/redis.ts";
 import { testDatabase, type TestDatabase } from "../support/db.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../support/redis.ts";
 
@@ -20,7 +19,7 @@ let db: TestDatabase;
 let people: number[];
 let serial = 0;
 let prefix: string;
-let redis: Redis;
+let redis: RedisConnection;
 let queues: SendQueue[];
 
 beforeAll(async () => {

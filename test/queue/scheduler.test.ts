@@ -1,9 +1,8 @@
 // What the scheduler counts as due (what `relay start` waits for at the end of piped input): jobs waiting
 // or running, and delayed jobs whose instant has come on the office clock — not those still in the future.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Redis } from "ioredis";
 import { pino } from "pino";
-import { connectRedis } from "../../src/queue/redis.ts";
+import { connectRedis, type RedisConnection } from "../../src/queue/redis.ts";
 import { Scheduler } from "../../src/queue/scheduler.ts";
 import { TestClock } from "../support/office.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../support/redis.ts";
@@ -12,7 +11,7 @@ const HOUR = 3600_000;
 
 describe("Scheduler.dueCount", () => {
   let prefix: string;
-  let redis: Redis;
+  let redis: RedisConnection;
   let scheduler: Scheduler;
   let clock: TestClock;
   beforeEach(() => {

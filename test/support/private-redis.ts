@@ -23,19 +23,13 @@ export class PrivateRedis {
     return redis;
   }
 
-  /** Starts the server (again, after stop()) and waits until it answers PING. A server still running is left as it is. */
+  /** Starts the server (again, after stop()) and waits until it answers PING; a running one is left as it is. */
   async restart(): Promise<void> {
-    // A second server on the same port would fail to bind, and the first would then be stopped by no one.
-    if (this.process && running(this.process)) return;
+    // A second server on the port would fail to bind and exit, and the running one, no longer ours to stop,
+    // would outlive the test.
+    if (this.process && running(this.process)) return untilAnswers(this.port);
     this.process = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir], { stdio: "ignore" });
-    const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
-    probe.on("error", () => {});
-    try {
-      await probe.connect().catch(() => undefined);
-      await probe.ping();
-    } finally {
-      probe.disconnect();
-    }
+    await untilAnswers(this.port);
   }
 
   /** Stops the server by its pid and waits for it to exit. */
@@ -57,4 +51,16 @@ export class PrivateRedis {
 /** Not exited yet: a process killed by a signal has no exit code, only a signal code. */
 function running(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
+}
+
+/** Waits until the redis-server just spawned on `port` answers PING (it retries while nothing listens yet). */
+export async function untilAnswers(port: number, password?: string): Promise<void> {
+  const probe = new Redis({ host: "127.0.0.1", port, password, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+  probe.on("error", () => {});
+  try {
+    await probe.connect().catch(() => undefined);
+    await probe.ping();
+  } finally {
+    probe.disconnect();
+  }
 }
