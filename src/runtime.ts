@@ -277,6 +277,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (mode !== "worker") {
       inbox = new Inbox({
         log: log.child({ part: "inbox" }), clock, prisma: db.prisma, redis: requestRedis, prefix: config.redisPrefix, timeZone: config.timeZone,
+        embeddedDatabase: db.kind === "pglite",
         dispatch: (event) => bot.router.dispatch(event),
         say: async (event, text, direct) => void (await (direct ? bot.sendDirect(event.user, { text }) : bot.send(event.chat, { text }))),
         localeOf: (event) => localeFor(event),

@@ -149,9 +149,9 @@ describe("Outbox", () => {
     // What a SIGKILL after the claim leaves behind: the row claimed by this very job, nothing recorded.
     await db.prisma.outboxMessage.update({ where: { id: row.id }, data: { state: "sending", claimedBy: `send-${row.id}` } });
     queue.startWorkers(1);
-    await expect.poll(async () => (await db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: row.id } })).state, { timeout: 20_000 }).toBe("uncertain");
+    await expect.poll(() => settled, { timeout: 20_000 }).toEqual([{ key: "probe-died", state: "uncertain" }]);
+    expect((await db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: row.id } })).state).toBe("uncertain");
     expect(chat.sent).toEqual([]);
-    expect(settled).toEqual([{ key: "probe-died", state: "uncertain" }]);
   });
 
   it("a failure that never reached the platform is retried, and after the last attempt recorded as failed", async () => {
