@@ -82,7 +82,7 @@ async function seed(db: TestDatabase): Promise<{ people: number[]; circular: () 
   return { people, circular };
 }
 
-/** What the messenger does per receipt: read the row, skip it if sent, "send", record the message id. */
+/** The outbox's core per send, in miniature: read the row, skip it if sent, "send", record the message id. */
 function receiptHandler(db: TestDatabase, sends: Map<number, number>, times: number[], bucket?: TokenBucket): DeliverHandler {
   return async (receiptId, { platform }) => {
     const row = await db.prisma.receipt.findUnique({ where: { id: receiptId }, select: { messageId: true } });

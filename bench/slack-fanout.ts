@@ -1,4 +1,4 @@
-// Two notices to N people on Slack through the real Slack adapter (signed HTTP in, deliver queue + SlackApi out)
+// Two notices to N people on Slack through the real Slack adapter (signed HTTP in, outbox + SlackApi out)
 // against the fake Web API, which answers a 429 (Retry-After: 1) to every 50th post. Prints, for a cold and a
 // warm fan-out, the achieved msg/s ÷ the workspace budget, the busiest second overall and in one channel, 429s,
 // conversations.open calls, lost and duplicated. Run: npx tsx bench/slack-fanout.ts [count] [rate per second]

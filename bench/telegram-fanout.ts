@@ -1,4 +1,4 @@
-// A notice to 2,000 people through the real Telegram adapter (webhook in, deliver queue + throttle out)
+// A notice to 2,000 people through the real Telegram adapter (webhook in, outbox + throttle out)
 // against the fake Bot API enforcing Telegram's limits (30/s overall, 1/s a chat, 20/min a group).
 // Prints achieved msg/s ÷ 30, 429s received, lost and duplicated. Run: npx tsx bench/telegram-fanout.ts [count]
 import { callbackQuery, privateMessage, user } from "../test/support/fake-telegram.ts";

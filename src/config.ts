@@ -86,7 +86,7 @@ export interface Config {
   inviteHours: number;
   /** How long a worker holds a delivery job; a crashed worker's jobs are picked up again about this long after. */
   jobLockSeconds: number;
-  /** Fan-out ceilings per platform ("telegram=30/s"); unset platforms keep the deliver queue's defaults. */
+  /** Fan-out ceilings per platform ("telegram=30/s"); unset platforms keep what their adapter declares. */
   deliverRates: Record<string, { max: number; duration: number }>;
   /** Office-wide overrides of the chase policy (checked when the circulars flow starts). */
   chasePolicy?: Record<string, unknown>;

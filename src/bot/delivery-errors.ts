@@ -1,5 +1,5 @@
 // What can go wrong delivering a message, in words the core understands for any platform: adapters translate
-// their SDK's errors into these, so the messenger can mark a receipt without importing grammY or Bolt.
+// their SDK's errors into these, so the outbox can record a send without importing grammY or Bolt.
 
 /** The recipient cannot be reached any more (blocked the bot, account deleted, bot removed); retrying will not help. */
 export class RecipientUnreachableError extends Error {

@@ -119,7 +119,7 @@ export class SendQueue {
           removeOnFail: { age: 30 * 24 * 3600 },
         },
       });
-      q.on("error", (err) => opts.log.warn({ err, platform }, "deliver queue error"));
+      q.on("error", (err) => opts.log.warn({ err, platform }, "send queue error"));
       return q;
     };
     this.queues = { telegram: queue("telegram"), slack: queue("slack"), console: queue("console") };

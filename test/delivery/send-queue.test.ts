@@ -1,6 +1,6 @@
-// The deliver queue against real Redis and PostgreSQL: 200 receipts of one circular, delivered by a
+// The send queue against real Redis and PostgreSQL: 200 receipts of one circular, delivered by a
 // handler that records the sent message on the receipt row only if none is recorded yet, the way the
-// messenger does. Each test has its own Redis prefix (flushed after) and its own circular.
+// outbox does. Each test has its own Redis prefix (flushed after) and its own circular.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -62,7 +62,7 @@ function newQueue(opts: Partial<SendQueueOptions> = {}): SendQueue {
   return q;
 }
 
-/** The messenger's idempotent core: record the message on the row unless one is recorded, then "send". */
+/** The outbox's idempotent core, in miniature: record the message on the row unless one is recorded, then "send". */
 function recordingHandler(sent: number[], before?: (receiptId: number) => void): DeliverHandler {
   return async (receiptId, { platform }) => {
     before?.(receiptId); // failures happen before anything is sent, as a refused API call would

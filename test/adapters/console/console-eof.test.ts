@@ -1,5 +1,5 @@
 // At the end of piped input, the console waits for what the last lines set going before Relay exits: a notice
-// published as the last line reaches every recipient (through the deliver queue) before the process leaves.
+// published as the last line reaches every recipient (through the outbox) before the process leaves.
 import { afterAll, describe, expect, it } from "vitest";
 import { consoleEnvironment, ConsoleSession } from "../../support/cli.ts";
 

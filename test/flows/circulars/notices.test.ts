@@ -1,4 +1,4 @@
-// Notices end to end on real PostgreSQL and Redis: compose, preview, publish through the deliver queue,
+// Notices end to end on real PostgreSQL and Redis: compose, preview, publish through the outbox,
 // respond by button and by /ack, the live counter in a group, /status, /pending, /cancel and refusals.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openOffice, type Office } from "../../support/office.ts";
