@@ -113,7 +113,7 @@ const FINAL = new Set(["sent", "uncertain", "unreachable", "failed", "skipped", 
 const INSERT_CHUNK = 1000;
 /** Sends a tick reads at a time, and sends it has on the wire at once. */
 const TICK_PAGE = 1000;
-const TICK_CONCURRENCY = 128;
+const TICK_CONCURRENCY = 256;
 /** A tick's try counts as one of more (a failure goes to the send's own job, not to "failed"), retried after this. */
 const TICK_TRIES = 2;
 const RETRY_MS = 2000;
