@@ -30,6 +30,8 @@ import { databaseUnavailable, within } from "./unavailable.ts";
 export const HOLD_MS = 24 * 3600_000;
 /** How long one call to a store may take before the store counts as down. */
 const STORE_MS = 2000;
+/** How long a new event waits for the held ones ahead of it before it is held too. */
+const BEHIND_MS = 5000;
 /** How long the up-checks may take (as /healthz's). */
 const PROBE_MS = 800;
 
@@ -133,6 +135,10 @@ export class Inbox {
   }
 
   private async take(event: Inbound, delivery: Delivery): Promise<Handled> {
+    // What is held goes first. While it is being handled (at start, or just after an outage) an event waits for
+    // that, briefly, rather than being held: the adapter then hears of it only once it is handled, so a reader of
+    // a pipe (the console) does not run its next line, or press a button, before this one is answered.
+    if (this.backlog && this.draining) await Promise.race([this.draining, delay(BEHIND_MS)]);
     if (this.backlog) return this.holdAndTell(event, delivery, await this.storesDown());
     if (this.opts.redis.status !== "ready") return this.holdAndTell(event, delivery, { redis: true });
     if (delivery.updateId !== undefined) {

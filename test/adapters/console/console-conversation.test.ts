@@ -59,4 +59,13 @@ describe.each(["pglite", "postgres"] as const)("console conversation on %s", (ki
     expect(stdout).toContain("你可以使用这些命令（管理员）"); // the database of the test above
     expect(stdout.match(/邀请 \(\/invite\)/g)).toHaveLength(2);
   });
+
+  it("handles piped lines in order from a cold start, the console's own lines (/as) included", { timeout: 60_000 }, async () => {
+    // Lines arrive before Relay has finished starting: each is answered before the next is read.
+    const { code, stdout } = await runRelay(["start"], env, "/whoami\n/as 访客\n/whoami\n/as 王主任\n");
+    expect(code).toBe(0);
+    const order = ["Relay ▸ 王主任（#1）", "（现在以 访客 的身份输入）", "Relay ▸ 你还不在本单位名册中", "（现在以 王主任 的身份输入）"].map((line) => stdout.indexOf(line));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
 });
