@@ -211,6 +211,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   "circular.onlyAuthorChase": "Only the author or an admin can chase.",
   "circular.nobodyMissing": "Everyone has responded; nobody to chase.",
   "circular.chasingNow": "Chasing {count} {count:person|people} now.",
+  "circular.chasedJustNow": "{count} {count:person was|people were} chased just now: not again within 10 minutes, so as not to pester.",
   "circular.chasingLater": "It is outside working hours; {count} {count:person|people} will be chased {when}.",
   "chase.groupLead": "{serial} (#{id}) {title}: still waiting for",
   "chase.approvalLine": "Request #{id} ({name}) is waiting for your decision",

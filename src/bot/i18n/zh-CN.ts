@@ -209,6 +209,7 @@ export const zhCN = {
   "circular.onlyAuthorChase": "只有发文人或管理员可以催办。",
   "circular.nobodyMissing": "所有人都已回复，无需催办。",
   "circular.chasingNow": "正在催办 {count} 人。",
+  "circular.chasedJustNow": "这 {count} 人刚刚已催办过，10 分钟内不再重复提醒，以免打扰。",
   "circular.chasingLater": "现在不是工作时间，将在 {when} 催办 {count} 人。",
   "chase.groupLead": "{serial}（#{id}）{title}：以下同志请尽快确认：",
   "chase.approvalLine": "申请 #{id}（{name}）待你审批",

@@ -225,16 +225,25 @@ async function escalate(app: App, circularId: number, occasion: string): Promise
   );
 }
 
-/** The author chases now (or, outside working hours, at the next allowed moment). Returns when it goes out. */
-export async function chaseNow(app: App, circular: Circular): Promise<{ at: Date; people: number }> {
+/**
+ * The author chases now (or, outside working hours, at the next allowed moment). Someone chased by hand in the
+ * same ten minutes is not chased again (`already`): one nudge per batch, however often the button is pressed.
+ */
+export async function chaseNow(app: App, circular: Circular): Promise<{ at: Date; people: number; already: number }> {
   const policy = policyOf(app, circular);
   const now = app.clock.now();
   const at = nextChaseWindow(now, policy, app.config.timeZone);
   const missing = await app.prisma.receipt.findMany({ where: { circularId: circular.id, respondedAt: null, delivery: { not: "unreachable" } }, select: { id: true, personId: true } });
-  await owe(app, missing.map((r) => r.id), at);
   const batch = Math.floor(at.getTime() / BATCH_MS) + 1;
-  for (const { personId } of missing) await app.scheduler.schedule(NUDGE, `nudge-p${personId}-b${batch}-m`, { personId }, at);
-  return { at, people: missing.length };
+  const jobOf = (personId: number) => `nudge-p${personId}-b${batch}-m`;
+  const chased = await app.prisma.outboxMessage.findMany({ where: { key: { in: missing.map((r) => jobOf(r.personId)) } }, select: { key: true } });
+  const done = new Set(chased.map((o) => o.key));
+  // Sent already (its outbox row), or still to go (its job, say at 8:00 for a chase asked for at night).
+  const fresh = [];
+  for (const r of missing) if (!done.has(jobOf(r.personId)) && !(await app.scheduler.isScheduled(jobOf(r.personId)))) fresh.push(r);
+  await owe(app, fresh.map((r) => r.id), at);
+  for (const { personId } of fresh) await app.scheduler.schedule(NUDGE, jobOf(personId), { personId }, at);
+  return { at, people: fresh.length, already: missing.length - fresh.length };
 }
 
 /** Registers the job handlers and the reconciler (open circulars get their chase jobs back after a Redis loss). */

@@ -316,7 +316,8 @@ export function registerCirculars(app: App): void {
       if (!circular) return void (await ctx.reply(ctx.t("circular.notFound", { id })));
       if (circular.authorId !== ctx.member!.id && ctx.member!.role !== "admin") return void (await ctx.reply(ctx.t("circular.onlyAuthorChase")));
       if (circular.status !== "published") return void (await ctx.reply(ctx.t("circular.isCancelled", { id })));
-      const { at, people } = await chaseNow(app, circular);
+      const { at, people, already } = await chaseNow(app, circular);
+      if (people === 0 && already > 0) return void (await ctx.reply(ctx.t("circular.chasedJustNow", { count: already })));
       if (people === 0) return void (await ctx.reply(ctx.t("circular.nobodyMissing")));
       const now = app.clock.now();
       await ctx.reply(

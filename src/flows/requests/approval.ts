@@ -136,17 +136,18 @@ export async function decide(app: App, member: Member, id: number, approve: bool
     await audit(tx, { actorId: member.id, action: approve ? "request.approve" : "request.reject", entity: "Request", entityId: id, data: { step: step.position, comment: comment || null } });
   });
   let updated = await loadRequest(app, id);
-  if (outcome === "approved") {
-    await approvedHooks.get(updated.kind)?.(updated);
-    updated = await loadRequest(app, id);
-  }
   const requesterLocale = localeOf(app, request.requester);
   const note = comment ? t(requesterLocale, "request.commentNote", { comment }) : "";
   // A stand-in's decision says on whose behalf it was made.
   const decider = step.onBehalfOf ? t(requesterLocale, "request.deciderOnBehalf", { name: member.name, of: step.onBehalfOf.name }) : member.name;
   const occasion = `q${id}-s${step.position}-${outcome}`;
   if (outcome === "rejected") await tell(app, request.requester, occasion, "request.toldRejected", { id, name: decider, note });
-  else if (outcome === "approved") await tell(app, request.requester, occasion, "request.toldApproved", { id, name: decider, note });
+  else if (outcome === "approved") {
+    // The decision first, then what follows from it (the seal register's number): the requester reads them so.
+    await tell(app, request.requester, occasion, "request.toldApproved", { id, name: decider, note });
+    await approvedHooks.get(updated.kind)?.(updated);
+    updated = await loadRequest(app, id);
+  }
   else {
     updated = await assignStandIn(app, updated);
     const next = updated.steps.find((s) => s.status === "pending")!;

@@ -105,10 +105,15 @@ describe("chasing a notice", () => {
     const before = (await wu()).chasedCount;
     expect(await chat().say("zhao", "催办 1")).toEqual([expect.stringMatching(/^现在不是工作时间，将在 4月13日\(周一\) 09:00 催办 1 人。$/)]);
     expect((await wu()).chasedCount).toBe(before); // announced for Monday, not sent: not counted yet
+    // Pressed again before it goes: the same nudge, not a second one, and not owed twice.
+    expect(await chat().say("zhao", "催办 1")).toEqual(["这 1 人刚刚已催办过，10 分钟内不再重复提醒，以免打扰。"]);
     const [job] = (await scheduler().upcoming("circular.nudge")).filter((j) => j.id.endsWith("-m"));
     clock.set(job!.at);
     await scheduler().promote(job!.id);
     await expect.poll(async () => (await wu()).chasedCount).toBe(before + 1);
+    expect((await wu()).chasesOwed).toBe(0);
+    // And again once it went, in the same ten minutes: still one.
+    expect(await chat().say("zhao", "催办 1")).toEqual(["这 1 人刚刚已催办过，10 分钟内不再重复提醒，以免打扰。"]);
     expect(await chat().say("jia", "催办 1")).toEqual(["只有管理员或领导或秘书可以这样做。"]);
   });
 });
