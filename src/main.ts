@@ -27,6 +27,8 @@ Configuration comes from the environment; see README.md.`;
 
 /** At the end of piped input, how long Relay waits for what the last lines set going (a notice's copies) before it exits. */
 const SETTLE_AT_EOF_MS = 30_000;
+/** How long piped input waits after a line for the messages it set going. */
+const LINE_SETTLE_MS = 5000;
 
 async function main(argv: string[]): Promise<number> {
   const [command = "help", ...rest] = argv;
@@ -74,6 +76,7 @@ async function run(mode: Mode, config: Config): Promise<number> {
   const runtime = await createRuntime({ config, mode, adapters, log: createLogger(config, useConsole) });
   console_?.lookUpPersonas((name) => accountOf(runtime.app.prisma, "console", name));
   console_?.lookUpNames((account) => rosterName(runtime.app.prisma, "console", account));
+  console_?.settleEachLine(() => runtime.app.outbox.idle(LINE_SETTLE_MS));
 
   let stopping = false;
   const stop = async (why: string) => {

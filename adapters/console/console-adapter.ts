@@ -45,6 +45,7 @@ export class ConsoleAdapter implements ChatAdapter {
   private persona: string;
   private personaOf?: (name: string) => Promise<string | undefined>;
   private nameOf?: (account: string) => Promise<string | undefined>;
+  private settleLine?: () => Promise<unknown>;
   private rl?: Interface;
   private closed = false;
   private sink?: InboundSink;
@@ -117,6 +118,14 @@ export class ConsoleAdapter implements ChatAdapter {
     this.personaOf = personaOf;
   }
 
+  /**
+   * With piped input, waits after each line for what it set going (the approver's ask, every copy of a notice)
+   * before reading the next, so a script reads like the conversation it plays: answers before the next line.
+   */
+  settleEachLine(settle: () => Promise<unknown>): void {
+    this.settleLine = settle;
+  }
+
   /** Lets messages and the prompt name a console account by its roster name ("→ 王主任", not "→ root"). */
   lookUpNames(nameOf: (account: string) => Promise<string | undefined>): void {
     this.nameOf = nameOf;
@@ -145,6 +154,7 @@ export class ConsoleAdapter implements ChatAdapter {
     }
     const event = this.toInbound(line);
     const handled = event && (await this.sink?.(event));
+    if (event && !this.opts.interactive) await this.settleLine?.().catch(() => undefined);
     // A terminal has no toasts: a button's short answer prints like any message.
     if (handled?.toast) this.print("", handled.toast, []);
     return this.prompt();
