@@ -32,6 +32,7 @@ import { RateLimiter } from "./queue/rate-limiter.ts";
 import { Healer } from "./queue/healer.ts";
 import { Scheduler } from "./queue/scheduler.ts";
 import { StartupError } from "./startup-error.ts";
+import { UserError } from "./bot/errors.ts";
 import { toLocale } from "./bot/i18n/index.ts";
 import type { Inbound } from "./bot/message.ts";
 import { Inbox } from "./inbox/inbox.ts";
@@ -166,6 +167,17 @@ async function probe(check: Promise<unknown>): Promise<string> {
   }
 }
 
+/**
+ * A number beyond PostgreSQL's integer (P2020, "value out of range") names no record: it is answered as an unknown
+ * id, with the number the person typed, not with the apology and a stack in the log.
+ */
+function explainStoreRefusal(error: unknown, inbound: Inbound): UserError | undefined {
+  if ((error as { code?: unknown } | null)?.code !== "P2020") return undefined;
+  const said = inbound.kind === "command" ? inbound.args : inbound.kind === "text" ? inbound.text : inbound.kind === "action" ? inbound.value : "";
+  const number = said.match(/\d{10,}/)?.[0] ?? said.trim();
+  return new UserError("input.noSuchId", { id: number });
+}
+
 /** Each adapter's connection to its platform, for /healthz. */
 function adapterConnections(bot: Bot): Record<string, Connection> {
   return Object.fromEntries(bot.platforms().map((p) => [p, bot.adapterFor(p)?.connection?.() ?? { connected: true }]));
@@ -230,6 +242,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       identify: (user) => identify(db.prisma, user, clock.now()).catch((error: unknown) => Promise.reject(asDatabaseUnavailable(error))),
       // Before anyone has set up, a newcomer is told how to (not to ask an office that has no admin yet).
       strangerNote: async () => ((await setupOpen(db.prisma)) ? "org.notOnRosterSetupOpen" : "org.notOnRoster"),
+      explain: explainStoreRefusal,
     });
     // The person's own language when the roster can be read now, else what their app says, else the office's.
     const localeFor = async (event: Inbound) => {

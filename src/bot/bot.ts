@@ -5,7 +5,7 @@ import type { Locale, MessageKey } from "./i18n/index.ts";
 import { toLocale } from "./i18n/index.ts";
 import type { Member } from "./member.ts";
 import { isFile, type ChatRef, type Handled, type Inbound, type MessageRef, type Outbound, type OutboundFile, type Platform, type UserRef } from "./message.ts";
-import { Router } from "./router.ts";
+import { Router, type RouterDeps } from "./router.ts";
 
 export interface BotDeps {
   log: Logger;
@@ -14,6 +14,8 @@ export interface BotDeps {
   identify(user: UserRef): Promise<Member | null>;
   /** What to tell someone not on the roster (how to join, or, before anyone has set up, how to set up). */
   strangerNote?(): Promise<MessageKey>;
+  /** The answer a store's refusal means to the person (see RouterDeps.explain). */
+  explain?: RouterDeps["explain"];
 }
 
 /** What stands between the adapters and the router when stores can fail: src/inbox/ (holds what cannot be handled now). */
@@ -31,6 +33,7 @@ export class Bot {
       log: deps.log,
       identify: deps.identify,
       strangerNote: deps.strangerNote,
+      explain: deps.explain,
       defaultLocale: deps.defaultLocale,
       localeOf: (member, inbound) => localeOf(member, inbound, deps.defaultLocale),
       // The immediate answers to what a person just did; everything later goes through the outbox.

@@ -1,5 +1,6 @@
 // Commands and button actions: a registry, dispatch, permission checks and the one error boundary.
 // A command is reachable as "/name args", "/别名 args" or, as plain text, "别名 args".
+import { cleanInbound } from "./clean-text.ts";
 import type { Logger } from "pino";
 import { StoreUnavailableError, UserError } from "./errors.ts";
 import type { Locale, MessageKey, Params } from "./i18n/index.ts";
@@ -92,6 +93,11 @@ export interface RouterDeps {
   reply(chat: ChatRef, message: Outbound | OutboundFile): Promise<MessageRef | undefined>;
   replyDirect(user: UserRef, message: Outbound | OutboundFile): Promise<MessageRef | undefined>;
   edit(ref: MessageRef, message: Outbound): Promise<void>;
+  /**
+   * What a failure means to the person, when the store can tell (a number no record can have): the answer to give
+   * instead of the apology. The router knows no database; the composition root does.
+   */
+  explain?(error: unknown, inbound: Inbound): UserError | undefined;
 }
 
 /**
@@ -167,15 +173,17 @@ export class Router {
    * Handles one inbound event. Throws only StoreUnavailableError, when the person could not even be looked up
    * (nothing was done: the inbox holds the event for later); any other failure is logged and the user gets an apology.
    */
-  async dispatch(inbound: Inbound): Promise<Handled> {
+  async dispatch(raw: Inbound): Promise<Handled> {
+    const inbound = cleanInbound(raw);
     const handled: Handled = {};
     let ctx: Context | undefined;
     try {
       const member = inbound.user.anonymous ? null : await this.deps.identify(inbound.user);
       ctx = this.context(inbound, member, handled);
       await this.route(ctx);
-    } catch (error) {
-      if (error instanceof StoreUnavailableError && !ctx) throw error;
+    } catch (thrown) {
+      if (thrown instanceof StoreUnavailableError && !ctx) throw thrown;
+      const error = this.deps.explain?.(thrown, inbound) ?? thrown;
       if (error instanceof UserError && ctx) {
         await this.safeAnswer(ctx, ctx.t(error.key, error.params));
         return handled;

@@ -2,6 +2,7 @@
 import type { zhCN } from "./zh-CN.ts";
 
 export const en: Record<keyof typeof zhCN, string> = {
+  "input.noSuchId": "Nothing has the number {id}; please check it.",
   "error.internal": "Sorry, something went wrong on our side and it has been logged. Please try again later; if it keeps failing, tell your admin.",
   "router.notUnderstood": "I did not understand that. Send /help to see what I can do.",
   "router.unknownCommand": "There is no command \"{name}\". Send /help to see what I can do.",

@@ -1,5 +1,6 @@
 // 简体中文：参考目录。新增键先写在这里，再在 en.ts 补上英文。
 export const zhCN = {
+  "input.noSuchId": "没有编号为 {id} 的记录，请核对编号。",
   "error.internal": "抱歉，处理时出了点问题，已记录下来。请稍后再试；如果一直不行，请联系管理员。",
   "router.notUnderstood": "没听懂这句话。发送“帮助”或 /help 查看可用命令。",
   "router.unknownCommand": "没有“{name}”这个命令。发送“帮助”或 /help 查看可用命令。",
