@@ -12,7 +12,7 @@ import { audit } from "../../db/audit.ts";
 import type { Person, Prisma, Request, RequestStep, SealEntry } from "../../generated/prisma/client.ts";
 import { csvExport, csvFile, handOver } from "../csv-export.ts";
 import { usage } from "../org/org-commands.ts";
-import { fileRequest, onApproved, type RequestWithSteps } from "./approval.ts";
+import { fileRequest, loadRequest, onApproved, type RequestWithSteps } from "./approval.ts";
 import { configuredApprovers } from "./chains.ts";
 
 /** What a seal request's `form` holds. `seal` is a key of SEALS, or the free text typed after 印章. */
@@ -212,6 +212,13 @@ function localeOf(app: App, person: Pick<Person, "locale">): Locale {
   return toLocale(person.locale) ?? app.config.locale;
 }
 
+const SEAL_REGISTER = "seal.register";
+const registerJobId = (requestId: number) => `seal-register-q${requestId}`;
+
+async function scheduleRegister(app: App, requestId: number): Promise<void> {
+  await app.scheduler.schedule(SEAL_REGISTER, registerJobId(requestId), { requestId }, app.clock.now());
+}
+
 /** Numbers an approved request in the register (once: a second call keeps the first number) and tells the requester. */
 async function register(app: App, request: RequestWithSteps): Promise<void> {
   const form = request.form as unknown as SealForm;
@@ -330,8 +337,20 @@ function registerCsv(app: App, entries: readonly EntryRow[], locale: Locale): st
 /** Registers /seal, /seal_register, /seal_export and the numbering of approved seal requests. */
 export function registerSeal(app: App): void {
   const { router } = app.bot;
-  // The hook map in approval.ts is per process: the runtime registered last numbers the entries.
-  onApproved("seal", (request) => register(app, request));
+  // The hook map in approval.ts is per process: the runtime registered last numbers the entries. Numbering is a
+  // job of its own, so a failure right after the approval (the database away a moment) is retried with backoff
+  // rather than lost; at start and after Redis lost its jobs, approved requests without a number get their job back.
+  onApproved("seal", (request) => scheduleRegister(app, request.id));
+  app.scheduler.handle(SEAL_REGISTER, async ({ requestId }) => {
+    const request = await loadRequest(app, Number(requestId));
+    if (request.status === "approved") await register(app, request);
+  });
+  app.scheduler.reconcileWith(async () => {
+    const unnumbered = await app.prisma.request.findMany({ where: { kind: "seal", status: "approved", seal: null }, select: { id: true } });
+    let created = 0;
+    for (const r of unnumbered) if (await app.scheduler.ensure(SEAL_REGISTER, registerJobId(r.id), { requestId: r.id }, app.clock.now())) created++;
+    return created;
+  });
 
   router.command({
     name: "seal",

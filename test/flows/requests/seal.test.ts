@@ -187,4 +187,18 @@ describe("seal use", () => {
     expect(await chat().say("li", more!)).toEqual(["用印登记表，共 62 行（CSV 文件，可用 Excel/WPS 打开）"]);
     expect(readCsv(chat().files("li").at(-1)!.data).rows).toHaveLength(63);
   });
+  it("numbers an approved request whose numbering failed, once its job comes back", async () => {
+    // What a failure right after the approval leaves: the request approved, no register entry, no job.
+    const [filed] = await chat().say("yi", "用印 公章 补登的报告 用途 存档");
+    const id = Number(/#(\d+)/.exec(filed!)![1]);
+    const approver = (await prisma().requestStep.findFirstOrThrow({ where: { requestId: id } })).approverId;
+    const who = (await prisma().identity.findFirstOrThrow({ where: { personId: approver } })).externalId;
+    await chat().say(who, `批准 ${id}`);
+    await expect.poll(() => prisma().sealEntry.findUnique({ where: { requestId: id } })).not.toBeNull();
+    const { serial } = await prisma().sealEntry.delete({ where: { requestId: id } });
+    await office.runtime.app.scheduler.cancel(`seal-register-q${id}`);
+    expect(await office.runtime.app.scheduler.reconcile()).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => prisma().sealEntry.findUnique({ where: { requestId: id } })).toMatchObject({ serial });
+    expect(await office.runtime.app.scheduler.reconcile()).toBe(0); // numbered: nothing left to do
+  });
 });
