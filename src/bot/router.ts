@@ -1,5 +1,6 @@
 // Commands and button actions: a registry, dispatch, permission checks and the one error boundary.
 // A command is reachable as "/name args", "/别名 args" or, as plain text, "别名 args".
+import { MAX_RECORD_ID } from "./record-id.ts";
 import { cleanInbound } from "./clean-text.ts";
 import type { Logger } from "pino";
 import { StoreUnavailableError, UserError } from "./errors.ts";
@@ -43,6 +44,11 @@ export interface ActionContext extends Context {
   messageRef?: MessageRef;
   /** Replaces the message whose button was pressed (its buttons go, so it cannot be pressed twice). */
   update(message: Outbound): Promise<void>;
+  /**
+   * The record the button is about: its value, or the value's part before ":" ("12:later"). Values come back from
+   * the chat app and can be forged: anything but a positive whole number is answered as a stale button.
+   */
+  recordId(): number;
 }
 
 export interface CommandSpec {
@@ -255,7 +261,12 @@ export class Router {
     const update = async (message: Outbound) => {
       if (ref) await this.deps.edit(ref, message).catch((err: unknown) => this.deps.log.warn({ err }, "could not update the pressed message"));
     };
-    await spec.run({ ...ctx, value: inbound.value, messageRef: ref, update });
+    const recordId = () => {
+      const id = /^\d{1,10}$/.test(inbound.value.split(":")[0]!) ? Number(inbound.value.split(":")[0]) : 0;
+      if (id < 1 || id > MAX_RECORD_ID) throw new UserError("router.staleButton");
+      return id;
+    };
+    await spec.run({ ...ctx, value: inbound.value, messageRef: ref, update, recordId });
   }
 
   /**

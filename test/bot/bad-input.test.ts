@@ -33,6 +33,20 @@ describe("bad input through the core", () => {
     },
   );
 
+  it("answers a number too long for any id, and reads full-width digits", async () => {
+    expect(await office.chat.say("wang", "/status 9999999999999999999999999999999999999999")).toEqual(["没有编号为 9999999999999999999999999999999999999999 的记录，请核对编号。"]);
+    expect(await office.chat.say("wang", "驳回 99999999999999999999 不行")).toEqual(["没有编号为 99999999999999999999 的记录，请核对编号。"]);
+    expect(await office.chat.say("wang", "/status ＃１２")).not.toEqual(expect.arrayContaining([expect.stringMatching(APOLOGY)]));
+  });
+
+  it("answers a button whose value was forged as a stale button", async () => {
+    const user = { platform: "console" as const, id: "wang", name: "wang" };
+    const chat = { platform: "console" as const, id: "wang", kind: "direct" as const };
+    for (const [action, value] of [["request.approve", "<script>"], ["request.approve", "1e40"], ["reminder.snooze", "x:constructor"], ["reminder.snooze", "1:constructor"], ["circular.ack", "-3"], ["circular.publish", "99999999999"]] as const) {
+      expect(await office.chat.deliver({ kind: "action", action, value, user, chat })).toEqual(["这个按钮已失效，请重新发起。"]);
+    }
+  });
+
   it("says which number it did not find", async () => {
     expect(await office.chat.say("wang", "/status 2147483648")).toEqual(["没有编号为 2147483648 的记录，请核对编号。"]);
   });

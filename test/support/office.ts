@@ -1,5 +1,5 @@
 // A whole Relay on real PostgreSQL or PGlite and real Redis, with an in-memory chat: for conversation tests.
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import type { Clock } from "../../src/bot/clock.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createRuntime, type Runtime } from "../../src/runtime.ts";
@@ -17,12 +17,12 @@ export interface Office {
 }
 
 /** Starts Relay on a fresh database of `kind` with its own Redis prefix. */
-export async function openOffice(kind: DbKind, opts: { clock?: Clock; env?: Record<string, string>; healEveryMs?: number } = {}): Promise<Office> {
+export async function openOffice(kind: DbKind, opts: { clock?: Clock; env?: Record<string, string>; healEveryMs?: number; log?: Logger } = {}): Promise<Office> {
   const db = await testDatabase(kind);
   const prefix = uniquePrefix(kind);
   const chat = new TestAdapter();
   const config = loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, ...opts.env });
-  const runtime = await createRuntime({ config, mode: "start", adapters: [chat], db, clock: opts.clock, healEveryMs: opts.healEveryMs, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  const runtime = await createRuntime({ config, mode: "start", adapters: [chat], db, clock: opts.clock, healEveryMs: opts.healEveryMs, log: opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
   // What someone says sets sends going (the inviter told of a join, an approver asked): a test reads them after it.
   chat.afterEvent = () => runtime.app.outbox.idle(10_000);
   return {

@@ -1,5 +1,6 @@
 // /notice /meeting /document to compose (one line, or Relay asks for what is missing), a preview with a
 // confirm button, then /ack (or the buttons), /status, /pending and /cancel.
+import { parseRecordId } from "../../bot/record-id.ts";
 import type { App } from "../../app.ts";
 import { UserError } from "../../bot/errors.ts";
 import type { MessageKey } from "../../bot/i18n/index.ts";
@@ -20,8 +21,6 @@ import { isEverydayAck, isLeadingResponseWord, isResponseWord, kindsFor, parseRe
 
 const PUBLISHERS = ["admin", "leader", "secretary"] as const;
 const CANCEL_WORDS = new Set(["取消", "算了", "不发了", "cancel", "stop"]);
-/** The largest id PostgreSQL's integer holds: a larger number is simply no such circular. */
-const MAX_ID = 2_147_483_647;
 
 export function registerCirculars(app: App): void {
   const { router } = app.bot;
@@ -77,7 +76,7 @@ export function registerCirculars(app: App): void {
     action: "circular.publish",
     audience: PUBLISHERS,
     async run(ctx) {
-      const { circular, recipients } = await publishDraft(app, ctx.member!, Number(ctx.value), ctx.chat);
+      const { circular, recipients } = await publishDraft(app, ctx.member!, ctx.recordId(), ctx.chat);
       await closeButtons(app, ctx);
       await ctx.reply(ctx.t("circular.published", { serial: serialLabel(circular, ctx.locale), id: circular.id, count: recipients }));
     },
@@ -89,8 +88,8 @@ export function registerCirculars(app: App): void {
     async run(ctx) {
       // Only the draft this preview shows: an older preview's 取消 must not drop a newer draft.
       const current = await draftOf(app, ctx.member!);
-      if (current && current.id !== Number(ctx.value)) return ctx.answer(ctx.t("circular.staleDraft"));
-      await discardDraft(app, ctx.member!, Number(ctx.value));
+      if (current && current.id !== ctx.recordId()) return ctx.answer(ctx.t("circular.staleDraft"));
+      await discardDraft(app, ctx.member!, ctx.recordId());
       await closeButtons(app, ctx);
       await ctx.reply(ctx.t("circular.discarded"));
     },
@@ -102,7 +101,7 @@ export function registerCirculars(app: App): void {
       action: `circular.${response}`,
       audience: "roster",
       async run(ctx) {
-        const id = Number(ctx.value);
+        const id = ctx.recordId();
         // Declining needs a reason (the author plans around it): ask for it rather than record a bare 不参加.
         if (response === "decline") return ctx.answer(ctx.t("circular.declineReason", { id }));
         const text = recordedText(ctx, await respond(app, ctx.member!, id, response));
@@ -143,11 +142,11 @@ export function registerCirculars(app: App): void {
    * and records nothing.
    */
   async function answer(ctx: Context, words: string[]): Promise<void> {
-    const numbered = /^#?\d+$/.test(words[0] ?? "");
-    if (!numbered && words.length > 0 && !isResponseWord(words[0])) return usage(ctx, "circular.ack.usage");
-    if (numbered) {
-      const id = Number(words.shift()!.replace(/^#/, ""));
-      const circular = id <= MAX_ID ? await app.prisma.circular.findUnique({ where: { id } }) : null;
+    const id = parseRecordId(words[0] ?? "");
+    if (id === undefined && words.length > 0 && !isResponseWord(words[0])) return usage(ctx, "circular.ack.usage");
+    if (id !== undefined) {
+      words.shift();
+      const circular = await app.prisma.circular.findUnique({ where: { id } });
       if (!circular) return void (await ctx.reply(ctx.t("circular.notFound", { id })));
       return answerCircular(ctx, circular, words);
     }
@@ -288,7 +287,7 @@ export function registerCirculars(app: App): void {
     usage: "circular.edit.usage",
     async run(ctx) {
       const [idText = "", ...rest] = ctx.args.split(/\s+/);
-      const id = Number(idText.replace(/^#/, ""));
+      const id = parseRecordId(idText);
       const fields = parseCompose(rest.join(" "));
       // Edits name every part; text before any keyword is only a new title when it says so ("标题 …").
       if (fields.title !== undefined) {
@@ -296,7 +295,7 @@ export function registerCirculars(app: App): void {
         if (!title) return usage(ctx);
         fields.title = title[2]!.trim();
       }
-      if (!Number.isInteger(id) || id <= 0 || rest.length === 0) return usage(ctx);
+      if (id === undefined || rest.length === 0) return usage(ctx);
       const { circular, changed } = await editCircular(app, ctx.member!, id, fields);
       const parts = changed.map((k) => ctx.t(`circular.part.${k}` as MessageKey)).join(ctx.t("list.sep"));
       await ctx.reply(ctx.t("circular.edited", { serial: serialLabel(circular, ctx.locale), id, parts }));
@@ -346,8 +345,7 @@ function recordedText(ctx: Context, r: Responded): string {
 }
 
 function idArg(ctx: CommandContext): number | undefined {
-  const id = Number(ctx.args.trim().replace(/^#/, ""));
-  return Number.isInteger(id) && id > 0 ? id : undefined;
+  return parseRecordId(ctx.args);
 }
 
 /** Asks for the next missing part, or shows the preview with the confirm button. */

@@ -1,5 +1,6 @@
 // /export N (导出): the receipts of a circular as a CSV file in the chat, for the author or an admin to keep or
 // file; any size, the same file on every platform.
+import { parseRecordId } from "../../bot/record-id.ts";
 import type { App } from "../../app.ts";
 import { UserError } from "../../bot/errors.ts";
 import { t, type Locale, type MessageKey } from "../../bot/i18n/index.ts";
@@ -98,8 +99,8 @@ export function registerCircularExport(app: App): void {
     summary: "export.summary",
     usage: "export.usage",
     async run(ctx) {
-      const id = Number(ctx.args.trim().replace(/^#/, ""));
-      if (!Number.isInteger(id) || id <= 0) return usage(ctx);
+      const id = parseRecordId(ctx.args);
+      if (id === undefined) return usage(ctx);
       const { circular, csv, rows } = await exportReceipts(app, ctx.member!, id, ctx.locale);
       const caption = ctx.t("export.file", { serial: serialLabel(circular, ctx.locale), id, rows });
       const file = csvExport(app, `circular-${id}`, csv, caption);

@@ -1,4 +1,5 @@
 // Looking people up: platform user → roster person, names → people, units by name.
+import { MAX_RECORD_ID } from "../../bot/record-id.ts";
 import type { Member } from "../../bot/member.ts";
 import type { Platform, UserRef } from "../../bot/message.ts";
 import { UserError } from "../../bot/errors.ts";
@@ -57,7 +58,8 @@ export async function personByName(prisma: Db, name: string): Promise<Person> {
   name = name.trim().replace(/^[@＠]/, ""); // "@张三", as a mention reads
   const byId = /^#(\d+)$/.exec(name.trim());
   if (byId) {
-    const person = await prisma.person.findFirst({ where: { id: Number(byId[1]), active: true } });
+    const id = Number(byId[1]);
+    const person = id <= MAX_RECORD_ID ? await prisma.person.findFirst({ where: { id, active: true } }) : null;
     if (!person) throw new UserError("org.noSuchPerson", { name });
     return person;
   }

@@ -1,4 +1,5 @@
 // /remind (提醒), /reminders (我的提醒), /unremind (取消提醒) and the buttons on a fired reminder.
+import { parseRecordId } from "../../bot/record-id.ts";
 import type { App } from "../../app.ts";
 import type { Button } from "../../bot/message.ts";
 import { spokenTo, type ActionContext, type Context } from "../../bot/router.ts";
@@ -97,8 +98,8 @@ export function registerReminders(app: App): void {
     summary: "reminder.cancel.summary",
     usage: "reminder.cancel.usage",
     async run(ctx) {
-      const id = Number(ctx.args.replace(/^#/, ""));
-      if (!Number.isInteger(id) || id <= 0) return usage(ctx);
+      const id = parseRecordId(ctx.args);
+      if (id === undefined) return usage(ctx);
       await cancel(ctx, id);
     },
   });
@@ -107,13 +108,13 @@ export function registerReminders(app: App): void {
     const r = await cancelReminder(app, ctx.member!, id);
     await ctx.reply(ctx.t("reminder.cancelled", { id: r.id, text: r.text }));
   };
-  router.action({ action: "reminder.cancel", audience: "roster", run: (ctx) => cancel(ctx, Number(ctx.value)) });
+  router.action({ action: "reminder.cancel", audience: "roster", run: (ctx) => cancel(ctx, ctx.recordId()) });
 
   router.action({
     action: "reminder.done",
     audience: "roster",
     async run(ctx) {
-      const r = await completeReminder(app, ctx.member!, Number(ctx.value));
+      const r = await completeReminder(app, ctx.member!, ctx.recordId());
       await closeFiredMessage(app, ctx, `${r.text}\n${ctx.t("reminder.doneMark")}`);
       await ctx.reply(ctx.t("reminder.done", { text: r.text }));
     },
@@ -123,12 +124,13 @@ export function registerReminders(app: App): void {
     action: "reminder.snooze",
     audience: "roster",
     async run(ctx) {
-      const [id, choice] = ctx.value.split(":") as [string, Snooze];
-      if (!(choice in SNOOZES)) return void (await ctx.reply(ctx.t("router.staleButton")));
+      const id = ctx.recordId();
+      const choice = ctx.value.split(":")[1] as Snooze;
+      if (!Object.hasOwn(SNOOZES, choice)) return void (await ctx.reply(ctx.t("router.staleButton")));
       const now = app.clock.now();
       const minutes = SNOOZES[choice];
       const at = new Date(now.getTime() + (minutes === 0 ? 24 * 60 : minutes) * 60_000);
-      const r = await snoozeReminder(app, ctx.member!, Number(id), at);
+      const r = await snoozeReminder(app, ctx.member!, id, at);
       const when = formatLocal(at, r.timeZone, ctx.locale, now);
       await closeFiredMessage(app, ctx, `${r.text}\n${ctx.t("reminder.snoozedMark", { when })}`);
       await ctx.reply(ctx.t("reminder.snoozed", { when, text: r.text }));

@@ -1,5 +1,6 @@
 // Leave (请假): /leave TYPE PERIOD REASON, decisions by button or /approve and /reject, /withdraw,
 // /requests (mine and those waiting for me) and /out (who is out on a day, by unit).
+import { parseRecordId } from "../../bot/record-id.ts";
 import type { App } from "../../app.ts";
 import type { Locale, MessageKey } from "../../bot/i18n/index.ts";
 import { spokenTo, type CommandContext, type Context } from "../../bot/router.ts";
@@ -110,12 +111,12 @@ export function registerLeave(app: App): void {
     },
   });
 
-  router.action({ action: "request.approve", audience: "roster", run: (ctx) => decideAndTell(ctx, Number(ctx.value), true, "") });
+  router.action({ action: "request.approve", audience: "roster", run: (ctx) => decideAndTell(ctx, ctx.recordId(), true, "") });
   router.action({
     action: "request.reject",
     audience: "roster",
     // A rejection needs a reason, which a button cannot carry: say how to give one.
-    run: async (ctx) => void (await ctx.reply(ctx.t("request.rejectHow", { id: Number(ctx.value) }))),
+    run: async (ctx) => void (await ctx.reply(ctx.t("request.rejectHow", { id: ctx.recordId() }))),
   });
 
   router.command({
@@ -215,8 +216,7 @@ function describeDay(app: App, date: PlainDate, ctx: Context): string {
 
 function idAndText(ctx: CommandContext): [number | undefined, string] {
   const [idText = "", ...rest] = ctx.args.split(/\s+/);
-  const id = Number(idText.replace(/^#/, ""));
-  return [Number.isInteger(id) && id > 0 ? id : undefined, rest.join(" ").trim()];
+  return [parseRecordId(idText), rest.join(" ").trim()];
 }
 
 
