@@ -16,13 +16,20 @@ export interface Office {
   close(): Promise<void>;
 }
 
+/**
+ * Where an office's clock starts unless a test sets its own: Wednesday 2026-11-25 10:00 in Beijing, a working day
+ * in working hours. Tests never read the machine's date: on New Year's Day, at 3 a.m. or on a holiday they mean
+ * what they mean today. The clock stands still until a test moves it (TestClock).
+ */
+export const OFFICE_EPOCH = new Date("2026-11-25T10:00:00+08:00");
+
 /** Starts Relay on a fresh database of `kind` with its own Redis prefix. */
 export async function openOffice(kind: DbKind, opts: { clock?: Clock; env?: Record<string, string>; healEveryMs?: number; log?: Logger } = {}): Promise<Office> {
   const db = await testDatabase(kind);
   const prefix = uniquePrefix(kind);
   const chat = new TestAdapter();
   const config = loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, ...opts.env });
-  const runtime = await createRuntime({ config, mode: "start", adapters: [chat], db, clock: opts.clock, healEveryMs: opts.healEveryMs, log: opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  const runtime = await createRuntime({ config, mode: "start", adapters: [chat], db, clock: opts.clock ?? new TestClock(OFFICE_EPOCH), healEveryMs: opts.healEveryMs, log: opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
   // What someone says sets sends going (the inviter told of a join, an approver asked): a test reads them after it.
   chat.afterEvent = () => runtime.app.outbox.idle(10_000);
   return {
@@ -37,7 +44,7 @@ export async function openOffice(kind: DbKind, opts: { clock?: Clock; env?: Reco
   };
 }
 
-/** A clock tests can move; starts at `start`. */
+/** A clock that stands at `start` until a test moves it. */
 export class TestClock implements Clock {
   private offset = 0;
   constructor(private readonly start: Date = new Date()) {}
@@ -47,7 +54,7 @@ export class TestClock implements Clock {
   advance(ms: number): void {
     this.offset += ms;
   }
-  /** Stands the clock at `at` (it keeps running from there). */
+  /** Stands the clock at `at`. */
   set(at: Date): void {
     this.offset += at.getTime() - this.now().getTime();
   }

@@ -1,7 +1,7 @@
 // Notices end to end on real PostgreSQL and Redis: compose, preview, publish through the outbox,
 // respond by button and by /ack, the live counter in a group, /status, /pending, /cancel and refusals.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openOffice, type Office } from "../../support/office.ts";
+import { OFFICE_EPOCH, openOffice, TestClock, type Office } from "../../support/office.ts";
 import { setupOffice } from "../../support/roster.ts";
 
 describe("notices", () => {
@@ -118,8 +118,9 @@ describe("notices", () => {
 
 describe("editing a notice", () => {
   let office: Office;
+  const clock = new TestClock(OFFICE_EPOCH);
   beforeAll(async () => {
-    office = await openOffice("pglite");
+    office = await openOffice("pglite", { clock });
     const join = await setupOffice(office.chat);
     await join("zhao", "赵秘书", "secretary", "党政办");
     await join("jia", "甲", "member", "综治办");
@@ -157,9 +158,11 @@ describe("editing a notice", () => {
     await office.chat.say("jia", "参加 2");
     expect((await office.chat.say("zhao", "修改 2 地点 三楼会议室"))[0]).toContain("的地点");
     for (const who of ["jia", "yi"]) await office.chat.waitFor(who, "会议〔2026〕1号（#2）季度例会 已更新：地点改为 三楼会议室");
+    clock.advance(60_000); // a minute later: each edit is an occasion of its own
     await office.chat.say("zhao", "修改 2 截止 2099-01-04 17:00");
     await office.chat.waitFor("yi", /季度例会 已更新：截止时间改为/);
     // 甲 has answered: a new reply deadline is no news to him. A body edit alone announces nothing.
+    clock.advance(60_000);
     await office.chat.say("zhao", "修改 2 内容 请带笔记本");
     for (const who of ["jia", "yi"]) {
       await expect.poll(() => office.chat.inbox(who).find((m) => m.text.startsWith("【会议通知】") && m.text.includes("季度例会"))?.text).toContain("请带笔记本");

@@ -93,7 +93,7 @@ describe.each(["postgres", "pglite"] as const)("org flow on %s", (kind) => {
 
   it("explains an expired code", async () => {
     const code = codeIn((await say("wang", "/invite 过期 member"))[0]!);
-    await office.runtime.app.prisma.invite.updateMany({ where: { name: "过期" }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await office.runtime.app.prisma.invite.updateMany({ where: { name: "过期" }, data: { expiresAt: new Date(office.runtime.app.clock.now().getTime() - 1000) } });
     expect(await say("late", `/join ${code}`)).toEqual(["这个邀请码已过期。请向办公室索取新的邀请码。"]);
   });
 

@@ -1,24 +1,31 @@
 // Personal reminders end to end: parse, store, fire through BullMQ on real Redis, done/snooze/cancel.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openOffice, type Office } from "../../support/office.ts";
+import { OFFICE_EPOCH, openOffice, TestClock, type Office } from "../../support/office.ts";
 
 describe.each(["postgres", "pglite"] as const)("reminders on %s", (kind) => {
   let office: Office;
+  const clock = new TestClock(OFFICE_EPOCH);
   beforeAll(async () => {
-    office = await openOffice(kind);
+    office = await openOffice(kind, { clock });
     await office.chat.say("wang", "/setup 王主任");
   });
   afterAll(async () => office?.close());
 
   const say = (text: string) => office.chat.say("wang", text);
   const prisma = () => office.runtime.app.prisma;
+  /** Moves the office clock on and runs what fell due: no test waits for real minutes to pass. */
+  const pass = async (ms: number) => {
+    clock.advance(ms);
+    await office.runtime.app.outbox.promoteDue();
+  };
 
-  it("fires a reminder about two seconds later, with done and snooze buttons", async () => {
-    const start = Date.now();
-    const [reply] = await say("/remind 2秒后 测试");
+  it("fires a reminder when its time comes, with done and snooze buttons", async () => {
+    const [reply] = await say("/remind 10分钟后 测试");
     expect(reply).toMatch(/^好的，将在 .+ 提醒你：测试（#\d+）$/);
-    const fired = await office.chat.waitFor("wang", "⏰ 提醒：测试", 8000);
-    expect(Date.now() - start).toBeGreaterThanOrEqual(1900);
+    await pass(9 * 60_000);
+    expect(office.chat.inbox("wang").some((s) => s.text.includes("⏰ 提醒：测试"))).toBe(false); // not a minute early
+    await pass(60_000);
+    const fired = await office.chat.waitFor("wang", "⏰ 提醒：测试");
     expect(fired.buttons.map((b) => b.label)).toEqual(["✓ 完成", "10分钟后", "1小时后", "明天"]);
     // The row is marked after the send (a failed send is retried, never lost), so it may trail the message.
     await expect.poll(() => prisma().reminder.findFirstOrThrow({ where: { text: "测试" } })).toMatchObject({ status: "fired", firedCount: 1 });
@@ -54,14 +61,15 @@ describe.each(["postgres", "pglite"] as const)("reminders on %s", (kind) => {
   });
 
   it("snoozes a fired reminder by moving it to a new occurrence", async () => {
-    await say("/remind 1秒后 喝水");
-    await office.chat.waitFor("wang", "⏰ 提醒：喝水", 8000);
+    await say("/remind 5分钟后 喝水");
+    await pass(5 * 60_000);
+    await office.chat.waitFor("wang", "⏰ 提醒：喝水");
     await expect.poll(async () => (await prisma().reminder.findFirstOrThrow({ where: { text: "喝水" } })).status).toBe("fired");
     const [reply] = await office.chat.press("wang", "reminder.snooze");
     expect(reply).toMatch(/^好的，.+ 再提醒你：喝水$/);
     const r = await prisma().reminder.findFirstOrThrow({ where: { text: "喝水" } });
     expect(r).toMatchObject({ status: "pending", seq: 1 });
-    expect(r.fireAt.getTime() - Date.now()).toBeGreaterThan(9 * 60_000);
+    expect(r.fireAt.getTime() - clock.now().getTime()).toBe(10 * 60_000);
     await expect.poll(() => office.runtime.app.outbox.isPending(`reminder-${r.id}-s1`)).toBe(true); // queued right after the row moves on
   });
 
@@ -82,15 +90,15 @@ describe.each(["postgres", "pglite"] as const)("reminders on %s", (kind) => {
     const person = await prisma().person.findFirstOrThrow({ where: { name: "王主任" } });
     // A daily reminder due now: it must fire and move to tomorrow.
     const r = await prisma().reminder.create({
-      data: { personId: person.id, text: "日报", fireAt: new Date(), timeZone: "Asia/Shanghai", recurrence: { every: "day", time: { hour: 8, minute: 0 } } },
+      data: { personId: person.id, text: "日报", fireAt: clock.now(), timeZone: "Asia/Shanghai", recurrence: { every: "day", time: { hour: 8, minute: 0 } } },
     });
     await office.runtime.app.scheduler.schedule("reminder.fire", `reminder-${r.id}-s0`, { reminderId: r.id, seq: 0 }, r.fireAt);
-    const fired = await office.chat.waitFor("wang", "⏰ 提醒：日报", 8000);
+    const fired = await office.chat.waitFor("wang", "⏰ 提醒：日报");
     expect(fired.text).toMatch(/每天 08:00，下次 .*08:00/);
     await expect.poll(async () => (await prisma().reminder.findUniqueOrThrow({ where: { id: r.id } })).seq).toBe(1);
     const after = await prisma().reminder.findUniqueOrThrow({ where: { id: r.id } });
     expect(after.status).toBe("pending");
-    expect(after.fireAt.getTime()).toBeGreaterThan(Date.now());
+    expect(after.fireAt).toEqual(new Date("2026-11-26T08:00:00+08:00")); // tomorrow 08:00
     await expect.poll(() => office.runtime.app.outbox.isPending(`reminder-${r.id}-s1`)).toBe(true); // queued right after the row moves on
   });
 
