@@ -1,5 +1,5 @@
 // How fast Relay acknowledges Slack: N signed slash commands and N button presses POSTed to /slack/events
-// (Bolt's signature check included), timing each HTTP answer, the ack Slack needs within 3 seconds. The
+// (the signature check included), timing each HTTP answer, the ack Slack needs within 3 seconds. The
 // work each one starts (a reply through the rate-limited Web API) goes on after the ack and is not timed.
 // Prints p50/p99/max per kind. Run: npx tsx bench/slack-ack.ts [count]
 import { FakeSlack } from "../test/support/fake-slack.ts";

@@ -79,7 +79,7 @@ const SETTLE_POLL_MS = 100;
  * The chat apps the configuration names (tokens set). Each SDK is loaded only when its app is configured:
  * grammY and Bolt cost a console-only start a third of a second it has no use for.
  */
-async function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; limiter: RateLimiter; db: Database; requestRedis: RedisConnection; retry?: Partial<RetryPolicy> }): Promise<ChatAdapter[]> {
+async function platformAdapters(config: Config, deps: { log: Logger; http?: HttpServer; limiter: RateLimiter; db: Database; requestRedis: RedisConnection; retry?: Partial<RetryPolicy>; clock: Clock }): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
   if (config.telegram) {
     const [{ TelegramAdapter, TELEGRAM_LIMITS }, { throttle }] = await Promise.all([import("../adapters/telegram/telegram-adapter.ts"), import("../adapters/telegram/throttle.ts")]);
@@ -122,6 +122,7 @@ async function platformAdapters(config: Config, deps: { log: Logger; http?: Http
           set: async (id, channel) => void (await deps.requestRedis.hset(dmKey, id, channel)),
         },
         retry: deps.retry,
+        clock: deps.clock,
       }),
     );
   }
@@ -250,7 +251,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       return toLocale(member?.locale) ?? toLocale(event.locale) ?? config.locale;
     };
     const limiter = new RateLimiter(requestRedis, config.redisPrefix);
-    for (const adapter of [...opts.adapters, ...(await platformAdapters(config, { log, http, db, limiter, requestRedis, retry: opts.connectRetry }))]) bot.addAdapter(adapter);
+    for (const adapter of [...opts.adapters, ...(await platformAdapters(config, { log, http, db, limiter, requestRedis, retry: opts.connectRetry, clock }))]) bot.addAdapter(adapter);
     // Each platform's send queue runs at the overall rate its adapter declares (or RELAY_DELIVER_RATE).
     const lock = config.jobLockSeconds * 1000;
     const rates = Object.fromEntries(bot.platforms().map((p) => [p, overallRate(bot.adapterFor(p)?.limits, config.deliverRates[p])]));

@@ -1,20 +1,24 @@
 // Slack through Bolt: signed HTTP requests at /slack/events on Relay's own HTTP server, or Socket Mode when
 // an app token is set. Every command and action is acked at once (Slack's 3-second rule) and handled after;
-// retried events are handled once (event_id claimed in the database); events of one channel in order.
+// retried events are handled once (event_id claimed in the database), and so are replayed commands and button
+// presses (their signature claimed); events of one channel in order.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger } from "@slack/bolt";
+import { App, defaultBodyLimit, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
 import { fileTooLarge, type ChatAdapter, type InboundSink, type SendOptions } from "../../src/bot/adapter.ts";
 import { Connector, networkReason, UnreachableError, type Connection, type RetryPolicy } from "../../src/bot/connector.ts";
+import { systemClock, type Clock } from "../../src/bot/clock.ts";
 import type { ChatRef, MessageRef, Outbound, OutboundFile, UserRef } from "../../src/bot/message.ts";
 import type { HttpServer } from "../../src/http/http-server.ts";
+import { BodyTooLargeError, readBody } from "../../src/http/read-body.ts";
 import { UserError } from "../../src/bot/errors.ts";
 import { StartupError } from "../../src/startup-error.ts";
 import type { PlatformLimits } from "../../src/delivery/limits.ts";
 import type { RateLimiter } from "../../src/queue/rate-limiter.ts";
 import { escapeMrkdwn, render } from "./render.ts";
 import { isSlackRefusal, SlackApi, type SlackLimits } from "./slack-api.ts";
+import { isSslCheck, signedRequestId, verifySigned } from "./signed-request.ts";
 import { mentionedUsers, orderKey, payloadKind, senderOf, toInbound } from "./to-inbound.ts";
 
 /** Where Slack posts events, slash commands and interactions (the Request URL in app-manifest.yaml). */
@@ -50,6 +54,8 @@ export interface SlackOptions {
   timeoutMs?: number;
   /** How connecting waits and retries while Slack cannot be reached. */
   retry?: Partial<RetryPolicy>;
+  /** The office clock, against which a request's signed timestamp is checked; the system's by default. */
+  clock?: Clock;
 }
 
 /**
@@ -98,8 +104,10 @@ export class SlackAdapter implements ChatAdapter {
   /** Set around the handling of each payload; other sends (fan-out jobs, chases) run outside it. */
   private readonly answering = new AsyncLocalStorage<Answering>();
   private readonly connector: Connector;
+  private readonly clock: Clock;
 
   constructor(private readonly opts: SlackOptions) {
+    this.clock = opts.clock ?? systemClock;
     const workspace = opts.limits?.workspace;
     this.limits = workspace ? { ...SLACK_LIMITS, perSecond: (workspace.limit * 1000) / workspace.windowMs } : SLACK_LIMITS;
     const logger = boltLogger(opts.log);
@@ -107,18 +115,26 @@ export class SlackAdapter implements ChatAdapter {
     // Retries are ours (slack-api.ts): the client's own would resend posts whose outcome is unknown.
     const client = new webApi.WebClient(opts.botToken, { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: opts.timeoutMs ?? 30_000 });
     this.api = new SlackApi(client, opts.limiter, opts.limits);
+    if (!opts.appToken && !opts.signingSecret) throw new Error("Slack HTTP events need SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)");
     this.receiver = opts.appToken
       ? // A copy: the Socket Mode client writes its own retry policy into the options it is given.
         new SocketModeReceiver({ appToken: opts.appToken, logger, installerOptions: { clientOptions: { ...clientOptions } } })
-      : new HTTPReceiver({ signingSecret: opts.signingSecret ?? "", endpoints: EVENTS_PATH, processBeforeResponse: false, logger });
+      : new HTTPReceiver({
+          signingSecret: opts.signingSecret ?? "", endpoints: EVENTS_PATH, processBeforeResponse: false, logger,
+          // Verified in front of the receiver (verified() below): by the office clock, and refusing the future too.
+          signatureVerification: false,
+          customPropertiesExtractor: (req) => ({ signedRequestId: signedRequestId(req.headers) }),
+        });
     // The token is checked once, with auth.test in start(). Given only a token, Bolt would call auth.test again
     // before every event (with token verification off) or at construction (with it on): both delay acks.
     const authorize = async () => ({ botToken: opts.botToken, botUserId: this.botUserId, botId: this.botId });
     this.app = new App({ authorize, receiver: this.receiver, logger, clientOptions });
     this.app.use(async (args) => {
-      const { ack, body, context } = args as unknown as { ack?: () => Promise<void>; body: Body; context: { retryNum?: number } };
-      await ack?.(); // at once: Slack shows an error if a command or a button is not answered within 3 s
-      void this.receive(body, context.retryNum);
+      const { ack, body, context } = args as unknown as { ack?: () => Promise<void>; body: Body; context: { retryNum?: number; signedRequestId?: string } };
+      // At once: Slack shows an error if a command or a button is not answered within 3 s. A replay gets the same
+      // empty 200, so nothing tells it apart; the inbox then gives it no effect.
+      await ack?.();
+      void this.receive(body, context.retryNum, context.signedRequestId);
     });
     const host = new URL(opts.apiUrl ?? "https://slack.com/api/").host;
     this.connector = new Connector({ name: "slack", host, log: opts.log, retry: opts.retry, attempt: () => this.connect() });
@@ -133,7 +149,7 @@ export class SlackAdapter implements ChatAdapter {
         // Until auth.test has answered, Relay does not know its own user id (to skip its own messages); Slack
         // retries an event answered with an error.
         if (!this.connector.connection().connected) return void res.writeHead(503).end("not connected to Slack yet");
-        return receiver.requestListener(req, res);
+        return this.verified(req, res).then((ok) => (ok ? receiver.requestListener(req, res) : undefined));
       });
     }
     await this.connector.start();
@@ -141,6 +157,34 @@ export class SlackAdapter implements ChatAdapter {
 
   connection(): Connection {
     return this.connector.connection();
+  }
+
+  /**
+   * Reads and checks a request before Bolt's receiver sees it; answers it and resolves false when it goes no further
+   * (401 for a bad signature or a timestamp outside the window either way, as Bolt answers a bad signature).
+   */
+  private async verified(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const answer = (status: number): false => {
+      res.writeHead(status).end();
+      return false;
+    };
+    let body: string;
+    try {
+      body = await readBody(req, defaultBodyLimit);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return answer(413);
+      throw error;
+    }
+    // Unsigned, and Bolt would read the rest of the form as a payload once its own check is off: answered here.
+    if (isSslCheck(req.headers, body)) return answer(200);
+    const verdict = verifySigned(req.headers, body, this.opts.signingSecret!, this.clock.now().getTime());
+    if (!verdict.ok) {
+      this.opts.log.warn({ reason: verdict.reason, timestamp: req.headers["x-slack-request-timestamp"] }, "refused a slack request");
+      return answer(401);
+    }
+    // Where Bolt's receiver looks for a body already read (BufferedIncomingMessage).
+    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.from(body);
+    return true;
   }
 
   /** Resolves once connected to Slack. */
@@ -296,12 +340,15 @@ export class SlackAdapter implements ChatAdapter {
     await this.opts.directChats?.set(userId, channel).catch((err: unknown) => this.opts.log.warn({ err }, "could not remember a slack direct chat"));
   }
 
-  /** Every payload, from HTTP or Socket Mode: events once per event_id, one channel at a time, never throwing. */
-  receive(body: Body, retryNum?: number): Promise<void> {
+  /**
+   * Every payload, from HTTP or Socket Mode: events once per event_id, commands and interactions once per signed
+   * request (`signedRequestId`, HTTP only), one channel at a time, never throwing.
+   */
+  receive(body: Body, retryNum?: number, signedRequestId?: string): Promise<void> {
     const key = orderKey(body);
     const previous = this.chats.get(key) ?? Promise.resolve();
     const next = previous
-      .then(() => this.handle(body, retryNum))
+      .then(() => this.handle(body, retryNum, signedRequestId))
       .catch((err: unknown) => this.opts.log.error({ err, kind: payloadKind(body) }, "slack payload failed"));
     this.chats.set(key, next);
     void next.then(() => {
@@ -310,12 +357,13 @@ export class SlackAdapter implements ChatAdapter {
     return next;
   }
 
-  private async handle(body: Body, retryNum: number | undefined): Promise<void> {
+  private async handle(body: Body, retryNum: number | undefined, signedRequestId: string | undefined): Promise<void> {
     const kind = payloadKind(body);
     if (kind === "other") return;
     // Slack redelivers an event it thinks we missed (X-Slack-Retry-Num), with the same event_id: the core handles
-    // each id once. (Commands and button presses are acked at once and never redelivered: they carry none.)
-    const updateId = kind === "event" && typeof body.event_id === "string" ? body.event_id : undefined;
+    // each id once. Commands and button presses carry no id and are never redelivered (acked at once), so one seen
+    // again is a replay: its signature is its id, claimed like an event_id, in every process and across outages.
+    const updateId = kind === "event" ? (typeof body.event_id === "string" ? body.event_id : undefined) : signedRequestId;
     if (retryNum) this.opts.log.info({ event: updateId, retryNum }, "slack delivered an event again");
     const sender = senderOf(body);
     const mentioned = mentionedUsers(body).filter((id) => id !== this.botUserId);

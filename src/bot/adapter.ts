@@ -14,7 +14,10 @@ export interface SendOptions {
 
 /** How an event reached the adapter, so the core handles it once, and holds it safely when it cannot now. */
 export interface Delivery {
-  /** The platform's id of the update (Telegram's update_id, Slack's event_id): a redelivery carries the same one. */
+  /**
+   * The platform's id of the update (Telegram's update_id, Slack's event_id; a signed Slack command's or button
+   * press's signature): a redelivery or a replay carries the same one.
+   */
   updateId?: string;
   /**
    * The platform keeps the update and delivers it again if refused (a Telegram webhook): when nothing here can

@@ -1,10 +1,11 @@
 // Slack while PostgreSQL is down: a direct message (an event with an event_id) is acked, held in Redis and said to
 // be waiting; Slack's retries of it are not held again; it is handled once when the database is back. A slash command
-// (no event_id) likewise. PostgreSQL is reached through a TCP proxy the test cuts; the shared server is not touched.
+// (no event_id: held under its signature) likewise, and a replay of it is not held again either. PostgreSQL is
+// reached through a TCP proxy the test cuts; the shared server is not touched.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PgProxy, proxiedDatabase } from "../support/pg-proxy.ts";
 import { SlackOffice, textOf } from "../support/slack-office.ts";
-import { eventId, messageEvent } from "../support/slack-signing.ts";
+import { eventId, messageEvent, slashCommand } from "../support/slack-signing.ts";
 
 const wang = "U0WANG00001";
 const BUSY = "系统繁忙，稍后处理。";
@@ -36,8 +37,11 @@ describe("Slack while PostgreSQL is down", () => {
     await expect.poll(() => texts().slice(before), { timeout: 10_000 }).toEqual([BUSY]);
     const retry = await slack.post(event, { headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } });
     expect(retry.status).toBe(200);
-    expect(await slack.command(wang, slack.fake.dmWith(wang), "/relay", "我是谁")).toBe(200);
-    // Both told (one post a second in a channel, so the second comes a moment later); the retry was not held again.
+    const command = slashCommand({ command: "/relay", text: "我是谁", user_id: wang, channel_id: slack.fake.dmWith(wang), response_url: slack.fake.responseUrl() });
+    const timestamp = slack.signedAt();
+    for (let i = 0; i < 2; i++) expect((await slack.post(command, { timestamp })).status).toBe(200);
+    // Both told (one post a second in a channel, so the second comes a moment later); the retry and the replay were
+    // not held again.
     await expect.poll(() => texts().slice(before), { timeout: 10_000 }).toEqual([BUSY, BUSY]);
     expect(await slack.runtime.inbox!.held()).toEqual({ database: undefined, redis: 2, memory: 0 });
 

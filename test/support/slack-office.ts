@@ -1,9 +1,9 @@
 // Relay with its real Slack adapter against the fake Web API, receiving signed HTTP requests on its own port;
 // optionally with the real Telegram adapter against the fake Bot API too (one roster, two platforms).
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import type { Clock } from "../../src/bot/clock.ts";
 import { loadConfig } from "../../src/config.ts";
-import { createRuntime, type Runtime } from "../../src/runtime.ts";
+import { createRuntime, type Mode, type Runtime } from "../../src/runtime.ts";
 import { testDatabase, type TestDatabase } from "./db.ts";
 import { FakeSlack, type PostedMessage } from "./fake-slack.ts";
 import type { FakeTelegram } from "./fake-telegram.ts";
@@ -19,8 +19,12 @@ export interface SlackOfficeOptions {
   telegram?: FakeTelegram;
   db?: TestDatabase;
   prefix?: string;
+  /** The office clock: Relay checks signed timestamps against it, and post() signs at its time. */
   clock?: Clock;
   env?: Record<string, string>;
+  /** "serve" for a second receiving process beside one that runs the workers (same fake, database and prefix). */
+  mode?: Mode;
+  log?: Logger;
 }
 
 export class SlackOffice {
@@ -57,13 +61,18 @@ export class SlackOffice {
       ...(tg ? { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.url } : {}),
       ...this.opts.env,
     });
-    const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-    this.runtime = await createRuntime({ config, mode: "start", adapters: [], db: this.db, clock: this.opts.clock, log });
+    const log = this.opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+    this.runtime = await createRuntime({ config, mode: this.opts.mode ?? "start", adapters: [], db: this.db, clock: this.opts.clock, log });
   }
 
-  /** POSTs a body to /slack/events signed with the app's secret (form string or JSON object). */
+  /** POSTs a body to /slack/events signed with the app's secret (form string or JSON object), stamped now by the office clock. */
   post(body: string | object, opts: Parameters<typeof postSigned>[3] = {}): Promise<Response> {
-    return postSigned(this.url, body, SIGNING_SECRET, opts);
+    return postSigned(this.url, body, SIGNING_SECRET, { timestamp: this.signedAt(), ...opts });
+  }
+
+  /** A Slack request timestamp (seconds) `offsetS` from the office clock's now (the machine's without one). */
+  signedAt(offsetS = 0): number {
+    return Math.floor((this.opts.clock?.now() ?? new Date()).getTime() / 1000) + offsetS;
   }
 
   /** A slash command, as Slack posts it; resolves with the HTTP status (the ack). */

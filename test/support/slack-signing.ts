@@ -1,5 +1,5 @@
 // Requests in the shape Slack sends them to an app's Request URL, signed the way Slack signs them, so adapter
-// tests drive Bolt's real HTTPReceiver (signature check included) instead of calling listeners directly.
+// tests drive the real signature check and Bolt's HTTPReceiver instead of calling listeners directly.
 // Field names are checked by tsc against Bolt's own request types. The *Object builders give the same payloads as
 // objects, which is how Socket Mode envelopes carry them (FakeSlack.socketSend); the string forms are built from them.
 import { createHmac, randomBytes } from "node:crypto";

@@ -2,7 +2,7 @@
 // direct messages, mentions and retried events, with replies landing in the fake Web API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_WORKSPACE } from "../../support/fake-slack.ts";
-import { appMention, eventId, messageEvent, postSigned, slashCommand, urlVerification } from "../../support/slack-signing.ts";
+import { appMention, blockAction, eventId, messageEvent, postSigned, slashCommand, urlVerification } from "../../support/slack-signing.ts";
 import { SlackOffice, textOf } from "../../support/slack-office.ts";
 
 const wang = "U0WANG00001";
@@ -16,7 +16,7 @@ describe("Slack over HTTP events", () => {
   });
   afterAll(async () => slack?.close());
 
-  it("accepts only requests signed with the app's secret and fresh: wrong, stale and unsigned get 401", async () => {
+  it("accepts only requests signed with the app's secret and fresh: wrong, stale and unsigned get 401, an ssl_check 200", async () => {
     const body = slashCommand({ command: "/relay", text: "help", user_id: wang, channel_id: slack.fake.dmWith(wang) });
     const before = slack.fake.posted().length;
     const wrong = await postSigned(slack.url, body, "another-apps-signing-secret");
@@ -24,6 +24,10 @@ describe("Slack over HTTP events", () => {
     const stale = await slack.post(body, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     const unsigned = await fetch(slack.url, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect([wrong.status, forged.status, stale.status, unsigned.status]).toEqual([401, 401, 401, 401]);
+    // Slack's ssl_check comes unsigned: answered 200, and a payload smuggled beside it goes nowhere.
+    const press = blockAction({ user: wang, channel: slack.fake.dmWith(wang), action_id: "circular.ack#0", value: "1", message_ts: "1732700000.000001" });
+    const sslCheck = await fetch(slack.url, { method: "POST", body: `ssl_check=1&token=x&${press}`, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(sslCheck.status).toBe(200);
     const verified = await slack.post(urlVerification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"));
     expect([verified.status, await verified.json()]).toEqual([200, { challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" }]);
     await new Promise((r) => setTimeout(r, 200));
