@@ -132,7 +132,7 @@ describe("fuzzing the core", () => {
     // Everything at warn and above is kept; error and fatal fail the run.
     const log = pino({ level: "warn" }, { write: (line: string) => void (JSON.parse(line).level >= 50 && errors.push(line)) });
     // Monday 2026-12-07 09:00 in Beijing: "周五17:00" is ahead, whatever day the suite runs on.
-    office = await openOffice("postgres", { log, clock: new TestClock(new Date("2026-12-07T01:00:00Z")) });
+    office = await openOffice((process.env.FUZZ_DB as "pglite" | undefined) ?? "postgres", { log, clock: new TestClock(new Date("2026-12-07T01:00:00Z")) });
     // Waiting for the outbox after each input would only slow the run: answers are replies, sent before dispatch returns.
     const join = await setupOffice(office.chat);
     await join("li", "李明", "leader");
