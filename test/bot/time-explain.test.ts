@@ -34,7 +34,7 @@ describe("explainWhen", () => {
     expect(explainWhen("喝水", FRIDAY)).toEqual({ ok: false, text: 'cannot understand "喝水" as a time (Asia/Shanghai)' });
     expect(explainWhen("春节后第一个工作日", FRIDAY)).toEqual({
       ok: false,
-      text: "Relay does not know the 2027 Spring Festival arrangement yet (its holiday table ends with 2026); please give the date.",
+      text: "Relay does not know the 2027 Spring Festival arrangement yet: the 2027 holidays are not loaded (an admin can load them with /calendar import). Please give the date.",
     });
     expect(explainWhen("国庆节后第一个工作日", at("2026-09-20T10:00:00+08:00"))).toEqual({ ok: true, text: "2026-10-08T09:00:00+08:00  (as a deadline: 2026-10-08T18:00:00+08:00)" });
   });
