@@ -25,7 +25,7 @@ export function explainWhen(expression: string, ref: Omit<TimeRef, "deadline">):
   const calendar = ref.calendar ?? packageCalendar;
   const uncovered = (at: Date) => {
     const { year } = zonedParts(at, timeZone);
-    return calendar.covers(year) ? [] : [`${year} holidays not loaded: counted as plain Monday–Friday (load them: relay calendar import FILE)`];
+    return calendar.covers(year) ? [] : [`${year} holidays not loaded, so counted as plain Monday–Friday: load them with relay calendar import FILE`];
   };
 
   if (!when) return { ok: false, text: `cannot understand "${expression}" as a time (${timeZone})` };

@@ -9,7 +9,7 @@
 //   放假 2026-04-04 至 2026-04-06 清明
 //   2026 National Day off Oct 1 - Oct 7 work Sep 20, Oct 10
 //
-// Rules: `#` starts a comment. A year (a line "2027年", "2027" or the notice's title, or "2027" starting a line)
+// Rules: `#` starts a comment. A year (a line "2026年", "2026" or the notice's title, or "2026" starting a line)
 // holds until the next one. 放假/off and 上班/work come before their dates or after them (as the notice writes),
 // never mixed on a line. Weekdays in brackets and 共N天 are checked against the dates; 农历 notes are ignored.
 // Anything else that is not a holiday's name is an error: better a line number than a wrong calendar.
@@ -38,7 +38,7 @@ export interface YearArrangement {
 export const CALENDAR_ERRORS = [
   "emptyFile", "noYear", "badDate", "backwards", "tooLong", "dayAlone", "rangeWithoutStart", "rangeWithoutEnd", "noVerb",
   "verbWithoutDates", "weekdayMismatch", "countMismatch", "unknownText", "twoNames", "duplicateDate", "workdayOnWeekday",
-  "farFromYear", "yearWithoutDays", "noDates",
+  "farFromYear", "yearWithoutDays", "noDates", "dateTwiceOnLine",
 ] as const;
 export type CalendarErrorCode = (typeof CALENDAR_ERRORS)[number];
 
@@ -361,9 +361,9 @@ function readLine(text: string, ctx: LineContext): LineDays | Fail {
   return { days, year: ctx.year ?? firstYear };
 }
 
-// A line that only names the year: "2027年", "2027", "year 2027", or the notice's title.
+// A line that only names the year: "2026年", "2026", "year 2026", or the notice's title.
 const YEAR_LINE = /^(?:(?:year|年份)\s*[:：]?\s*)?(\d{4})\s*年?\s*[:：]?$|^(?:国务院办公厅)?关于\s*(\d{4})\s*年部分节假日安排的通知$/i;
-// A year that starts a line of days: "2027 春节 …", "2027年春节 …" (not "2027年2月6日", a date).
+// A year that starts a line of days: "2026 春节 …", "2026年春节 …" (not "2026年2月15日", a date).
 const YEAR_PREFIX = /^(\d{4})(?:\s*年(?!\s*\d{1,2}\s*月)|(?=\s))\s*/;
 // The notice numbers its paragraphs: "一、", "二、"; a list may too: "1.", "2)".
 const ORDINAL = /^(?:[一二三四五六七八九十]+|\d{1,2})\s*[、.)](?!\d)\s*/;
@@ -373,6 +373,8 @@ export function parseArrangement(text: string): ParsedArrangement {
   const errors: CalendarError[] = [];
   const years = new Map<number, YearArrangement>();
   const seen = new Map<string, number>();
+  // Years with lines under them: one whose lines were all wrong is not also "empty".
+  const written = new Set<number>();
   let year: number | undefined;
   const named = (y: number, line: number) => {
     if (!years.has(y)) years.set(y, { year: y, line, days: [] });
@@ -395,12 +397,14 @@ export function parseArrangement(text: string): ParsedArrangement {
       named(year, line);
       rest = rest.slice(prefix[0].length);
     }
+    if (year !== undefined) written.add(year);
     const read = readLine(rest, { line, year });
     if ("error" in read) return void errors.push(read.error);
     const arrangement = named(read.year!, line);
     for (const day of read.days) {
       const key = isoDate(day.date);
       const other = seen.get(key);
+      if (other === line) return void errors.push({ line, code: "dateTwiceOnLine", params: { date: key } });
       if (other !== undefined) return void errors.push({ line, code: "duplicateDate", params: { date: key, other } });
       if (!nearYear(day.date, arrangement.year)) return void errors.push({ line, code: "farFromYear", params: { date: key, year: arrangement.year } });
       const weekday = weekdayOf(day.date);
@@ -410,7 +414,7 @@ export function parseArrangement(text: string): ParsedArrangement {
     }
     arrangement.days.push(...read.days);
   });
-  for (const y of years.values()) if (y.days.length === 0) errors.push({ line: y.line, code: "yearWithoutDays", params: { year: y.year } });
+  for (const y of years.values()) if (y.days.length === 0 && !written.has(y.year)) errors.push({ line: y.line, code: "yearWithoutDays", params: { year: y.year } });
   if (years.size === 0 && errors.length === 0) errors.push({ line: 1, code: "emptyFile" });
   errors.sort((a, b) => a.line - b.line);
   return { years: [...years.values()], errors };
@@ -421,7 +425,7 @@ function nearYear(date: PlainDate, year: number): boolean {
   return date.year === year || (date.year === year - 1 && date.month === 12) || (date.year === year + 1 && date.month === 1);
 }
 
-/** One line of days as `/calendar add` takes it ("放假 2027-02-06 至 2027-02-12 春节"); a date without a year is the next such day. */
+/** One line of days as `/calendar add` takes it ("放假 2026-02-15 至 2026-02-23 春节"); a date without a year is the next such day. */
 export function parseDaysLine(text: string, today: PlainDate): { days: ArrangedDay[] } | Fail {
   const line = normalize(text).trim();
   const prefix = YEAR_PREFIX.exec(line);
@@ -429,7 +433,7 @@ export function parseDaysLine(text: string, today: PlainDate): { days: ArrangedD
   return "error" in read ? read : { days: read.days };
 }
 
-/** The dates `/calendar remove` names: "2027-02-06", "2月6日至12日", "Feb 6, Feb 7". */
+/** The dates `/calendar remove` names: "2026-02-15", "2月15日至23日", "Feb 15, Feb 16". */
 export function parseDates(text: string, today: PlainDate): { dates: PlainDate[] } | Fail {
   // Read as days off: the kind does not matter here, the dates do.
   const read = readLine(`放假 ${normalize(text).trim()}`, { line: 1, today });

@@ -475,6 +475,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   "calendar.error.unknownText": "cannot read \"{text}\": a line holds the holiday, off and its dates, work and its dates, e.g. Spring Festival off Feb 15 - Feb 23 work Feb 14, Feb 28",
   "calendar.error.twoNames": "one holiday a line (this one has \"{first}\" and \"{second}\"); a joint break is written \"Mid-autumn Festival, National Day\"",
   "calendar.error.duplicateDate": "{date} is already on line {other}",
+  "calendar.error.dateTwiceOnLine": "{date} is on this line twice",
   "calendar.error.workdayOnWeekday": "{date} is a {weekday}, a working day anyway: make-up working days are Saturdays or Sundays",
   "calendar.error.farFromYear": "{date} is not in the {year} arrangement: please check the year",
   "calendar.error.yearWithoutDays": "no days off or working days are listed for {year}",

@@ -473,6 +473,7 @@ export const zhCN = {
   "calendar.error.unknownText": "看不懂“{text}”：每行写 节日、放假和日期、上班和日期，如 春节 放假 2月15日至2月23日 上班 2月14日、2月28日",
   "calendar.error.twoNames": "一行只写一个节日（这里有“{first}”和“{second}”）；合并放假的写作“中秋节、国庆节”",
   "calendar.error.duplicateDate": "{date} 在第 {other} 行已经写过",
+  "calendar.error.dateTwiceOnLine": "{date} 在这一行写了两次",
   "calendar.error.workdayOnWeekday": "{date} 是{weekday}，本来就上班：调休上班的日子应是周六或周日",
   "calendar.error.farFromYear": "{date} 不在 {year} 年的安排之内：请核对年份",
   "calendar.error.yearWithoutDays": "{year} 年下面没有写任何放假或上班的日子",

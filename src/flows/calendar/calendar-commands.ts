@@ -28,7 +28,8 @@ export function registerCalendar(app: App): void {
     summary: "calendar.summary",
     usage: "calendar.usage",
     async run(ctx) {
-      const [, word = "", rest = ""] = /^(\S*)\s*([\s\S]*)$/.exec(ctx.args) ?? [];
+      // The rest keeps its line break: pasted lines are numbered as the message's lines ("日历 导入" is line 1).
+      const [, word = "", rest = ""] = /^(\S*)[^\S\n]*([\s\S]*)$/.exec(ctx.args) ?? [];
       const sub = word.toLowerCase();
       if (!word || SHOW.has(sub)) return show(app, ctx);
       if (IMPORT.has(sub)) return importText(app, ctx, rest);
