@@ -239,10 +239,12 @@ function itemDates(item: Item, ctx: LineContext): PlainDate[] | Fail {
   if (!to) return fail(ctx.line, "badDate", { text: end.t === "day" ? `${item.from.text}-${end.text}` : end.text });
   const wrongEnd = checkWeekday(to, item.toWeekday, ctx);
   if (wrongEnd) return wrongEnd;
-  const days: PlainDate[] = [];
-  for (let d = from; compareDates(d, to) <= 0 && days.length <= MAX_BREAK_DAYS; d = addDays(d, 1)) days.push(d);
   if (compareDates(to, from) < 0) return fail(ctx.line, "backwards", { from: isoDate(from), to: isoDate(to) });
-  if (days.length > MAX_BREAK_DAYS) return fail(ctx.line, "tooLong", { from: isoDate(from), to: isoDate(to), max: MAX_BREAK_DAYS });
+  const days: PlainDate[] = [];
+  for (let d = from; compareDates(d, to) <= 0; d = addDays(d, 1)) {
+    if (days.length === MAX_BREAK_DAYS) return fail(ctx.line, "tooLong", { from: isoDate(from), to: isoDate(to), max: MAX_BREAK_DAYS });
+    days.push(d);
+  }
   return days;
 }
 
@@ -255,6 +257,7 @@ function readLine(text: string, ctx: LineContext): LineDays | Fail {
   let open: Item | undefined;
   let ranging = false;
   let previous: Token | undefined;
+  let beforePrevious: Token | undefined;
   const close = (): Fail | undefined => {
     if (ranging) return fail(ctx.line, "rangeWithoutEnd");
     if (open) elements.push({ item: open });
@@ -299,7 +302,7 @@ function readLine(text: string, ctx: LineContext): LineDays | Fail {
         break;
       case "name":
         // 中秋节、国庆节: one joint break.
-        if (previous?.t === "list" && names.length > 0 && tokens[tokens.indexOf(token) - 2]?.t === "name") names.at(-1)!.push(token.text);
+        if (previous?.t === "list" && beforePrevious?.t === "name") names.at(-1)!.push(token.text);
         else names.push([token.text]);
         break;
       case "unknown":
@@ -312,15 +315,18 @@ function readLine(text: string, ctx: LineContext): LineDays | Fail {
         break;
       }
     }
+    beforePrevious = previous;
     previous = token;
   }
   const closed = close();
   if (closed) return closed;
 
-  // A name of its own (泼水节) is taken only alone: beside a known holiday, or beside another, it is a slip.
+  // A name of its own (泼水节) is taken only alone: beside a known holiday, or after another such word (taken as
+  // the name), it is a slip.
   const unknown = tokens.flatMap((t) => (t.t === "unknown" ? [t.text] : []));
   const known = tokens.some((t) => t.t === "name");
-  if (unknown.length > 1 || (unknown.length === 1 && known)) return fail(ctx.line, "unknownText", { text: (known ? unknown : unknown.slice(1)).join(" / ") });
+  const slips = known ? unknown : unknown.slice(1);
+  if (slips.length > 0) return fail(ctx.line, "unknownText", { text: slips.join(" / ") });
   if (names.length > 1) return fail(ctx.line, "twoNames", { first: names[0]!.join("、"), second: names[1]!.join("、") });
   const name = names[0] ? canonicalName(names[0]) : undefined;
 

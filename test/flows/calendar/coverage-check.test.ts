@@ -48,7 +48,8 @@ describe.each(["postgres", "pglite"] as const)("the uncovered-year warning on %s
   const relays = offices(kind, "coverage", clock);
   afterAll(() => relays.close());
 
-  it("is logged at every start and told to each admin once, across restarts and processes", async () => {
+  // Five starts on one database take a while on a busy machine.
+  it("is logged at every start and told to each admin once, across restarts and processes", { timeout: 120_000 }, async () => {
     // A fresh install: nobody to tell yet, but the log says it.
     const first = await relays.boot();
     expect(first.warned(2027)).toHaveLength(1);
@@ -60,7 +61,7 @@ describe.each(["postgres", "pglite"] as const)("the uncovered-year warning on %s
     const [a, b] = await Promise.all([relays.boot(), relays.boot()]);
     expect([a.warned(2027).length, b.warned(2027).length]).toEqual([1, 1]);
     const prisma = relays.db().prisma;
-    await expect.poll(() => prisma.outboxMessage.count({ where: { key: { startsWith: "calendar-uncovered-y2027" }, state: "sent" } }), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => prisma.outboxMessage.count({ where: { key: { startsWith: "calendar-uncovered-y2027" }, state: "sent" } }), { timeout: 30_000 }).toBe(2);
     for (const who of ["wang", "li"]) {
       const told = [...a.chat.inbox(who), ...b.chat.inbox(who)].filter((m) => m.text.startsWith(NOTICE));
       expect(told).toHaveLength(1);
@@ -88,7 +89,7 @@ describe("a long-running Relay's morning check", () => {
   const relays = offices("postgres", "coverage-daily", clock);
   afterAll(() => relays.close());
 
-  it("notices when it runs into the window, and is quiet once the year is loaded", async () => {
+  it("notices when it runs into the window, and is quiet once the year is loaded", { timeout: 60_000 }, async () => {
     const relay = await relays.boot();
     expect(relay.warned(2027)).toEqual([]);
     await setupOffice(relay.chat);
@@ -99,7 +100,7 @@ describe("a long-running Relay's morning check", () => {
     // Weeks later, the morning check finds 2027 within 60 days.
     clock.set(new Date("2026-11-05T09:00:00+08:00"));
     await scheduler.promote(check!.id);
-    const told = await relay.chat.waitFor("wang", NOTICE);
+    const told = await relay.chat.waitFor("wang", NOTICE, 30_000);
     expect(told.text).toContain("2027");
     expect(relay.warned(2027)).toHaveLength(1);
     await expect.poll(async () => (await scheduler.upcoming(COVERAGE_CHECK)).map((j) => j.id)).toEqual(["calendar-check-2026-11-06"]);
