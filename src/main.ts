@@ -1,14 +1,24 @@
-// The `relay` command line: start | serve | worker | migrate | import | when | help.
+// The `relay` command line: start | serve | worker | migrate | import | calendar | when | help.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { ChatAdapter } from "./bot/adapter.ts";
 import { ConsoleAdapter } from "../adapters/console/console-adapter.ts";
 import { explainWhen } from "./bot/time-explain.ts";
+import { t } from "./bot/i18n/index.ts";
+import { formatLocal } from "./bot/time-parse.ts";
+import { zonedParts } from "./bot/time-zone.ts";
+import { packageCalendar, type WorkCalendar } from "./bot/working-days.ts";
 import { loadConfig, type Config } from "./config.ts";
-import { openDatabase } from "./db/database.ts";
+import { lockDataDir } from "./db/data-dir-lock.ts";
+import { openDatabase, type Database } from "./db/database.ts";
 import { migrate, migrationStatus } from "./db/migrator.ts";
 import { accountOf, rosterName } from "./flows/org/directory.ts";
-import { importRoster } from "./flows/org/roster-import.ts";
+import { decodeRoster, importRoster } from "./flows/org/roster-import.ts";
+import { importArrangement } from "./office/calendar-import.ts";
+import { describeCalendar, describeErrors, describeImport } from "./office/calendar-text.ts";
+import { CHECK_EVERY_MS, OfficeCalendar } from "./office/office-calendar.ts";
 import { createLogger, createRuntime, type Mode } from "./runtime.ts";
 import { StartupError } from "./startup-error.ts";
 
@@ -20,6 +30,9 @@ Usage: relay <command>
   worker           run scheduled jobs only; needs DATABASE_URL
   migrate          apply pending database migrations   (--status: list them)
   import FILE.csv  import people and units from a roster CSV
+  calendar         show the holiday calendar: which years are loaded, the breaks ahead
+  calendar import FILE
+                   load the State Council's holiday arrangement from a text file (format: README.md)
   when "EXPR"      print the instant a time expression means, e.g. relay when "明天下午3点"
   help             this text
 
@@ -42,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
     case "import":
       if (!rest[0]) return fail("usage: relay import FILE.csv");
       return runImport(loadConfig(), rest[0]);
+    case "calendar":
+      if (rest[0] === "import") return rest[1] ? runCalendarImport(loadConfig(), rest[1]) : fail("usage: relay calendar import FILE");
+      if (rest.length > 0) return fail(`usage: relay calendar [import FILE]`);
+      return runCalendarShow(loadConfig());
     case "when":
       return runWhen(loadConfig(), rest.join(" "));
     case "help":
@@ -137,9 +154,73 @@ async function runImport(config: Config, file: string): Promise<number> {
   }
 }
 
+/**
+ * Opens the database for a command that changes it while Relay may be running: PostgreSQL is shared; the
+ * embedded one belongs to one process at a time, so a running Relay makes this refuse (with what to do instead).
+ */
+async function withDatabase<T>(config: Config, use: (db: Database) => Promise<T>): Promise<T> {
+  const release = config.databaseUrl ? undefined : lockDataDir(config.dataDir);
+  try {
+    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      await migrate(db.sql);
+      return await use(db);
+    } finally {
+      await db.close();
+    }
+  } finally {
+    release?.();
+  }
+}
+
+async function runCalendarImport(config: Config, file: string): Promise<number> {
+  let text: string;
+  try {
+    text = decodeRoster(await readFile(file));
+  } catch (error) {
+    return fail(t(config.locale, "calendar.unreadable", { file, why: (error as Error).message }));
+  }
+  return withDatabase(config, async (db) => {
+    const outcome = await importArrangement(db.prisma, text, { actorId: null, source: basename(file), now: new Date() });
+    if (!outcome.ok) {
+      process.stdout.write(describeErrors(outcome.errors, config.locale) + "\n");
+      return 1;
+    }
+    const effect = t(config.locale, "calendar.takesEffect", { seconds: CHECK_EVERY_MS / 1000 });
+    process.stdout.write(`${describeImport(outcome.done, config.locale)}\n${effect}\n`);
+    return 0;
+  });
+}
+
+async function runCalendarShow(config: Config): Promise<number> {
+  return withDatabase(config, async (db) => {
+    const calendar = await OfficeCalendar.load(db.prisma);
+    const now = new Date();
+    const today = zonedParts(now, config.timeZone);
+    process.stdout.write(describeCalendar(calendar, today, config.locale, (at) => formatLocal(at, config.timeZone, config.locale, now)) + "\n");
+    return 0;
+  });
+}
+
+/**
+ * The office's calendar for `relay when`, when there is one to read: PostgreSQL, or an embedded database that
+ * exists and no running Relay holds. Otherwise chinese-days' table, and a note on stderr when the office's
+ * calendar exists but could not be read.
+ */
+async function officeCalendarForWhen(config: Config): Promise<WorkCalendar> {
+  if (!config.databaseUrl && !existsSync(config.dataDir)) return packageCalendar; // nothing stored yet
+  try {
+    return await withDatabase(config, (db) => OfficeCalendar.load(db.prisma));
+  } catch (error) {
+    process.stderr.write(`relay: the office's holiday calendar could not be read (${(error as Error).message}); working days follow chinese-days only\n`);
+    return packageCalendar;
+  }
+}
+
 /** Prints what a time phrase means now, as a reminder reads it, with a deadline's reading where it differs. */
-function runWhen(config: Config, expression: string): number {
-  const { ok, text } = explainWhen(expression, { now: new Date(), timeZone: config.timeZone });
+async function runWhen(config: Config, expression: string): Promise<number> {
+  const calendar = await officeCalendarForWhen(config);
+  const { ok, text } = explainWhen(expression, { now: new Date(), timeZone: config.timeZone, calendar });
   if (!ok) return fail(text);
   process.stdout.write(text + "\n");
   return 0;

@@ -23,6 +23,9 @@ import { registerLeaveSettings } from "./flows/requests/leave-settings.ts";
 import { registerGeneral } from "./flows/requests/general-commands.ts";
 import { registerOrg } from "./flows/org/org-commands.ts";
 import { registerReminders } from "./flows/reminders/reminder-commands.ts";
+import { registerCalendar } from "./flows/calendar/calendar-commands.ts";
+import { checkCoverage } from "./flows/calendar/coverage-check.ts";
+import { OfficeCalendar } from "./office/office-calendar.ts";
 import { HttpServer } from "./http/http-server.ts";
 import { checkRedis, connectRedis, connectRequestRedis, type RedisConnection } from "./queue/redis.ts";
 import { overallRate } from "./delivery/limits.ts";
@@ -53,6 +56,8 @@ export interface RuntimeOptions {
   db?: Database;
   /** How chat adapters wait and retry while their platform cannot be reached (tests make it short). */
   connectRetry?: Partial<RetryPolicy>;
+  /** How often this process looks for holiday-calendar changes made by another (default 10 s). */
+  calendarCheckMs?: number;
 }
 
 export interface Runtime {
@@ -220,6 +225,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     requestRedis.on("error", () => {}); // the connection above says it once
     cleanups.push(() => requestRedis.disconnect());
     const scheduler = new Scheduler({ connection: redis, prefix: config.redisPrefix, clock, log });
+    // The office's holiday calendar, kept current when another process (or `relay calendar import`) changes it.
+    const calendar = await OfficeCalendar.load(db.prisma);
+    cleanups.push(calendar.watch(log, opts.calendarCheckMs));
     cleanups.push(() => scheduler.close());
 
     // Created before the adapters start, so webhooks can mount on it; it listens once everything is ready.
@@ -258,7 +266,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const sendQueue = new SendQueue({ connection: redis, prefix: config.redisPrefix, log, lockDuration: lock, stalledInterval: lock, limits: rates });
     cleanups.push(() => sendQueue.close());
     const outbox = new Outbox({ prisma: db.prisma, sql: db.sql, bot, clock, log, queue: sendQueue, limiter, limitsOf: (p) => bot.adapterFor(p)?.limits });
-    const app: App = { config, log, db, prisma: db.prisma, clock, scheduler, outbox, bot };
+    const app: App = { config, log, db, prisma: db.prisma, clock, calendar, scheduler, outbox, bot };
     // Sends whose job Redis lost are queued again wherever jobs are reconciled (start, reconnect, flush).
     scheduler.reconcileWith(() => outbox.reconcile());
     registerHelp(app);
@@ -271,7 +279,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     registerLeaveSettings(app);
     registerGeneral(app);
     registerCircularExport(app);
+    registerCalendar(app);
     await pruneClaims(db.prisma, clock.now());
+    // Every start says it when a year ahead has no holidays loaded (the admins hear it once, in chat).
+    await checkCoverage(app).catch((err: unknown) => log.warn({ err }, "could not check the holiday calendar's coverage"));
 
     if (mode !== "serve") {
       scheduler.startWorker();

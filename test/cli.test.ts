@@ -95,6 +95,46 @@ describe("relay import, then relay start", () => {
   });
 });
 
+describe("relay calendar", () => {
+  const dir = mkdtempSync(join(tmpdir(), "relay-cli-calendar-"));
+  const env = { RELAY_DATA_DIR: dir };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("imports an arrangement, refuses a bad file by its lines, shows the calendar, and relay when follows it", { timeout: 240_000 }, async () => {
+    const imported = await runRelay(["calendar", "import", "docs/holidays-2026.txt"], env);
+    expect([imported.code, imported.stdout.trim().split("\n")]).toEqual([0, [
+      "已载入 2026 年的节假日安排：放假 33 天（元旦 3 天、春节 9 天、清明 3 天、劳动节 5 天、端午 3 天、中秋 3 天、国庆节 7 天），调休上班 6 天。",
+      "正在运行的 Relay 会在 10 秒内按新安排计算。",
+    ]]);
+
+    const bad = join(dir, "bad.txt");
+    writeFileSync(bad, "2035年\n春节 放假 2月8日至2月14日\n上班 2月19日\n清明 放假 4月5日至\n");
+    const refused = await runRelay(["calendar", "import", bad], { ...env, RELAY_LOCALE: "en" });
+    expect([refused.code, refused.stdout.trim().split("\n")]).toEqual([1, [
+      "Nothing was loaded; fix these problems and try again:",
+      "line 3: 2035-02-19 is a Monday, a working day anyway: make-up working days are Saturdays or Sundays",
+      "line 4: a range has no end date",
+    ]]);
+    const missing = await runRelay(["calendar", "import", join(dir, "nope.txt")], env);
+    expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/^relay: 无法读取文件 .*nope\.txt：ENOENT/)]);
+
+    // 2035 is in no calendar: relay when says so …
+    const before = await runRelay(["when", "2035年3月5日"], env);
+    expect(before.stdout).toContain("2035 holidays not loaded, so counted as plain Monday–Friday");
+    // … until the office loads it (days made up for the test).
+    const file = join(dir, "made-up-2035.txt");
+    writeFileSync(file, "# made up for this test\n2035 春节 放假 2月8日至2月14日\n");
+    expect((await runRelay(["calendar", "import", file], env)).code).toBe(0);
+    const after = await runRelay(["when", "2035年3月5日"], env);
+    expect(after.stdout.trim()).toBe("2035-03-05T09:00:00+08:00  (as a deadline: 2035-03-05T18:00:00+08:00)");
+
+    const shown = await runRelay(["calendar"], env);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/· 2026 年：本办公室载入（holidays-2026\.txt，.*）\n· 2035 年：本办公室载入（made-up-2035\.txt，/);
+    expect((await runRelay(["calendar", "frob"], env)).stderr).toBe("relay: usage: relay calendar [import FILE]\n");
+  });
+});
+
 describe("relay start with PORT", () => {
   const dir = mkdtempSync(join(tmpdir(), "relay-cli-"));
   const prefix = uniquePrefix("cli");

@@ -53,7 +53,7 @@ import {
   type PlainDate,
   type ZonedParts,
 } from "./time-zone.ts";
-import { isWorkday, LAST_KNOWN_YEAR, nextWorkday, workdaysAfterBreaks, type Holiday } from "./working-days.ts";
+import { EN_HOLIDAY, packageCalendar, ZH_HOLIDAY, type Holiday, type WorkCalendar } from "./working-days.ts";
 
 export interface HM {
   hour: number;
@@ -81,6 +81,8 @@ export interface TimeRef {
    * (12:00/18:00), a day-long duration (3天后) at 18:00 too, and a week (下周) on its last working day.
    */
   deadline?: boolean;
+  /** Which days are working days: the office's calendar; chinese-days' table when left out (pure uses, tests). */
+  calendar?: WorkCalendar;
 }
 
 type Part = "am" | "pm" | "dawn" | "morning" | "noon" | "afternoon" | "dusk" | "evening";
@@ -112,6 +114,7 @@ interface Context {
   timeZone: string;
   today: ZonedParts;
   deadline: boolean;
+  calendar: WorkCalendar;
 }
 
 const DEFAULT_TIME: HM = { hour: 9, minute: 0 };
@@ -172,16 +175,6 @@ const ZH_DAY_WORD: Record<string, { offset: number; part?: Part }> = {
   昨晚: { offset: -1, part: "evening" },
   前天: { offset: -2 },
 };
-// The State Council's holidays as people name them (节后 / 假期后: whichever break comes next).
-const ZH_HOLIDAY: Record<string, Holiday> = {
-  元旦: "元旦", 新年: "元旦", 春节: "春节", 过年: "春节", 清明: "清明", 清明节: "清明", 劳动节: "劳动节", 五一: "劳动节",
-  端午: "端午", 端午节: "端午", 中秋: "中秋", 中秋节: "中秋", 国庆: "国庆节", 国庆节: "国庆节", 十一: "国庆节",
-};
-const EN_HOLIDAY: Array<[RegExp, Holiday]> = [
-  [/^new/i, "元旦"], [/spring|chinese|lunar/i, "春节"], [/qingming|tomb/i, "清明"], [/labou?r|may/i, "劳动节"],
-  [/dragon/i, "端午"], [/autumn/i, "中秋"], [/national/i, "国庆节"],
-];
-
 // English words end where no letter, digit or apostrophe follows ("tomorrow's" is not "tomorrow").
 const END = "(?![a-z0-9_'])";
 const EN_DAY =
@@ -464,25 +457,32 @@ function dayOfMonth(base: PlainDate, months: number, day: number | "last"): Plai
 }
 
 /** The month's last working day (月底 as an office means it: a deadline on the 31st that is a Sunday is the Friday). */
-function monthEnd(base: PlainDate, months: number): PlainDate {
+function monthEnd(base: PlainDate, months: number, calendar: WorkCalendar): PlainDate {
   const last = dayOfMonth(base, months, "last");
-  const workdays = monthWorkdays(last);
+  const workdays = monthWorkdays(last, calendar);
   return { ...last, day: workdays.at(-1) ?? last.day };
 }
 
 /** The last working day, Monday to Friday, of the week `weeks` after today's (its Friday if none is). */
 function lastWorkdayOfWeek(ctx: Context, weeks: number): DaySpec {
   const friday = weekdayInWeek(ctx, 5, weeks).days[0]!;
-  for (let back = 0; back < 5; back++) if (isWorkday(addDays(friday, -back))) return { days: [addDays(friday, -back)] };
+  for (let back = 0; back < 5; back++) if (ctx.calendar.isWorkday(addDays(friday, -back))) return { days: [addDays(friday, -back)] };
   return { days: [friday] };
+}
+
+/** The first year from today's on that the calendar does not cover: where an unknown break must be. */
+function firstUncoveredYear(ctx: Context): number {
+  let year = ctx.today.year;
+  while (ctx.calendar.covers(year)) year++;
+  return year;
 }
 
 /** The first working day after `holiday`'s break (any holiday's if undefined): this one's while ahead, else the next. */
 function afterHoliday(ctx: Context, holiday: Holiday | undefined): DaySpec {
-  const known = workdaysAfterBreaks(holiday);
+  const known = ctx.calendar.workdaysAfterBreaks(holiday);
   const ahead = known.filter((day) => compareDates(day, ctx.today) >= 0).slice(0, 2);
-  // The next break is in a year the table does not cover yet: say so rather than guess.
-  if (ahead.length === 0) return { days: [], unknownHoliday: { holiday, year: Math.max(ctx.today.year, LAST_KNOWN_YEAR + 1) } };
+  // The next break is in a year the calendar does not cover yet: say so rather than guess.
+  if (ahead.length === 0) return { days: [], unknownHoliday: { holiday, year: firstUncoveredYear(ctx) } };
   return { days: ahead };
 }
 
@@ -595,8 +595,8 @@ function dayParsers(sc: Scanner, ctx: Context): Array<() => DaySpec | undefined>
       const m = sc.take(RE.zhMonthEnd) ?? sc.take(RE.enMonthEnd);
       if (!m) return undefined;
       const prefix = m[1];
-      if (prefix) return { days: [monthEnd(ctx.today, monthsAhead(prefix))], by: true };
-      return { days: [monthEnd(ctx.today, 0), monthEnd(ctx.today, 1)], by: true };
+      if (prefix) return { days: [monthEnd(ctx.today, monthsAhead(prefix), ctx.calendar)], by: true };
+      return { days: [monthEnd(ctx.today, 0, ctx.calendar), monthEnd(ctx.today, 1, ctx.calendar)], by: true };
     },
     () => {
       const m = sc.take(RE.zhMonthMiddle) ?? sc.take(RE.enMonthMiddle);
@@ -621,11 +621,11 @@ function dayParsers(sc: Scanner, ctx: Context): Array<() => DaySpec | undefined>
       // 12月底, 12月中: the last day and the 15th of the coming December (this one, while it lasts).
       const year = month === ctx.today.month ? ctx.today.year : first!.year;
       if (m[2]?.startsWith("中")) return fixed(validDate(year, month, 15));
-      return { days: [monthEnd({ year, month, day: 1 }, 0)], by: true };
+      return { days: [monthEnd({ year, month, day: 1 }, 0, ctx.calendar)], by: true };
     },
     () => {
       const m = sc.take(RE.zhYearEnd);
-      return m ? { days: [monthEnd({ year: ctx.today.year + (m[1] && m[1] !== "今" ? 1 : 0), month: 12, day: 1 }, 0)], by: true } : undefined;
+      return m ? { days: [monthEnd({ year: ctx.today.year + (m[1] && m[1] !== "今" ? 1 : 0), month: 12, day: 1 }, 0, ctx.calendar)], by: true } : undefined;
     },
     () => {
       const m = sc.take(RE.zhMonthDay);
@@ -639,7 +639,7 @@ function dayParsers(sc: Scanner, ctx: Context): Array<() => DaySpec | undefined>
       const m = sc.take(RE.enMonthDayOrdinal);
       return m ? monthDay(ctx, m[2], Number(m[1])) : undefined;
     },
-    () => (sc.take(RE.zhNextWorkday) ?? sc.take(RE.enNextWorkday) ? fixed(nextWorkday(ctx.today)) : undefined),
+    () => (sc.take(RE.zhNextWorkday) ?? sc.take(RE.enNextWorkday) ? fixed(ctx.calendar.nextWorkday(ctx.today)) : undefined),
   ];
 }
 
@@ -680,7 +680,7 @@ function parseDuration(sc: Scanner, ctx: Context): Date | DaySpec | undefined {
   if (!Number.isInteger(amount) || amount * UNIT_DAYS[unit] > MAX_DAYS_AHEAD) return undefined;
   const day =
     unit === "workday"
-      ? nextWorkday(ctx.today, amount)
+      ? ctx.calendar.nextWorkday(ctx.today, amount)
       : unit === "month"
         ? dayOfMonth(ctx.today, amount, ctx.today.day)
         : addDays(ctx.today, amount * UNIT_DAYS[unit]);
@@ -798,14 +798,14 @@ function parseRecurring(sc: Scanner, ctx: Context): { rule: Recurrence; first: D
     return parseTime(sc);
   });
   const rule = build(toHM(time?.part, time?.clock) ?? DEFAULT_TIME);
-  const first = nextOccurrence(rule, ctx.now, ctx.timeZone);
+  const first = nextOccurrence(rule, ctx.now, ctx.timeZone, ctx.calendar);
   // Every other week counts from the week of the first occurrence.
   if (rule.every === "week" && rule.interval) return { rule: { ...rule, anchor: isoDate(mondayOf(zonedParts(first, ctx.timeZone))) }, first };
   return { rule, first };
 }
 
 /** Full-width ASCII ("９：３０", "，") to half-width, one UTF-16 unit for one, so offsets into the input hold. */
-function normalize(text: string): string {
+export function normalize(text: string): string {
   return text
     .replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
     .replace(/\u3000/g, " ");
@@ -820,7 +820,9 @@ export function readWhen(input: string, ref: TimeRef): When | Unclear | null {
   const sc = new Scanner(normalize(input));
   sc.take(RE.spaces);
   const start = sc.pos;
-  const ctx: Context = { now: ref.now, timeZone: ref.timeZone, today: zonedParts(ref.now, ref.timeZone), deadline: ref.deadline === true };
+  const ctx: Context = {
+    now: ref.now, timeZone: ref.timeZone, today: zonedParts(ref.now, ref.timeZone), deadline: ref.deadline === true, calendar: ref.calendar ?? packageCalendar,
+  };
   const texts = () => ({
     matched: input.slice(start, sc.pos).trim(),
     // The reminder text may be set off by a comma or colon: "明天9点：交材料".
@@ -864,25 +866,25 @@ export function readTrailingWhen(input: string, ref: TimeRef): (When | Unclear) 
 // Every rule fires at least monthly, and the longest run without a working day (Spring Festival) is ~10 days.
 const MAX_SCAN_DAYS = 400;
 
-function occursOn(rule: Recurrence, day: PlainDate): boolean {
+function occursOn(rule: Recurrence, day: PlainDate, calendar: WorkCalendar): boolean {
   switch (rule.every) {
     case "day":
       return true;
     case "workday":
-      return isWorkday(day);
+      return calendar.isWorkday(day);
     case "week":
       return rule.weekdays.includes(weekdayOf(day)) && inCountedWeek(rule, day);
     case "month":
-      if (rule.day === "lastWorkday") return isWorkday(day) && monthWorkdays(day).at(-1) === day.day;
-      if (rule.day === "firstWorkday") return isWorkday(day) && monthWorkdays(day)[0] === day.day;
+      if (rule.day === "lastWorkday") return calendar.isWorkday(day) && monthWorkdays(day, calendar).at(-1) === day.day;
+      if (rule.day === "firstWorkday") return calendar.isWorkday(day) && monthWorkdays(day, calendar)[0] === day.day;
       return day.day === dayOfMonth(day, 0, rule.day).day;
   }
 }
 
 /** The days of `day`'s month that are working days. */
-function monthWorkdays(day: PlainDate): number[] {
+function monthWorkdays(day: PlainDate, calendar: WorkCalendar): number[] {
   const days: number[] = [];
-  for (let d = 1; d <= daysInMonth(day.year, day.month); d++) if (isWorkday({ ...day, day: d })) days.push(d);
+  for (let d = 1; d <= daysInMonth(day.year, day.month); d++) if (calendar.isWorkday({ ...day, day: d })) days.push(d);
   return days;
 }
 
@@ -900,12 +902,12 @@ function inCountedWeek(rule: Extract<Recurrence, { every: "week" }>, day: PlainD
   return ((weeks % rule.interval) + rule.interval) % rule.interval === 0;
 }
 
-/** The first occurrence of `rule` strictly after `after`. */
-export function nextOccurrence(rule: Recurrence, after: Date, timeZone: string): Date {
+/** The first occurrence of `rule` strictly after `after`; working-day rules follow `calendar`. */
+export function nextOccurrence(rule: Recurrence, after: Date, timeZone: string, calendar: WorkCalendar = packageCalendar): Date {
   const start = zonedParts(after, timeZone);
   for (let i = 0; i <= MAX_SCAN_DAYS; i++) {
     const day = addDays(start, i);
-    if (!occursOn(rule, day)) continue;
+    if (!occursOn(rule, day, calendar)) continue;
     const at = fromZoned({ ...day, ...rule.time }, timeZone);
     if (at > after) return at;
   }

@@ -1,6 +1,7 @@
 // What `relay when` prints, at fixed instants: a reminder's reading, with a deadline's beside it where it differs.
 import { describe, expect, it } from "vitest";
 import { explainWhen } from "../../src/bot/time-explain.ts";
+import { packageCalendar } from "../../src/bot/working-days.ts";
 
 const at = (iso: string) => ({ now: new Date(iso), timeZone: "Asia/Shanghai" });
 const FRIDAY = at("2026-11-27T14:30:00+08:00");
@@ -34,8 +35,19 @@ describe("explainWhen", () => {
     expect(explainWhen("喝水", FRIDAY)).toEqual({ ok: false, text: 'cannot understand "喝水" as a time (Asia/Shanghai)' });
     expect(explainWhen("春节后第一个工作日", FRIDAY)).toEqual({
       ok: false,
-      text: "Relay does not know the 2027 Spring Festival arrangement yet (its holiday table ends with 2026); please give the date.",
+      text: "Relay does not know the 2027 Spring Festival arrangement yet: the 2027 holidays are not loaded (an admin can load them with /calendar import). Please give the date.",
     });
     expect(explainWhen("国庆节后第一个工作日", at("2026-09-20T10:00:00+08:00"))).toEqual({ ok: true, text: "2026-10-08T09:00:00+08:00  (as a deadline: 2026-10-08T18:00:00+08:00)" });
+  });
+
+  it("says when a date falls in a year the holiday calendar does not cover, and counts with the office's calendar", () => {
+    const newYearsEve = at("2026-12-30T10:00:00+08:00");
+    const note = "2027 holidays not loaded, so counted as plain Monday–Friday: load them with relay calendar import FILE";
+    expect(explainWhen("3个工作日内", newYearsEve)).toEqual({ ok: true, text: `2027-01-04T18:00:00+08:00  (${note})` });
+    expect(explainWhen("每个工作日 9点", at("2026-12-31T10:00:00+08:00")).text).toBe(`2027-01-01T09:00:00+08:00  (every working day at 09:00; first occurrence; ${note})`);
+    // An office that loaded 2027 (days made up for the test): no note, and its holidays are skipped.
+    const office = packageCalendar.withOffice([["2027-01-01", { kind: "holiday", name: "元旦" }], ["2027-01-04", { kind: "holiday", name: "元旦" }]], [2027]);
+    expect(explainWhen("3个工作日内", { ...newYearsEve, calendar: office })).toEqual({ ok: true, text: "2027-01-06T18:00:00+08:00" });
+    expect(explainWhen("3个工作日内", FRIDAY).text).toBe("2026-12-02T18:00:00+08:00"); // 2026 is covered: no note
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { formatInstant, type PlainDate } from "../../src/bot/time-zone.ts";
-import { addWorkdays, isWorkday, isWorkdayAt, LAST_KNOWN_YEAR, nextWorkday, workdaysAfterBreaks } from "../../src/bot/working-days.ts";
+import { PACKAGE_TABLE, packageCalendar as calendar } from "../../src/bot/working-days.ts";
 import { isoDate } from "../../src/bot/time-zone.ts";
 
 const SHANGHAI = "Asia/Shanghai";
@@ -24,7 +24,7 @@ describe("isWorkday", () => {
     ["2026-02-14", true, "调休 make-up Saturday before Spring Festival"],
     ["2026-02-23", false, "the last day of Spring Festival (a Monday)"],
   ])("%s is %s (%s)", (iso, expected) => {
-    expect(isWorkday(day(iso))).toBe(expected);
+    expect(calendar.isWorkday(day(iso))).toBe(expected);
   });
 
   describe("whatever the process's TZ", () => {
@@ -33,13 +33,13 @@ describe("isWorkday", () => {
       process.env.TZ = originalTz;
     });
 
-    // chinese-days' own isWorkday() calls Saturday 2026-11-28 a working day under TZ=America/New_York.
+    // chinese-days' own calendar.isWorkday() calls Saturday 2026-11-28 a working day under TZ=America/New_York.
     it.each(["America/New_York", "Pacific/Kiritimati", "UTC"])("%s", (tz) => {
       process.env.TZ = tz;
-      expect(isWorkday(day("2026-11-28"))).toBe(false);
-      expect(isWorkday(day("2026-10-10"))).toBe(true);
-      expect(isWorkday(day("2026-10-01"))).toBe(false);
-      expect(isWorkday(day("2026-11-27"))).toBe(true);
+      expect(calendar.isWorkday(day("2026-11-28"))).toBe(false);
+      expect(calendar.isWorkday(day("2026-10-10"))).toBe(true);
+      expect(calendar.isWorkday(day("2026-10-01"))).toBe(false);
+      expect(calendar.isWorkday(day("2026-11-27"))).toBe(true);
     });
   });
 });
@@ -48,8 +48,8 @@ describe("isWorkdayAt", () => {
   it("asks about the day in the given zone", () => {
     // 2026-10-10T18:00Z is Sunday 02:00 on 10-11 in Shanghai but still the 调休 Saturday in UTC.
     const instant = new Date("2026-10-10T18:00:00Z");
-    expect(isWorkdayAt(instant, SHANGHAI)).toBe(false);
-    expect(isWorkdayAt(instant, "UTC")).toBe(true);
+    expect(calendar.isWorkdayAt(instant, SHANGHAI)).toBe(false);
+    expect(calendar.isWorkdayAt(instant, "UTC")).toBe(true);
   });
 });
 
@@ -64,12 +64,12 @@ describe("nextWorkday", () => {
     ["2026-11-27", 3, "2026-12-02"],
     ["2026-09-30", 3, "2026-10-10"],
   ])("%s + %i → %s", (from, n, expected) => {
-    expect(nextWorkday(day(from), n)).toEqual(day(expected));
+    expect(calendar.nextWorkday(day(from), n)).toEqual(day(expected));
   });
 
   it("refuses a count below one", () => {
-    expect(() => nextWorkday(day("2026-11-27"), 0)).toThrow(RangeError);
-    expect(() => nextWorkday(day("2026-11-27"), 1.5)).toThrow(RangeError);
+    expect(() => calendar.nextWorkday(day("2026-11-27"), 0)).toThrow(RangeError);
+    expect(() => calendar.nextWorkday(day("2026-11-27"), 1.5)).toThrow(RangeError);
   });
 });
 
@@ -81,26 +81,28 @@ describe("addWorkdays", () => {
     [3, "2026-10-10T17:30:00+08:00"],
     [4, "2026-10-12T17:30:00+08:00"],
   ])("+%i working days → %s", (n, expected) => {
-    expect(formatInstant(addWorkdays(friday, n, SHANGHAI), SHANGHAI)).toBe(expected);
+    expect(formatInstant(calendar.addWorkdays(friday, n, SHANGHAI), SHANGHAI)).toBe(expected);
   });
 });
 
 describe("workdaysAfterBreaks", () => {
   const in2026 = (days: PlainDate[]) => days.map(isoDate).filter((d) => d.startsWith("2026"));
   it("gives the first working day after each break of a holiday", () => {
-    expect(in2026(workdaysAfterBreaks("元旦"))).toEqual(["2026-01-04"]); // the 调休 Sunday
-    expect(in2026(workdaysAfterBreaks("春节"))).toEqual(["2026-02-24"]);
-    expect(in2026(workdaysAfterBreaks("国庆节"))).toEqual(["2026-10-08"]);
-    expect(workdaysAfterBreaks("中秋").map(isoDate)).toContain("2025-10-09"); // 2025: inside National Day's break
+    expect(in2026(calendar.workdaysAfterBreaks("元旦"))).toEqual(["2026-01-04"]); // the 调休 Sunday
+    expect(in2026(calendar.workdaysAfterBreaks("春节"))).toEqual(["2026-02-24"]);
+    expect(in2026(calendar.workdaysAfterBreaks("国庆节"))).toEqual(["2026-10-08"]);
+    expect(calendar.workdaysAfterBreaks("中秋").map(isoDate)).toContain("2025-10-09"); // 2025: inside National Day's break
   });
 
   it("gives every break once, in date order, for any holiday", () => {
-    expect(in2026(workdaysAfterBreaks())).toEqual([
+    expect(in2026(calendar.workdaysAfterBreaks())).toEqual([
       "2026-01-04", "2026-02-24", "2026-04-07", "2026-05-06", "2026-06-22", "2026-09-28", "2026-10-08",
     ]);
   });
 
-  it("knows which year its table ends with", () => {
-    expect(LAST_KNOWN_YEAR).toBeGreaterThanOrEqual(2026);
+  it("knows which years its table covers", () => {
+    expect(PACKAGE_TABLE.lastYear).toBeGreaterThanOrEqual(2026);
+    expect(calendar.covers(2026)).toBe(true);
+    expect(calendar.covers(PACKAGE_TABLE.lastYear + 1)).toBe(false);
   });
 });

@@ -2,8 +2,8 @@
 // and the office's time zone (never the process's: every wall-clock reading goes through time-zone.ts).
 //
 // Rules at the edges:
-// - Allowed time is: a Chinese working day (holidays off, 调休 make-up days on), inside workHours, outside
-//   lunch and outside quietHours, all read on the office's wall clock.
+// - Allowed time is: a Chinese working day of the office's calendar (holidays off, 调休 make-up days on), inside
+//   workHours, outside lunch and outside quietHours, all read on the office's wall clock.
 // - Every interval is half-open, [start, end): 09:00 is inside 09:00–18:00 and 18:00 is not; lunch 12:00–14:00
 //   blocks 12:00 but not 14:00; quiet hours 21:00–08:00 block 21:00 and 07:59 but not 08:00.
 // - Quiet hours whose start is after their end wrap past midnight; equal start and end are refused (empty, or
@@ -19,7 +19,7 @@
 // - Overrides replace top-level settings; workHours and quietHours are replaced whole, so an override of
 //   workHours without lunch means no lunch break. Null or undefined settings leave the earlier value.
 import { addDays, fromZoned, zonedParts, type PlainDate } from "../../bot/time-zone.ts";
-import { addWorkdays, isWorkday, nextWorkday } from "../../bot/working-days.ts";
+import type { WorkCalendar } from "../../bot/working-days.ts";
 
 export interface ChasePolicy {
   /** First chase this many working hours after publishing (working hours only count inside workHours on working days). */
@@ -187,12 +187,12 @@ const instantOf = (day: PlainDate, minutes: number, timeZone: string): number =>
   fromZoned({ ...day, hour: Math.floor(minutes / 60), minute: minutes % 60 }, timeZone).getTime();
 
 /** Allowed stretches [start, end) in epoch ms that end after `from`, in order, the first clipped to `from`. */
-function* allowedStretches(from: Date, compiled: Compiled, timeZone: string): Generator<[number, number]> {
+function* allowedStretches(from: Date, compiled: Compiled, timeZone: string, calendar: WorkCalendar): Generator<[number, number]> {
   const fromMs = from.getTime();
   const { year, month, day: date } = zonedParts(from, timeZone);
   let idle = 0;
   for (let day: PlainDate = { year, month, day: date }; ; day = addDays(day, 1)) {
-    if (!isWorkday(day)) {
+    if (!calendar.isWorkday(day)) {
       if (++idle > MAX_DAYS_WITHOUT_WORK) {
         throw new Error(`No working day in the ${idle} days after ${from.toISOString()}`);
       }
@@ -207,27 +207,27 @@ function* allowedStretches(from: Date, compiled: Compiled, timeZone: string): Ge
   }
 }
 
-function firstStretch(from: Date, compiled: Compiled, timeZone: string): [number, number] {
-  const next = allowedStretches(from, compiled, timeZone).next();
+function firstStretch(from: Date, compiled: Compiled, timeZone: string, calendar: WorkCalendar): [number, number] {
+  const next = allowedStretches(from, compiled, timeZone, calendar).next();
   if (next.done) throw new Error("unreachable: allowed time never ends");
   return next.value;
 }
 
 /** Whether `at` is a moment Relay may chase in `timeZone`: a working day, inside workHours, outside lunch and quiet hours. */
-export function mayChaseAt(at: Date, policy: ChasePolicy, timeZone: string): boolean {
-  return firstStretch(at, compile(policy), timeZone)[0] === at.getTime();
+export function mayChaseAt(at: Date, policy: ChasePolicy, timeZone: string, calendar: WorkCalendar): boolean {
+  return firstStretch(at, compile(policy), timeZone, calendar)[0] === at.getTime();
 }
 
 /** The first moment at or after `at` when chasing is allowed. */
-export function nextChaseWindow(at: Date, policy: ChasePolicy, timeZone: string): Date {
-  return new Date(firstStretch(at, compile(policy), timeZone)[0]);
+export function nextChaseWindow(at: Date, policy: ChasePolicy, timeZone: string, calendar: WorkCalendar): Date {
+  return new Date(firstStretch(at, compile(policy), timeZone, calendar)[0]);
 }
 
 /** Adds working hours (counting only allowed time) to `from`: "2 working hours after Friday 17:00 before a holiday" lands on the next working day 10:00 (with 09:00 start), skipping lunch. */
-export function addWorkingHours(from: Date, hours: number, policy: ChasePolicy, timeZone: string): Date {
+export function addWorkingHours(from: Date, hours: number, policy: ChasePolicy, timeZone: string, calendar: WorkCalendar): Date {
   if (!Number.isFinite(hours) || hours < 0) throw new RangeError(`addWorkingHours needs hours ≥ 0, got ${hours}`);
   let left = Math.round(hours * HOUR_MS);
-  for (const [start, end] of allowedStretches(from, compile(policy), timeZone)) {
+  for (const [start, end] of allowedStretches(from, compile(policy), timeZone, calendar)) {
     // Strictly less: running out exactly at a stretch's end means the start of the next one.
     if (left < end - start) return new Date(start + left);
     left -= end - start;
@@ -250,18 +250,19 @@ export function chaseDueAt(
   previous: Date | null,
   policy: ChasePolicy,
   timeZone: string,
+  calendar: WorkCalendar,
 ): Date | null {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`Chase numbers start at 1, got ${n}`);
   const compiled = compile(policy);
   if (n > compiled.policy.maxChases) return null;
   if (n === 1) {
-    const due = addWorkingHours(publishedAt, compiled.policy.firstAfterWorkingHours, policy, timeZone);
+    const due = addWorkingHours(publishedAt, compiled.policy.firstAfterWorkingHours, policy, timeZone, calendar);
     if (sameDay(zonedParts(due, timeZone), zonedParts(publishedAt, timeZone))) return due;
   }
   if (n > 1 && !previous) throw new Error(`Chase ${n} is timed from chase ${n - 1}, but no time was given for it`);
-  const day = nextWorkday(zonedParts(n === 1 ? publishedAt : previous!, timeZone));
+  const day = calendar.nextWorkday(zonedParts(n === 1 ? publishedAt : previous!, timeZone));
   const wanted = instantOf(day, compiled.dailyAt, timeZone);
-  return new Date(firstStretch(new Date(wanted), compiled, timeZone)[0]);
+  return new Date(firstStretch(new Date(wanted), compiled, timeZone, calendar)[0]);
 }
 
 function sameDay(a: PlainDate, b: PlainDate): boolean {
@@ -275,9 +276,10 @@ export function escalationDueAt(
   publishedAt: Date,
   policy: ChasePolicy,
   timeZone: string,
+  calendar: WorkCalendar,
 ): Date {
   // Nobody chased (maxChases 0): the circular itself gets the working day.
-  let due = addWorkdays(lastChase ?? publishedAt, 1, timeZone).getTime();
+  let due = calendar.addWorkdays(lastChase ?? publishedAt, 1, timeZone).getTime();
   if (deadline) due = Math.min(due, Math.max(deadline.getTime(), publishedAt.getTime()));
-  return new Date(firstStretch(new Date(due), compile(policy), timeZone)[0]);
+  return new Date(firstStretch(new Date(due), compile(policy), timeZone, calendar)[0]);
 }

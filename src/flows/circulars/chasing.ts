@@ -22,7 +22,7 @@ const BATCH_MS = 10 * 60_000;
 /** Queues the batched reminder for `personId` due at `now` (circulars and approvals share it). */
 export async function queueNudge(app: App, personId: number, now: Date, policy: ChasePolicy): Promise<void> {
   const batch = Math.floor(now.getTime() / BATCH_MS) + 1;
-  const at = nextChaseWindow(new Date(batch * BATCH_MS), policy, app.config.timeZone);
+  const at = nextChaseWindow(new Date(batch * BATCH_MS), policy, app.config.timeZone, app.calendar);
   await app.scheduler.schedule(NUDGE, `nudge-p${personId}-b${batch}`, { personId }, at);
 }
 
@@ -45,14 +45,14 @@ export async function scheduleChasing(app: App, circular: Circular): Promise<num
   let created = 0;
   const round = circular.chaseRound + 1;
   const previous = circular.chaseRound > 0 ? await lastChaseAt(app, circular.id) : null;
-  const due = chaseDueAt(round, circular.publishedAt, previous, policy, tz);
+  const due = chaseDueAt(round, circular.publishedAt, previous, policy, tz, app.calendar);
   if (due && (await app.scheduler.ensure(CHASE, chaseJobId(circular.id, round), { circularId: circular.id, round }, due))) created++;
   if (!due && previous) {
-    const at = escalationDueAt(previous, circular.deadline, circular.publishedAt, policy, tz);
+    const at = escalationDueAt(previous, circular.deadline, circular.publishedAt, policy, tz, app.calendar);
     if (await app.scheduler.ensure(ESCALATE, escalateJobIds(circular.id)[1]!, { circularId: circular.id }, at)) created++;
   }
   if (circular.deadline) {
-    const at = nextChaseWindow(circular.deadline, policy, tz);
+    const at = nextChaseWindow(circular.deadline, policy, tz, app.calendar);
     if (await app.scheduler.ensure(ESCALATE, escalateJobIds(circular.id)[0]!, { circularId: circular.id }, at)) created++;
   }
   return created;
@@ -76,9 +76,9 @@ async function chaseRound(app: App, circularId: number, round: number): Promise<
   const policy = policyOf(app, circular);
   const now = app.clock.now();
   const tz = app.config.timeZone;
-  if (!mayChaseAt(now, policy, tz)) {
+  if (!mayChaseAt(now, policy, tz, app.calendar)) {
     // Redis can fire late (a restart, a flush and reconcile): never chase at night because of it.
-    await app.scheduler.ensure(CHASE, `${chaseJobId(circularId, round)}-late`, { circularId, round }, nextChaseWindow(now, policy, tz));
+    await app.scheduler.ensure(CHASE, `${chaseJobId(circularId, round)}-late`, { circularId, round }, nextChaseWindow(now, policy, tz, app.calendar));
     return;
   }
   const chased = await chaseMissing(app, circular, policy, now, round);
@@ -86,9 +86,9 @@ async function chaseRound(app: App, circularId: number, round: number): Promise<
     await tx.circular.update({ where: { id: circularId }, data: { chaseRound: round } });
     await audit(tx, { actorId: null, action: "circular.chase", entity: "Circular", entityId: circularId, data: { round, people: chased } });
   });
-  const next = chaseDueAt(round + 1, circular.publishedAt, now, policy, tz);
+  const next = chaseDueAt(round + 1, circular.publishedAt, now, policy, tz, app.calendar);
   if (next) await app.scheduler.ensure(CHASE, chaseJobId(circularId, round + 1), { circularId, round: round + 1 }, next);
-  else await app.scheduler.ensure(ESCALATE, escalateJobIds(circularId)[1]!, { circularId }, escalationDueAt(now, circular.deadline, circular.publishedAt, policy, tz));
+  else await app.scheduler.ensure(ESCALATE, escalateJobIds(circularId)[1]!, { circularId }, escalationDueAt(now, circular.deadline, circular.publishedAt, policy, tz, app.calendar));
 }
 
 /** Marks the missing as chased and queues one batched nudge per person; returns how many. */
@@ -190,8 +190,8 @@ async function escalate(app: App, circularId: number, occasion: string): Promise
   if (!circular || circular.status !== "published") return;
   const now = app.clock.now();
   const policy = policyOf(app, circular);
-  if (!mayChaseAt(now, policy, app.config.timeZone)) {
-    await app.scheduler.ensure(ESCALATE, `escalate-${circularId}-late`, { circularId }, nextChaseWindow(now, policy, app.config.timeZone));
+  if (!mayChaseAt(now, policy, app.config.timeZone, app.calendar)) {
+    await app.scheduler.ensure(ESCALATE, `escalate-${circularId}-late`, { circularId }, nextChaseWindow(now, policy, app.config.timeZone, app.calendar));
     return;
   }
   const missing = await app.prisma.receipt.findMany({
@@ -232,7 +232,7 @@ async function escalate(app: App, circularId: number, occasion: string): Promise
 export async function chaseNow(app: App, circular: Circular): Promise<{ at: Date; people: number; already: number }> {
   const policy = policyOf(app, circular);
   const now = app.clock.now();
-  const at = nextChaseWindow(now, policy, app.config.timeZone);
+  const at = nextChaseWindow(now, policy, app.config.timeZone, app.calendar);
   const missing = await app.prisma.receipt.findMany({ where: { circularId: circular.id, respondedAt: null, delivery: { not: "unreachable" } }, select: { id: true, personId: true } });
   const batch = Math.floor(at.getTime() / BATCH_MS) + 1;
   const jobOf = (personId: number) => `nudge-p${personId}-b${batch}-m`;

@@ -175,7 +175,7 @@ function parseChase(typed: string): number {
  * due at the end of that working day (18:00), as 月底, 周五前 and 3个工作日内 are everywhere.
  */
 export function resolveTime(app: App, typed: string, now: Date, part: "deadline" | "startsAt"): Date {
-  const when = parseWhen(typed.trim(), { now, timeZone: app.config.timeZone, deadline: part === "deadline" });
+  const when = parseWhen(typed.trim(), { now, timeZone: app.config.timeZone, deadline: part === "deadline", calendar: app.calendar });
   if (!when || when.kind !== "once" || when.rest) throw new UserError("circular.badTime", { text: typed, part });
   if (when.at.getTime() <= now.getTime()) throw new UserError("circular.pastTime", { text: typed, part });
   return when.at;

@@ -220,10 +220,10 @@ async function tellOfSetup(app: App, ctx: CommandContext, done: SetupDone): Prom
   ]);
 }
 
-/** Replies with the command's usage line (or `key`'s, where the text was not a command). */
-export async function usage(ctx: Context & { command?: CommandContext["command"] }, key?: MessageKey): Promise<void> {
+/** Replies with the command's usage line (or `key`'s, where the text was not a command), after `reason` if given. */
+export async function usage(ctx: Context & { command?: CommandContext["command"] }, key?: MessageKey, reason?: string): Promise<void> {
   const line = key ?? ctx.command?.usage ?? "help.usage";
-  await ctx.reply(`${ctx.t("router.usage")}\n${forPlatform(ctx.t(line), ctx.chat.platform)}`);
+  await ctx.reply(`${reason ? `${reason}\n` : ""}${ctx.t("router.usage")}\n${forPlatform(ctx.t(line), ctx.chat.platform)}`);
 }
 
 export function roleName(ctx: Context, role: Role): string {

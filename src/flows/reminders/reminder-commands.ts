@@ -5,7 +5,7 @@ import type { Button } from "../../bot/message.ts";
 import { spokenTo, type ActionContext, type Context } from "../../bot/router.ts";
 import type { MessageKey } from "../../bot/i18n/index.ts";
 import { describeRecurrence, formatLocal, formatNear, readTrailingWhen, readWhen, type Unclear, type When } from "../../bot/time-parse.ts";
-import { HOLIDAY_IDS, LAST_KNOWN_YEAR } from "../../bot/working-days.ts";
+import { HOLIDAY_IDS } from "../../bot/working-days.ts";
 import type { Reminder } from "../../generated/prisma/client.ts";
 import { usage } from "../org/org-commands.ts";
 import { SNOOZES, type Snooze } from "./reminder-message.ts";
@@ -39,7 +39,7 @@ export function registerReminders(app: App): void {
       // "提醒我明天…" / "/remind me in 2 hours to …": the "me" is implied.
       const input = ctx.args.replace(/^(我|me\s+)/i, "");
       if (!input) return usage(ctx);
-      const ref = { now: app.clock.now(), timeZone: zoneOf(app, ctx.member!) };
+      const ref = { now: app.clock.now(), timeZone: zoneOf(app, ctx.member!), calendar: app.calendar };
       // The time first ("明天下午3点 交材料", "at 5pm tomorrow to call Li"), else after the text ("to call Li at 5pm tomorrow").
       const when = readWhen(input, ref) ?? readTrailingWhen(input, ref);
       if (!when) return void (await ctx.reply(`${ctx.t("reminder.noTime", { input })}\n${ctx.t("reminder.remind.usage")}`));
@@ -51,7 +51,7 @@ export function registerReminders(app: App): void {
   // call Li". Only in a direct chat or said to the bot, where nobody else is being spoken to.
   router.onText(async (ctx, text) => {
     if (!spokenTo(ctx.inbound)) return false;
-    const when = readWhen(text, { now: app.clock.now(), timeZone: zoneOf(app, ctx.member!) });
+    const when = readWhen(text, { now: app.clock.now(), timeZone: zoneOf(app, ctx.member!), calendar: app.calendar });
     const ask = when && /^(?:提醒我?|叫我|remind\s+me)\s*/i.exec(when.rest);
     if (!when || !ask) return false;
     await remind(ctx, when, when.rest.slice(ask[0].length));
@@ -169,7 +169,7 @@ function schedule(app: App, ctx: Context, r: Reminder): string {
 function unclearReply(ctx: Context, when: Unclear): string {
   if (when.reason === "week") return ctx.t("time.weekNoDay", { text: when.matched });
   const holiday = ctx.t(when.holiday ? (`time.holiday.${HOLIDAY_IDS[when.holiday]}` as MessageKey) : "time.holiday.any");
-  return ctx.t("time.holidayUnknown", { holiday, year: when.year, known: LAST_KNOWN_YEAR });
+  return ctx.t("time.holidayUnknown", { holiday, year: when.year });
 }
 
 function describeCreated(app: App, ctx: Context, r: Reminder): string {

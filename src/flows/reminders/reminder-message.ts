@@ -15,7 +15,7 @@ export async function firedMessage(app: App, r: Reminder, personLocale?: string 
   const locale = toLocale(chosen) ?? app.config.locale;
   const lines = [t(locale, "reminder.fired", { text: r.text })];
   const rule = (r.recurrence as unknown as Recurrence | null) ?? null;
-  const next = rule ? nextOccurrence(rule, r.fireAt, r.timeZone) : null;
+  const next = rule ? nextOccurrence(rule, r.fireAt, r.timeZone, app.calendar) : null;
   if (rule && next) lines.push(t(locale, "reminder.nextOccurrence", { rule: describeRecurrence(rule, locale), next: formatLocal(next, r.timeZone, locale, r.fireAt) }));
   const buttons: Button[][] = [
     [{ label: t(locale, "reminder.doneButton"), action: "reminder.done", value: String(r.id) }],

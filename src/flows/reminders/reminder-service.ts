@@ -93,7 +93,7 @@ export async function dueOccurrence(app: App, reminderId: number, seq: number): 
   if (!r || r.status !== "pending" || r.seq !== seq) return null;
   const rule = recurrenceOf(r);
   const after = new Date(Math.max(app.clock.now().getTime(), r.fireAt.getTime()));
-  return { reminder: r, next: rule ? nextOccurrence(rule, after, r.timeZone) : null };
+  return { reminder: r, next: rule ? nextOccurrence(rule, after, r.timeZone, app.calendar) : null };
 }
 
 /**

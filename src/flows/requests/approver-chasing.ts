@@ -17,7 +17,7 @@ const jobId = (requestId: number, position: number, what: "remind" | "escalate")
 
 /** Starts the clock on a step that has just become pending. */
 export async function scheduleApproverReminder(app: App, requestId: number, position: number): Promise<void> {
-  const at = addWorkingHours(app.clock.now(), APPROVAL_SLA_HOURS, policy(app), app.config.timeZone);
+  const at = addWorkingHours(app.clock.now(), APPROVAL_SLA_HOURS, policy(app), app.config.timeZone, app.calendar);
   await app.scheduler.ensure(REMIND_APPROVER, jobId(requestId, position, "remind"), { requestId, position }, at);
 }
 
@@ -32,8 +32,8 @@ async function pendingStep(app: App, requestId: number, position: number) {
 /** Outside working hours a late job waits for the next allowed moment; true when it did. */
 async function deferred(app: App, type: string, id: string, data: { requestId: number; position: number }): Promise<boolean> {
   const now = app.clock.now();
-  if (mayChaseAt(now, policy(app), app.config.timeZone)) return false;
-  await app.scheduler.ensure(type, `${id}-late`, data, nextChaseWindow(now, policy(app), app.config.timeZone));
+  if (mayChaseAt(now, policy(app), app.config.timeZone, app.calendar)) return false;
+  await app.scheduler.ensure(type, `${id}-late`, data, nextChaseWindow(now, policy(app), app.config.timeZone, app.calendar));
   return true;
 }
 
@@ -43,7 +43,7 @@ async function remind(app: App, requestId: number, position: number): Promise<vo
   const now = app.clock.now();
   await app.prisma.requestStep.update({ where: { id: step.id }, data: { remindedAt: now } });
   await queueNudge(app, step.approverId, now, policy(app));
-  const at = addWorkingHours(now, APPROVAL_SLA_HOURS, policy(app), app.config.timeZone);
+  const at = addWorkingHours(now, APPROVAL_SLA_HOURS, policy(app), app.config.timeZone, app.calendar);
   await app.scheduler.ensure(ESCALATE_APPROVER, jobId(requestId, position, "escalate"), { requestId, position }, at);
 }
 
@@ -69,7 +69,7 @@ export function registerApproverChasing(app: App): void {
     let created = 0;
     const steps = await app.prisma.requestStep.findMany({ where: { status: "pending", remindedAt: null, request: { status: "pending" } } });
     for (const s of steps) {
-      const at = addWorkingHours(s.createdAt, APPROVAL_SLA_HOURS, policy(app), app.config.timeZone);
+      const at = addWorkingHours(s.createdAt, APPROVAL_SLA_HOURS, policy(app), app.config.timeZone, app.calendar);
       if (await app.scheduler.ensure(REMIND_APPROVER, jobId(s.requestId, s.position, "remind"), { requestId: s.requestId, position: s.position }, at)) created++;
     }
     return created;

@@ -49,7 +49,7 @@ export function registerLeave(app: App): void {
     const text = type ? others.join(" ").replace(/^leave\b\s*/i, "") : args;
     const now = app.clock.now();
     const tz = app.config.timeZone;
-    const read = readLeavePeriod(text, { now, timeZone: tz });
+    const read = readLeavePeriod(text, { now, timeZone: tz, calendar: app.calendar });
     if ("refused" in read) return void (await ctx.reply(refusal(app, ctx, read.refused, text, type ? first : undefined)));
     const { period } = read;
     const today = zonedParts(now, tz);
@@ -231,7 +231,7 @@ function statusLabel(ctx: Context, r: RequestWithSteps): string {
 function dayOf(app: App, text: string): { from: Date; to: Date } | undefined {
   const now = app.clock.now();
   const tz = app.config.timeZone;
-  const at = text.trim() ? parseWhen(text.trim(), { now, timeZone: tz }) : { kind: "once" as const, at: now, matched: "", rest: "" };
+  const at = text.trim() ? parseWhen(text.trim(), { now, timeZone: tz, calendar: app.calendar }) : { kind: "once" as const, at: now, matched: "", rest: "" };
   if (!at || at.kind !== "once" || at.rest) return undefined;
   const d = zonedParts(at.at, tz);
   const from = fromZoned({ year: d.year, month: d.month, day: d.day, hour: 0, minute: 0 }, tz);

@@ -22,9 +22,9 @@
 //   (workingDays 0). A date without a year up to 60 days behind today is that past day, not next year's.
 // - 到/to/- may also just be words of the reason ("明天到北京出差", "tomorrow to see a doctor"): when no day
 //   follows, the period is the first day alone and the rest starts at the separator.
-import { parseWhen, type TimeRef } from "../../bot/time-parse.ts";
+import { normalize, parseWhen, type TimeRef } from "../../bot/time-parse.ts";
 import { addDays, daysInMonth, fromZoned, weekdayOf, zonedParts, type PlainDate } from "../../bot/time-zone.ts";
-import { isWorkday } from "../../bot/working-days.ts";
+import { packageCalendar, type WorkCalendar } from "../../bot/working-days.ts";
 
 export type HalfDay = "am" | "pm";
 
@@ -61,6 +61,7 @@ interface Scan {
   text: string;
   timeZone: string;
   today: PlainDate;
+  calendar: WorkCalendar;
 }
 
 const DAY_MS = 86_400_000;
@@ -140,18 +141,11 @@ function halfOf(word: string): HalfWord | "refused" {
   return "refused"; // 晚上, evening: not a half of a working day
 }
 
-/** Full-width ASCII to half-width, one UTF-16 unit for one, so offsets into the input hold (as parseWhen does). */
-function normalize(text: string): string {
-  return text
-    .replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
-    .replace(/\u3000/g, " ");
-}
-
 // ---- Reading one day -----------------------------------------------------------------------------------
 
 /** A reference at midnight of `date`, so parseWhen's floating days (周五, 5号) count that day itself. */
-function refAt(date: PlainDate, timeZone: string): TimeRef {
-  return { now: fromZoned({ ...date, hour: 0, minute: 0 }, timeZone), timeZone };
+function refAt(date: PlainDate, scan: Scan): TimeRef {
+  return { now: fromZoned({ ...date, hour: 0, minute: 0 }, scan.timeZone), timeZone: scan.timeZone, calendar: scan.calendar };
 }
 
 function dateOf(at: Date, timeZone: string): PlainDate {
@@ -182,7 +176,7 @@ function readLoneHalf(scan: Scan, pos: number, start?: Point): Read {
 
 /** A day parseWhen knows (明天, 下周一, 12月3日, Dec 3, next Monday), with its half and weekday note if any. */
 function readDay(scan: Scan, pos: number, start?: Point): Read {
-  const todayRef = refAt(scan.today, scan.timeZone);
+  const todayRef = refAt(scan.today, scan);
   const when = parseWhen(scan.text.slice(pos), todayRef);
   if (!when) return undefined;
   if (when.kind !== "once" || REFUSED_TIME.test(when.matched)) return "refused";
@@ -192,7 +186,7 @@ function readDay(scan: Scan, pos: number, start?: Point): Read {
 
   // Read the day without its part of day, and a range's floating end (周三, 5号, 1月3日) from the start.
   const fromStart = start !== undefined && !TODAY_RELATIVE.test(dayText);
-  const day = part || fromStart ? parseWhen(dayText, fromStart ? refAt(start.date, scan.timeZone) : todayRef) : when;
+  const day = part || fromStart ? parseWhen(dayText, fromStart ? refAt(start.date, scan) : todayRef) : when;
   if (!day || day.kind !== "once" || day.matched !== dayText) return "refused";
   let date = dateOf(day.at, scan.timeZone);
   // 11月20日 said on 25 November is that past day (refused as past), not next year's: leave is rarely asked for
@@ -290,7 +284,7 @@ export type LeaveRefusal =
 export function readLeavePeriod(input: string, ref: TimeRef): { period: LeavePeriod } | { refused: LeaveRefusal } {
   const today = typeof input === "string" ? validRef(ref) : undefined;
   if (!today) return { refused: { why: "unreadable" } };
-  const scan: Scan = { text: normalize(input), timeZone: ref.timeZone, today };
+  const scan: Scan = { text: normalize(input), timeZone: ref.timeZone, today, calendar: ref.calendar ?? packageCalendar };
   const begin = take(RE.spaces, scan.text, 0)?.end ?? 0;
   const from = take(RE.from, scan.text, begin);
   const refuse = (why: "unreadable" | "evening" | "noon" | "backwards" | "openEnded" | "tooLong") => ({ refused: { why } });
@@ -298,7 +292,7 @@ export function readLeavePeriod(input: string, ref: TimeRef): { period: LeavePer
     const hours = readHours(scan, from?.end ?? begin);
     if (hours) return { refused: hours };
     // 12月5日到12月3日: the end, read from today, is before the start.
-    const end = start && endAt !== undefined ? parseWhen(scan.text.slice(endAt), refAt(scan.today, scan.timeZone)) : null;
+    const end = start && endAt !== undefined ? parseWhen(scan.text.slice(endAt), refAt(scan.today, scan)) : null;
     if (start && end?.kind === "once" && dayNumber(dateOf(end.at, scan.timeZone)) < dayNumber(start.date)) return refuse("backwards");
     return refuse("unreadable");
   };
@@ -325,7 +319,7 @@ export function readLeavePeriod(input: string, ref: TimeRef): { period: LeavePer
     period: {
       start,
       end,
-      workingDays: countWorkingDays(start, end),
+      workingDays: countWorkingDays(start, end, scan.calendar),
       matched: input.slice(begin, stop).trim(),
       rest: restAfter(input, stop),
     },
@@ -346,7 +340,7 @@ const restAfter = (input: string, stop: number) => input.slice(stop).replace(/^[
  * Undefined when no time is there to read.
  */
 function readHours(scan: Scan, pos: number): LeaveRefusal | undefined {
-  const todayRef = refAt(scan.today, scan.timeZone);
+  const todayRef = refAt(scan.today, scan);
   const start = parseWhen(scan.text.slice(pos), todayRef);
   if (!start || start.kind !== "once") return undefined;
   const timed = REFUSED_TIME.test(start.matched);
@@ -357,7 +351,7 @@ function readHours(scan: Scan, pos: number): LeaveRefusal | undefined {
   if (separator) {
     // "到4点" is read on the start's day; "到后天上午10点" from today.
     const endText = scan.text.slice(separator.end);
-    const onStartDay = parseWhen(endText, { now: start.at, timeZone: scan.timeZone });
+    const onStartDay = parseWhen(endText, { now: start.at, timeZone: scan.timeZone, calendar: scan.calendar });
     const end = onStartDay && NAMES_DAY.test(onStartDay.matched) ? parseWhen(endText, todayRef) : onStartDay;
     if (end?.kind === "once" && end.at > start.at && (timed || REFUSED_TIME.test(end.matched))) {
       to = end.at;
@@ -374,7 +368,7 @@ function readHours(scan: Scan, pos: number): LeaveRefusal | undefined {
   };
   const first = slot(start.at, false);
   const last = to ? slot(to, true) : { ...first };
-  const halves = { start: first, end: last, workingDays: countWorkingDays(first, last) };
+  const halves = { start: first, end: last, workingDays: countWorkingDays(first, last, scan.calendar) };
   return { why: "hours", from: start.at, ...(to ? { to } : {}), halves, rest: restAfter(scan.text, stop) };
 }
 
@@ -390,14 +384,14 @@ function halfIndex(slot: HalfDaySlot): number {
 }
 
 /** Working days between two half-days inclusive, in steps of 0.5. */
-export function countWorkingDays(start: HalfDaySlot, end: HalfDaySlot): number {
+export function countWorkingDays(start: HalfDaySlot, end: HalfDaySlot, calendar: WorkCalendar = packageCalendar): number {
   const first = dayNumber(start.date);
   const last = dayNumber(end.date);
   if (!Number.isFinite(first) || !Number.isFinite(last) || halfIndex(end) < halfIndex(start)) return 0;
   let halves = 0;
   for (let n = first; n <= last; n++) {
     const t = new Date(n * DAY_MS);
-    if (!isWorkday({ year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() })) continue;
+    if (!calendar.isWorkday({ year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() })) continue;
     halves += 2;
     if (n === first && start.half === "pm") halves--;
     if (n === last && end.half === "am") halves--;

@@ -260,7 +260,7 @@ function parseRange(app: App, text: string): Range | undefined {
   let rest = text.trim();
   while (rest) {
     if (days.length === 2) return undefined;
-    const when = parseWhen(rest, { now, timeZone: app.config.timeZone });
+    const when = parseWhen(rest, { now, timeZone: app.config.timeZone, calendar: app.calendar });
     if (!when || when.kind !== "once") return undefined;
     const p = zonedParts(when.at, app.config.timeZone);
     const day = { year: p.year, month: p.month, day: p.day };

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { formatInstant } from "../../../src/bot/time-zone.ts";
+import { packageCalendar as calendar } from "../../../src/bot/working-days.ts";
 import {
   addWorkingHours,
   chaseDueAt,
@@ -49,7 +50,7 @@ describe("resolvePolicy", () => {
   it("replaces workHours whole: leaving out lunch means no lunch break", () => {
     const policy = resolvePolicy({ workHours: { start: "08:30", end: "17:30" } });
     expect(policy.workHours).toEqual({ start: "08:30", end: "17:30" });
-    expect(mayChaseAt(at("2026-11-24T12:30:00+08:00"), policy, SHANGHAI)).toBe(true);
+    expect(mayChaseAt(at("2026-11-24T12:30:00+08:00"), policy, SHANGHAI, calendar)).toBe(true);
   });
 
   it.each<[string, unknown, string]>([
@@ -91,7 +92,7 @@ describe("mayChaseAt", () => {
     ["2026-10-10T10:00:00+08:00", true, "the 调休 make-up Saturday"],
     ["2026-10-01T10:00:00+08:00", false, "National Day"],
   ])("default policy at %s: %s (%s)", (iso, expected) => {
-    expect(mayChaseAt(at(iso), P, SHANGHAI)).toBe(expected);
+    expect(mayChaseAt(at(iso), P, SHANGHAI, calendar)).toBe(expected);
   });
 
   it.each([
@@ -100,13 +101,13 @@ describe("mayChaseAt", () => {
     ["2026-11-24T07:59:00+08:00", false],
     ["2026-11-24T08:00:00+08:00", true],
   ])("quiet hours win over 07:00–22:00 work hours at %s: %s", (iso, expected) => {
-    expect(mayChaseAt(at(iso), LONG_DAY, SHANGHAI)).toBe(expected);
+    expect(mayChaseAt(at(iso), LONG_DAY, SHANGHAI, calendar)).toBe(expected);
   });
 
   it("reads the office's zone: 09:30 in Shanghai is 07:30 (quiet) in Urumqi", () => {
     const instant = at("2026-11-24T09:30:00+08:00");
-    expect(mayChaseAt(instant, P, SHANGHAI)).toBe(true);
-    expect(mayChaseAt(instant, P, "Asia/Urumqi")).toBe(false);
+    expect(mayChaseAt(instant, P, SHANGHAI, calendar)).toBe(true);
+    expect(mayChaseAt(instant, P, "Asia/Urumqi", calendar)).toBe(false);
   });
 });
 
@@ -119,11 +120,11 @@ describe("nextChaseWindow", () => {
     ["2026-09-30T19:00:00+08:00", "2026-10-08T09:00:00+08:00", "evening before National Day → back to work"],
     ["2026-10-09T23:00:00+08:00", "2026-10-10T09:00:00+08:00", "Friday night → the 调休 Saturday"],
   ])("%s → %s (%s)", (from, expected) => {
-    expect(sh(nextChaseWindow(at(from), P, SHANGHAI))).toBe(expected);
+    expect(sh(nextChaseWindow(at(from), P, SHANGHAI, calendar))).toBe(expected);
   });
 
   it("waits out quiet hours when work hours would allow", () => {
-    expect(sh(nextChaseWindow(at("2026-11-24T21:30:00+08:00"), LONG_DAY, SHANGHAI))).toBe("2026-11-25T08:00:00+08:00");
+    expect(sh(nextChaseWindow(at("2026-11-24T21:30:00+08:00"), LONG_DAY, SHANGHAI, calendar))).toBe("2026-11-25T08:00:00+08:00");
   });
 });
 
@@ -136,18 +137,18 @@ describe("addWorkingHours", () => {
     ["2026-11-24T12:30:00+08:00", 0, "2026-11-24T14:00:00+08:00", "zero hours still waits for allowed time"],
     ["2026-05-08T17:00:00+08:00", 2, "2026-05-09T10:00:00+08:00", "onto the 调休 Saturday after Labour Day"],
   ])("%s + %f h → %s (%s)", (from, hours, expected) => {
-    expect(sh(addWorkingHours(at(from), hours, P, SHANGHAI))).toBe(expected);
+    expect(sh(addWorkingHours(at(from), hours, P, SHANGHAI, calendar))).toBe(expected);
   });
 
   it("refuses negative or non-finite hours", () => {
-    expect(() => addWorkingHours(at("2026-11-24T10:00:00+08:00"), -1, P, SHANGHAI)).toThrow(RangeError);
-    expect(() => addWorkingHours(at("2026-11-24T10:00:00+08:00"), Number.NaN, P, SHANGHAI)).toThrow(RangeError);
+    expect(() => addWorkingHours(at("2026-11-24T10:00:00+08:00"), -1, P, SHANGHAI, calendar)).toThrow(RangeError);
+    expect(() => addWorkingHours(at("2026-11-24T10:00:00+08:00"), Number.NaN, P, SHANGHAI, calendar)).toThrow(RangeError);
   });
 });
 
 describe("chaseDueAt", () => {
   it("first chase: 2 working hours after Tuesday 10:00 is 12:00, which is lunch, so 14:00", () => {
-    expect(sh(chaseDueAt(1, at("2026-11-24T10:00:00+08:00"), null, P, SHANGHAI))).toBe("2026-11-24T14:00:00+08:00");
+    expect(sh(chaseDueAt(1, at("2026-11-24T10:00:00+08:00"), null, P, SHANGHAI, calendar))).toBe("2026-11-24T14:00:00+08:00");
   });
 
   it.each([
@@ -158,7 +159,7 @@ describe("chaseDueAt", () => {
     ["2026-11-28T10:00:00+08:00", "2026-11-30T09:30:00+08:00", "published on a Saturday → Monday"],
     ["2026-11-27T15:00:00+08:00", "2026-11-27T17:00:00+08:00", "within the day: 2 working hours later"],
   ])("first chase after publishing at %s: %s (%s)", (published, expected) => {
-    expect(sh(chaseDueAt(1, at(published), null, P, SHANGHAI))).toBe(expected);
+    expect(sh(chaseDueAt(1, at(published), null, P, SHANGHAI, calendar))).toBe(expected);
   });
 
   it.each([
@@ -170,27 +171,27 @@ describe("chaseDueAt", () => {
     ["2026-10-08T23:30:00+08:00", "2026-10-09T09:30:00+08:00", "late previous chase: still the next working day"],
   ])("a later chase after one at %s: %s (%s)", (previous, expected) => {
     const published = at("2026-09-01T10:00:00+08:00");
-    expect(sh(chaseDueAt(2, published, at(previous), P, SHANGHAI))).toBe(expected);
+    expect(sh(chaseDueAt(2, published, at(previous), P, SHANGHAI, calendar))).toBe(expected);
   });
 
   it("moves a dailyAt that falls in quiet hours to the end of them", () => {
     const policy = resolvePolicy(LONG_DAY, { dailyAt: "07:30" });
-    const due = chaseDueAt(3, at("2026-11-23T10:00:00+08:00"), at("2026-11-24T08:00:00+08:00"), policy, SHANGHAI);
+    const due = chaseDueAt(3, at("2026-11-23T10:00:00+08:00"), at("2026-11-24T08:00:00+08:00"), policy, SHANGHAI, calendar);
     expect(sh(due)).toBe("2026-11-25T08:00:00+08:00");
   });
 
   it("stops after maxChases", () => {
     const published = at("2026-11-24T10:00:00+08:00");
     const previous = at("2026-11-26T09:30:00+08:00");
-    expect(sh(chaseDueAt(3, published, previous, P, SHANGHAI))).toBe("2026-11-27T09:30:00+08:00");
-    expect(chaseDueAt(4, published, previous, P, SHANGHAI)).toBeNull();
-    expect(chaseDueAt(1, published, null, resolvePolicy({ maxChases: 0 }), SHANGHAI)).toBeNull();
+    expect(sh(chaseDueAt(3, published, previous, P, SHANGHAI, calendar))).toBe("2026-11-27T09:30:00+08:00");
+    expect(chaseDueAt(4, published, previous, P, SHANGHAI, calendar)).toBeNull();
+    expect(chaseDueAt(1, published, null, resolvePolicy({ maxChases: 0 }), SHANGHAI, calendar)).toBeNull();
   });
 
   it("refuses a chase number below 1 and a later chase without the previous one", () => {
     const published = at("2026-11-24T10:00:00+08:00");
-    expect(() => chaseDueAt(0, published, null, P, SHANGHAI)).toThrow(RangeError);
-    expect(() => chaseDueAt(2, published, null, P, SHANGHAI)).toThrow("no time was given");
+    expect(() => chaseDueAt(0, published, null, P, SHANGHAI, calendar)).toThrow(RangeError);
+    expect(() => chaseDueAt(2, published, null, P, SHANGHAI, calendar)).toThrow("no time was given");
   });
 });
 
@@ -206,17 +207,17 @@ describe("escalationDueAt", () => {
     ["2026-11-24T09:30:00+08:00", "2026-11-26T17:00:00+08:00", "2026-11-25T09:30:00+08:00", "deadline later"],
     ["2026-11-27T17:45:00+08:00", null, "2026-11-30T17:45:00+08:00", "Friday's last chase → Monday"],
   ])("last chase %s, deadline %s → %s (%s)", (lastChase, deadline, expected) => {
-    const due = escalationDueAt(at(lastChase), deadline ? at(deadline) : null, published, P, SHANGHAI);
+    const due = escalationDueAt(at(lastChase), deadline ? at(deadline) : null, published, P, SHANGHAI, calendar);
     expect(sh(due)).toBe(expected);
   });
 
   it("with nobody chased, gives the circular itself one working day", () => {
-    expect(sh(escalationDueAt(null, null, published, P, SHANGHAI))).toBe("2026-11-24T10:00:00+08:00");
+    expect(sh(escalationDueAt(null, null, published, P, SHANGHAI, calendar))).toBe("2026-11-24T10:00:00+08:00");
   });
 
   it("never escalates before publishing, even with a deadline already past", () => {
     const deadline = at("2026-11-20T18:00:00+08:00");
-    expect(sh(escalationDueAt(null, deadline, published, P, SHANGHAI))).toBe("2026-11-23T10:00:00+08:00");
+    expect(sh(escalationDueAt(null, deadline, published, P, SHANGHAI, calendar))).toBe("2026-11-23T10:00:00+08:00");
   });
 });
 
@@ -228,14 +229,14 @@ describe("whatever the process's TZ", () => {
 
   it.each(["America/New_York", "Pacific/Kiritimati", "UTC"])("%s", (tz) => {
     process.env.TZ = tz;
-    expect(sh(chaseDueAt(1, at("2026-09-30T17:00:00+08:00"), null, P, SHANGHAI))).toBe("2026-10-08T09:30:00+08:00");
-    expect(sh(chaseDueAt(2, at("2026-10-09T10:00:00+08:00"), at("2026-10-09T14:00:00+08:00"), P, SHANGHAI))).toBe(
+    expect(sh(chaseDueAt(1, at("2026-09-30T17:00:00+08:00"), null, P, SHANGHAI, calendar))).toBe("2026-10-08T09:30:00+08:00");
+    expect(sh(chaseDueAt(2, at("2026-10-09T10:00:00+08:00"), at("2026-10-09T14:00:00+08:00"), P, SHANGHAI, calendar))).toBe(
       "2026-10-10T09:30:00+08:00",
     );
-    expect(mayChaseAt(at("2026-11-28T10:00:00+08:00"), P, SHANGHAI)).toBe(false);
-    expect(sh(nextChaseWindow(at("2026-11-27T21:30:00+08:00"), P, SHANGHAI))).toBe("2026-11-30T09:00:00+08:00");
+    expect(mayChaseAt(at("2026-11-28T10:00:00+08:00"), P, SHANGHAI, calendar)).toBe(false);
+    expect(sh(nextChaseWindow(at("2026-11-27T21:30:00+08:00"), P, SHANGHAI, calendar))).toBe("2026-11-30T09:00:00+08:00");
     const lastChase = at("2026-11-27T09:30:00+08:00");
-    const escalation = escalationDueAt(lastChase, null, at("2026-11-26T10:00:00+08:00"), P, SHANGHAI);
+    const escalation = escalationDueAt(lastChase, null, at("2026-11-26T10:00:00+08:00"), P, SHANGHAI, calendar);
     expect(sh(escalation)).toBe("2026-11-30T09:30:00+08:00");
   });
 });

@@ -64,7 +64,7 @@ describe("reminder phrases", () => {
     await zh(async () => {
       expect(await say("提醒 下周 开会")).toBe("“下周”是哪一天？请写明星期几，例如：提醒 下周一 9:00 开会");
       expect(await say("下周提醒我开会")).toBe("“下周”是哪一天？请写明星期几，例如：提醒 下周一 9:00 开会");
-      expect(await say("提醒 春节后第一个工作日 开会")).toBe("Relay 还不知道 2027 年春节的放假安排（节假日表只到 2026 年），请直接写日期。");
+      expect(await say("提醒 春节后第一个工作日 开会")).toBe("Relay 还不知道 2027 年春节的放假安排：2027 年的节假日尚未载入（管理员可用“日历 导入”载入）。请直接写日期。");
     });
     expect(await say("remind me to plan the week next week")).toBe('Which day is "next week"? Please name it, e.g. /remind next Monday 9am weekly meeting');
   });
