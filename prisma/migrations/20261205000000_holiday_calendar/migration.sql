@@ -25,9 +25,10 @@ CREATE TABLE "CalendarYear" (
 -- CreateTable
 CREATE TABLE "CalendarWarning" (
     "year" INTEGER NOT NULL,
+    "personId" INTEGER NOT NULL,
     "sentAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
-    CONSTRAINT "CalendarWarning_pkey" PRIMARY KEY ("year")
+    CONSTRAINT "CalendarWarning_pkey" PRIMARY KEY ("year","personId")
 );
 
 -- CreateIndex

@@ -1,6 +1,6 @@
 // A year with no holiday arrangement must never pass silently as plain Monday–Friday. When the next 60 days
 // reach a year that neither chinese-days nor the office's own calendar covers, every start logs a warning, and
-// the admins are told once in chat (a DB row remembers it, and the outbox keys make two processes send it once).
+// each admin is told once in chat (a DB row per admin remembers it, and the outbox keys make two processes send it once).
 // A long-running process checks again every morning at 09:00, on the scheduler, so it notices crossing into
 // the window too.
 import type { App } from "../../app.ts";
@@ -34,10 +34,18 @@ export async function checkCoverage(app: App): Promise<number[]> {
   return years;
 }
 
+/** Tells each admin not yet told of an uncovered year ahead, without logging: after /setup made the first admin. */
+export async function tellAdminsOfGaps(app: App): Promise<void> {
+  for (const year of uncoveredSoon(app)) await tellAdmins(app, year);
+}
+
 async function tellAdmins(app: App, year: number): Promise<void> {
-  if (await app.prisma.calendarWarning.findUnique({ where: { year } })) return;
-  const admins = await app.prisma.person.findMany({ where: { role: "admin", active: true, identities: { some: {} } }, orderBy: { id: "asc" } });
-  if (admins.length === 0) return; // nobody to tell yet: the next check tries again
+  const told = await app.prisma.calendarWarning.findMany({ where: { year }, select: { personId: true } });
+  const admins = await app.prisma.person.findMany({
+    where: { role: "admin", active: true, identities: { some: {} }, id: { notIn: told.map((w) => w.personId) } },
+    orderBy: { id: "asc" },
+  });
+  if (admins.length === 0) return; // all told, or nobody to tell yet: the next check tries again
   const params = { year, name: PACKAGE_TABLE.name, version: PACKAGE_TABLE.version, last: PACKAGE_TABLE.lastYear };
   // Sent first, remembered after: a crash between the two sends nothing twice (the keys), a crash before loses nothing.
   await app.outbox.send(
@@ -47,7 +55,7 @@ async function tellAdmins(app: App, year: number): Promise<void> {
       message: { text: t(toLocale(admin.locale) ?? app.config.locale, "calendar.uncoveredNotice", params) },
     })),
   );
-  await app.prisma.calendarWarning.createMany({ data: [{ year, sentAt: app.clock.now() }], skipDuplicates: true });
+  await app.prisma.calendarWarning.createMany({ data: admins.map((admin) => ({ year, personId: admin.id, sentAt: app.clock.now() })), skipDuplicates: true });
 }
 
 /** The next 09:00 on the office's wall clock after now. */

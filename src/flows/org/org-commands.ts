@@ -1,4 +1,5 @@
 // Roster commands: /setup /invite /join /start /whoami /people /units /lang.
+import { tellAdminsOfGaps } from "../calendar/coverage-check.ts";
 import type { App } from "../../app.ts";
 import { displayInviteCode } from "./invite-code.ts";
 import type { CommandContext, Context } from "../../bot/router.ts";
@@ -31,6 +32,8 @@ export function registerOrg(app: App): void {
       if (done.withoutAccount > 0) lines.push(ctx.t("org.setupNextImported", { count: done.withoutAccount, example: await unlinkedExample(app) }));
       await ctx.reply(lines.join("\n"));
       await tellOfSetup(app, ctx, done);
+      // The first admin hears now, not at tomorrow's check, that the coming year's holidays are missing.
+      await tellAdminsOfGaps(app);
     },
   });
 
@@ -66,6 +69,7 @@ export function registerOrg(app: App): void {
     await ctx.reply(ctx.t("org.joined", { name: person.name, role: roleName(ctx, person.role), unit: unit?.name ?? ctx.t("org.noUnit") }));
     // Tell whoever issued the code that it worked: they are waiting for it.
     await app.outbox.send({ key: `joined-invite${invite.id}`, to: { personId: invite.createdById }, message: { text: ctx.t("org.joinedNotice", { name: person.name }) }, priority: "personal" });
+    if (person.role === "admin") await tellAdminsOfGaps(app);
   };
 
   router.command({
