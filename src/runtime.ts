@@ -7,6 +7,7 @@ import { Bot } from "./bot/bot.ts";
 import { systemClock, type Clock } from "./bot/clock.ts";
 import type { Connection, RetryPolicy } from "./bot/connector.ts";
 import type { Config } from "./config.ts";
+import { chainEarlierEvents } from "./db/audit.ts";
 import { lockDataDir } from "./db/data-dir-lock.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
@@ -211,6 +212,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const { applied } = await migrate(db.sql, { log: (line) => log.info(line) });
       if (applied.length) log.info({ applied }, "database migrated");
     }
+    const chained = await chainEarlierEvents(db.prisma);
+    if (chained) log.info({ chained }, "chained the audit events recorded before the audit chain existed");
     const redis = connectRedis(config.redisUrl);
     redis.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
     cleanups.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
