@@ -12,6 +12,7 @@ import { lockDataDir } from "./db/data-dir-lock.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
 import { pruneClaims } from "./db/update-dedup.ts";
+import { registerAudit } from "./flows/audit/audit-commands.ts";
 import { registerHelp } from "./flows/help/help-command.ts";
 import { identify, rosterName } from "./flows/org/directory.ts";
 import { setupOpen } from "./flows/org/org-service.ts";
@@ -273,6 +274,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     registerLeaveSettings(app);
     registerGeneral(app);
     registerCircularExport(app);
+    registerAudit(app);
     await pruneClaims(db.prisma, clock.now());
 
     if (mode !== "serve") {

@@ -24,21 +24,26 @@ const LOCK_CHAIN = "SELECT pg_advisory_xact_lock(72707370, hashtext(current_sche
 /** How many earlier events are chained per statement. */
 const BACKLOG_BATCH = 1000;
 
-/** sha256 (hex) of the event's canonical encoding. */
+/**
+ * sha256 (hex) of the event's canonical encoding: the JSON array [seq, prevHash, id, at (ISO 8601, UTC, ms),
+ * actorId, action, entity, entityId, data], with data's object keys sorted.
+ */
 export function eventHash(e: ChainedEvent): string {
-  const fields = { seq: e.seq, prevHash: e.prevHash, id: e.id, at: e.at.toISOString(), actorId: e.actorId, action: e.action, entity: e.entity, entityId: e.entityId, data: e.data };
+  const fields = [e.seq, e.prevHash, e.id, e.at.toISOString(), e.actorId, e.action, e.entity, e.entityId, e.data];
   return createHash("sha256").update(canonicalJson(fields)).digest("hex");
 }
 
 /** JSON with object keys sorted at every depth: one text for one value, whatever order the keys came in. */
 export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  const object = value as Record<string, unknown>;
+  let out = "";
+  for (const key of Object.keys(object).sort()) {
+    if (object[key] === undefined) continue; // as JSON.stringify leaves it out
+    out += `${out ? "," : ""}${JSON.stringify(key)}:${canonicalJson(object[key])}`;
   }
-  return JSON.stringify(value) ?? "null";
+  return `{${out}}`;
 }
 
 /**
