@@ -5,7 +5,7 @@ import { openDatabase } from "../src/db/database.ts";
 import { consoleEnvironment, runRelay } from "./support/cli.ts";
 
 describe("relay audit with the wrong words", () => {
-  it("answers with its usage, and exit 2", async () => {
+  it("answers with its usage, and exit 2", { timeout: 120_000 }, async () => {
     for (const args of [["audit"], ["audit", "check"], ["audit", "verify", "--head", "xyz"], ["audit", "verify", "--head"]]) {
       expect(await runRelay(args, {})).toMatchObject({ code: 2, stderr: "relay: usage: relay audit verify [--head HASH]\n" });
     }
@@ -32,7 +32,7 @@ describe.each(["postgres", "pglite"] as const)("relay audit verify on %s", (kind
   }, 120_000);
   afterAll(() => cleanup());
 
-  it("says the chain is intact, from the first event to the last, and prints the head to note down", { timeout: 60_000 }, async () => {
+  it("says the chain is intact, from the first event to the last, and prints the head to note down", { timeout: 120_000 }, async () => {
     const ok = await runRelay(["audit", "verify"], en);
     expect([ok.code, ok.stderr]).toEqual([0, ""]);
     const lines = ok.stdout.trim().split("\n");
@@ -43,14 +43,14 @@ describe.each(["postgres", "pglite"] as const)("relay audit verify on %s", (kind
     expect(zh.stdout).toMatch(/^共 5 条审计记录，哈希链完好（第一条 #1 .+，最后一条 #5 .+）。\n链头（第 5 条）哈希：[0-9a-f]{64}\n/);
   });
 
-  it("finds a head noted earlier, and says when one is not in the chain", { timeout: 60_000 }, async () => {
+  it("finds a head noted earlier, and says when one is not in the chain", { timeout: 120_000 }, async () => {
     const found = await runRelay(["audit", "verify", "--head", head], en);
     expect([found.code, found.stdout.trim().split("\n").at(-1)]).toEqual([0, expect.stringMatching(new RegExp(`^The head kept elsewhere, ${head}, is event #5 \\(no\\. 5, .+\\): nothing up to it was rewritten\\.$`))]);
     const unknown = await runRelay(["audit", "verify", "--head", "ab".repeat(32)], en);
     expect([unknown.code, unknown.stdout.trim().split("\n").at(-1)]).toEqual([1, `The head kept elsewhere, ${"ab".repeat(32)}, is no longer in the chain: the chain was rewritten or cut short.`]);
   });
 
-  it("names the event whose row was changed, then the one after a deleted row, and exits 1", { timeout: 60_000 }, async () => {
+  it("names the event whose row was changed, then the one after a deleted row, and exits 1", { timeout: 120_000 }, async () => {
     await sql(`UPDATE "AuditEvent" SET "data" = jsonb_set("data", '{name}', '"张三"') WHERE "id" = 4`); // the invitation
     const changed = await runRelay(["audit", "verify"], en);
     expect(changed.code).toBe(1);
