@@ -1,19 +1,22 @@
-// The `relay` command line: start | serve | worker | migrate | import | calendar | when | help.
+// The `relay` command line: start | serve | worker | migrate | import | calendar | audit verify | when | help.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { basename, join } from "node:path";
 import type { ChatAdapter } from "./bot/adapter.ts";
 import { ConsoleAdapter } from "../adapters/console/console-adapter.ts";
-import { explainWhen } from "./bot/time-explain.ts";
 import { t } from "./bot/i18n/index.ts";
+import { explainWhen } from "./bot/time-explain.ts";
 import { formatLocal } from "./bot/time-parse.ts";
 import { zonedParts } from "./bot/time-zone.ts";
 import { packageCalendar, type WorkCalendar } from "./bot/working-days.ts";
 import { loadConfig, type Config } from "./config.ts";
+import { chainEarlierEvents } from "./db/audit.ts";
+import { verifyAuditChain } from "./db/audit-verify.ts";
 import { lockDataDir } from "./db/data-dir-lock.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate, migrationStatus } from "./db/migrator.ts";
+import { describeVerification } from "./flows/audit/audit-words.ts";
 import { accountOf, rosterName } from "./flows/org/directory.ts";
 import { decodeRoster, importRoster } from "./flows/org/roster-import.ts";
 import { importArrangement } from "./office/calendar-import.ts";
@@ -33,6 +36,7 @@ Usage: relay <command>
   calendar         show the holiday calendar: which years are loaded, the breaks ahead
   calendar import FILE
                    load the State Council's holiday arrangement from a text file (format: README.md)
+  audit verify     check the audit trail's hash chain   (--head HASH: and that a head noted earlier is still in it)
   when "EXPR"      print the instant a time expression means, e.g. relay when "明天下午3点"
   help             this text
 
@@ -59,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
       if (rest[0] === "import") return rest[1] ? runCalendarImport(loadConfig(), rest[1]) : fail("usage: relay calendar import FILE");
       if (rest.length > 0) return fail(`usage: relay calendar [import FILE]`);
       return runCalendarShow(loadConfig());
+    case "audit":
+      return runAudit(loadConfig(), rest);
     case "when":
       return runWhen(loadConfig(), rest.join(" "));
     case "help":
@@ -136,6 +142,8 @@ async function runMigrate(config: Config, statusOnly: boolean): Promise<number> 
     }
     const { applied } = await migrate(db.sql, { log: (line) => process.stdout.write(line + "\n") });
     process.stdout.write(applied.length ? `${db.where}: applied ${applied.length} migration(s)\n` : `${db.where}: up to date\n`);
+    const chained = await chainEarlierEvents(db.prisma);
+    if (chained) process.stdout.write(`chained ${chained} earlier audit event(s) into the audit chain\n`);
     return 0;
   } finally {
     await db.close();
@@ -214,6 +222,29 @@ async function officeCalendarForWhen(config: Config): Promise<WorkCalendar> {
   } catch (error) {
     process.stderr.write(`relay: the office's holiday calendar could not be read (${(error as Error).message}); working days follow chinese-days only\n`);
     return packageCalendar;
+  }
+}
+
+const AUDIT_USAGE = "usage: relay audit verify [--head HASH]";
+
+/** `relay audit verify`: exit 0 when the chain holds (and the head noted earlier is in it), 1 at the first break. */
+async function runAudit(config: Config, args: string[]): Promise<number> {
+  const [sub, ...options] = args;
+  const headAt = options.indexOf("--head");
+  const head = headAt >= 0 ? options[headAt + 1] : undefined;
+  if (sub !== "verify" || (headAt >= 0 && !/^[0-9a-f]{64}$/i.test(head ?? "")) || options.length !== (headAt >= 0 ? 2 : 0)) return fail(AUDIT_USAGE);
+  // The embedded database is one process's at a time: not beside a running `relay start`.
+  const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const { pending } = await migrationStatus(db.sql);
+    if (pending.length) return fail(t(config.locale, "audit.verify.pending", { count: pending.length }));
+    const verdict = describeVerification(await verifyAuditChain(db.prisma, { expect: head?.toLowerCase() }), config.locale, config.timeZone, head?.toLowerCase());
+    process.stdout.write(verdict.text + "\n");
+    return verdict.ok ? 0 : 1;
+  } finally {
+    await db.close();
+    unlock();
   }
 }
 

@@ -7,10 +7,12 @@ import { Bot } from "./bot/bot.ts";
 import { systemClock, type Clock } from "./bot/clock.ts";
 import type { Connection, RetryPolicy } from "./bot/connector.ts";
 import type { Config } from "./config.ts";
+import { chainEarlierEvents } from "./db/audit.ts";
 import { lockDataDir } from "./db/data-dir-lock.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
 import { pruneClaims } from "./db/update-dedup.ts";
+import { registerAudit } from "./flows/audit/audit-commands.ts";
 import { registerHelp } from "./flows/help/help-command.ts";
 import { identify, rosterName } from "./flows/org/directory.ts";
 import { setupOpen } from "./flows/org/org-service.ts";
@@ -217,6 +219,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const { applied } = await migrate(db.sql, { log: (line) => log.info(line) });
       if (applied.length) log.info({ applied }, "database migrated");
     }
+    const chained = await chainEarlierEvents(db.prisma);
+    if (chained) log.info({ chained }, "chained the audit events recorded before the audit chain existed");
     const redis = connectRedis(config.redisUrl);
     redis.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
     cleanups.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
@@ -280,6 +284,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     registerGeneral(app);
     registerCircularExport(app);
     registerCalendar(app);
+    registerAudit(app);
     await pruneClaims(db.prisma, clock.now());
     // Every start says it when a year ahead has no holidays loaded (the admins hear it once, in chat).
     await checkCoverage(app).catch((err: unknown) => log.warn({ err }, "could not check the holiday calendar's coverage"));

@@ -19,6 +19,11 @@ export function t(locale: Locale, key: MessageKey, params: Params = {}): string 
   });
 }
 
+/** Whether `key` is in the catalogues: for keys made from stored data (a role, a response) that may hold anything. */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(zhCN, key);
+}
+
 /** Maps whatever a platform or a user says ("zh", "zh-Hans", "中文", "en-US", "English") to a locale we have. */
 export function toLocale(value: string | undefined | null): Locale | undefined {
   if (!value) return undefined;

@@ -103,7 +103,7 @@ export async function reaskDraft(app: App, draft: CircularDraft, part: Part): Pr
 /** Which part of a draft a resolving error is about, so Relay can ask for it again. */
 export function partAtFault(error: UserError): Part | undefined {
   if (["circular.badTime", "circular.pastTime", "circular.badChase", "circular.titleTooLong"].includes(error.key)) return error.params.part as Part;
-  if (["org.noSuchPerson", "org.ambiguousPerson", "circular.nobody", "circular.thisGroupOutside", "circular.groupNotBound"].includes(error.key)) return "audience";
+  if (["org.noSuchPerson", "org.noSuchPersonNear", "org.ambiguousPerson", "circular.nobody", "circular.thisGroupOutside", "circular.groupNotBound"].includes(error.key)) return "audience";
   return undefined;
 }
 

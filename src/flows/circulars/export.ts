@@ -104,9 +104,9 @@ export function registerCircularExport(app: App): void {
       const { circular, csv, rows } = await exportReceipts(app, ctx.member!, id, ctx.locale);
       const caption = ctx.t("export.file", { serial: serialLabel(circular, ctx.locale), id, rows });
       const file = csvExport(app, `circular-${id}`, csv, caption);
-      await audit(app.prisma, {
-        actorId: ctx.member!.id, action: "circular.export", entity: "Circular", entityId: id, data: { rows, file: file.filename },
-      });
+      await app.prisma.$transaction((tx) =>
+        audit(tx, { actorId: ctx.member!.id, action: "circular.export", entity: "Circular", entityId: id, data: { rows, file: file.filename } }),
+      );
       await handOver(app, ctx, file);
     },
   });

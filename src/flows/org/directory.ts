@@ -3,6 +3,7 @@ import { MAX_RECORD_ID } from "../../bot/record-id.ts";
 import type { Member } from "../../bot/member.ts";
 import type { Platform, UserRef } from "../../bot/message.ts";
 import { UserError } from "../../bot/errors.ts";
+import { nearestName } from "../../bot/nearest-name.ts";
 import type { PrismaClient } from "../../db/database.ts";
 import type { Tx } from "../../db/audit.ts";
 import type { Person, Unit } from "../../generated/prisma/client.ts";
@@ -53,7 +54,7 @@ export async function accountOf(prisma: Db, platform: Platform, name: string): P
   return identities.length === 1 ? identities[0]!.externalId : undefined;
 }
 
-/** The one active person called `name` (or "#12" by id); a clear error when none or several match. */
+/** The one active person called `name` (or "#12" by id); a clear error when none (naming a near name) or several match. */
 export async function personByName(prisma: Db, name: string): Promise<Person> {
   name = name.trim().replace(/^[@＠]/, ""); // "@张三", as a mention reads
   const byId = /^#(\d+)$/.exec(name.trim());
@@ -64,7 +65,10 @@ export async function personByName(prisma: Db, name: string): Promise<Person> {
     return person;
   }
   const found = await prisma.person.findMany({ where: { name: name.trim(), active: true }, include: { unit: true }, take: 10 });
-  if (found.length === 0) throw new UserError("org.noSuchPerson", { name });
+  if (found.length === 0) {
+    const near = nearestName(name, (await prisma.person.findMany({ where: { active: true }, select: { name: true }, orderBy: { id: "asc" } })).map((p) => p.name));
+    throw near ? new UserError("org.noSuchPersonNear", { name, near }) : new UserError("org.noSuchPerson", { name });
+  }
   if (found.length > 1) {
     const choices = found.map((p) => `#${p.id} ${p.name}（${p.unit?.name ?? "—"}）`).join("，");
     throw new UserError("org.ambiguousPerson", { name, choices });

@@ -8,7 +8,7 @@ import { nearestName } from "../../bot/nearest-name.ts";
 import { parseRole, type Role } from "../../bot/roles.ts";
 import { audit, type Tx } from "../../db/audit.ts";
 import type { PrismaClient } from "../../db/database.ts";
-import type { Person } from "../../generated/prisma/client.ts";
+import type { Person, Unit } from "../../generated/prisma/client.ts";
 
 export interface ImportResult {
   ok: boolean;
@@ -561,37 +561,40 @@ interface Saved {
 
 const isUpdate = (s: Saved) => !s.created && (Object.keys(s.changes).length > 0 || s.plan.newIdentities.length > 0);
 
-/** Writes the plan: units, then people and identities, then supervisors (who may appear later in the file), then audit. */
+/**
+ * Writes the plan: units, then people and identities, then supervisors (who may appear later in the file), then
+ * audit, last, since the audit chain's lock is held from the first audit to the commit.
+ */
 async function applyImport(tx: Tx, plans: PersonPlan[], snapshot: Snapshot, actorId: number | null): Promise<Counts> {
   const rows = plans.map((p) => p.row);
-  const { unitIds, created: units } = await createUnits(tx, rows, snapshot, actorId);
+  const { unitIds, created: newUnits } = await createUnits(tx, rows, snapshot);
   const saved: Saved[] = [];
   for (const plan of plans) saved.push(await savePerson(tx, plan, unitIds.get(plan.row.unit)!));
   const idOfRow = new Map(saved.map((s) => [s.plan.row, s.id]));
   for (const s of saved) await saveSupervisor(tx, s, idOfRow);
+  for (const unit of newUnits) await audit(tx, { actorId, action: "unit.create", entity: "Unit", entityId: unit.id, data: { name: unit.name, parentId: unit.parentId } });
   for (const s of saved) await auditPerson(tx, s, actorId);
   const created = saved.filter((s) => s.created).length;
   const updated = saved.filter(isUpdate).length;
-  return { units, created, updated };
+  return { units: newUnits.length, created, updated };
 }
 
 /** Creates the units the file names that do not exist yet, parents first. */
-async function createUnits(tx: Tx, rows: RosterRow[], snapshot: Snapshot, actorId: number | null): Promise<{ unitIds: Map<string, number>; created: number }> {
+async function createUnits(tx: Tx, rows: RosterRow[], snapshot: Snapshot): Promise<{ unitIds: Map<string, number>; created: Unit[] }> {
   const unitIds = new Map([...snapshot.units].map(([name, u]) => [name, u.id]));
   const { parents } = declaredParents(rows);
   // Like /unit add: a unit with no parent goes under the office's root, when there is exactly one.
   const roots = [...snapshot.units.values()].filter((u) => u.parentId === null);
   const defaultParentId = roots.length === 1 ? roots[0]!.id : null;
-  let created = 0;
+  const created: Unit[] = [];
   const ensure = async (name: string): Promise<number> => {
     const known = unitIds.get(name);
     if (known !== undefined) return known;
     const parent = parents.get(name)?.parent;
     const parentId = parent ? await ensure(parent) : defaultParentId;
     const unit = await tx.unit.create({ data: { name, parentId } });
-    await audit(tx, { actorId, action: "unit.create", entity: "Unit", entityId: unit.id, data: { name, parentId } });
     unitIds.set(name, unit.id);
-    created++;
+    created.push(unit);
     return unit.id;
   };
   for (const row of rows) await ensure(row.unit);

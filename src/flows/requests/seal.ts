@@ -416,10 +416,12 @@ export function registerSeal(app: App): void {
       const csv = registerCsv(app, entries, ctx.locale);
       const caption = ctx.t("seal.exportFile", { range: rangeLabel(range, ctx.locale), rows: entries.length });
       const file = csvExport(app, "seal-register", csv, caption);
-      await audit(app.prisma, {
-        actorId: ctx.member!.id, action: "seal.export", entity: "SealEntry",
-        data: { rows: entries.length, from: range.from ? isoDate(range.from) : null, to: range.to ? isoDate(range.to) : null, file: file.filename },
-      });
+      await app.prisma.$transaction((tx) =>
+        audit(tx, {
+          actorId: ctx.member!.id, action: "seal.export", entity: "SealEntry",
+          data: { rows: entries.length, from: range.from ? isoDate(range.from) : null, to: range.to ? isoDate(range.to) : null, file: file.filename },
+        }),
+      );
       await handOver(app, ctx, file);
     },
   });
