@@ -10,6 +10,7 @@ import { SendQueue, RateLimitedError, type DeliverHandler, type SendQueueOptions
 import { connectRedis, type RedisConnection } from "../../src/queue/redis.ts";
 import { testDatabase, type TestDatabase } from "../support/db.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../support/redis.ts";
+import { until } from "../support/wait.ts";
 
 const RECIPIENTS = 200;
 const CHILD = fileURLToPath(new URL("../support/deliver-worker-child.ts", import.meta.url));
@@ -76,27 +77,14 @@ function recordingHandler(sent: number[], before?: (receiptId: number) => void):
   };
 }
 
-/** Waits for `check`; the timeout is only a safety net, far beyond what a busy machine takes. */
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000, label = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Resolves when `queue` has nothing left to run for console and `done` jobs finished (completed or failed). */
 async function drained(queue: SendQueue, done: number): Promise<Record<string, number>> {
   let counts: Record<string, number> = {};
-  await waitUntil(
-    async () => {
-      counts = await queue.counts("console");
-      const pending = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0);
-      return pending === 0 && (counts.completed ?? 0) + (counts.failed ?? 0) >= done;
-    },
-    60_000,
-    "the queue to drain",
-  );
+  await until(async () => {
+    counts = await queue.counts("console");
+    const pending = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0);
+    return pending === 0 && (counts.completed ?? 0) + (counts.failed ?? 0) >= done;
+  }, "the queue to drain");
   return counts;
 }
 
@@ -219,7 +207,7 @@ describe("SendQueue", () => {
 
     // BullMQ's pause is its window key in Redis set to "full"; it must last the rest of the minute, not 5 ms.
     const limiterKey = `${prefix}:outbox-console:limiter`;
-    await waitUntil(async () => calls >= 3 && Number(await redis.get(limiterKey)) > 10, 60_000, "the pause after the 429");
+    await until(async () => calls >= 3 && Number(await redis.get(limiterKey)) > 10, "the pause after the 429");
     expect(await redis.pttl(limiterKey)).toBeGreaterThan(50_000);
     expect(sent).toHaveLength(2);
     expect(calls).toBe(3);
@@ -288,7 +276,7 @@ describe("SendQueue", () => {
 
     const schema = (await db.sql.query<{ s: string }>("SELECT current_schema() AS s"))[0]!.s;
     const first = startChild(schema);
-    await waitUntil(async () => (await sends()) >= 50, 60_000, "50 sends from the first worker");
+    await until(async () => (await sends()) >= 50, "50 sends from the first worker");
     first.process.kill("SIGKILL");
     await first.exited;
     const atKill = await sends();
@@ -296,7 +284,7 @@ describe("SendQueue", () => {
     expect(atKill).toBeLessThan(RECIPIENTS);
 
     const second = startChild(schema);
-    await waitUntil(async () => (await sends()) >= RECIPIENTS, 60_000, "the second worker to send the rest");
+    await until(async () => (await sends()) >= RECIPIENTS, "the second worker to send the rest");
     await drained(deliver, RECIPIENTS);
     second.process.kill("SIGTERM");
     expect(await second.exited).toBe(0);

@@ -117,6 +117,7 @@ export class FakeSlack {
   responses: ResponseUrlPost[] = []; // what respond() posted to response URLs made by responseUrl()
   rateLimited = 0;
   socketAcks: SocketAck[] = []; // acks Socket Mode clients sent, in order
+  pingsAnswered = 0; // Socket Mode clients' pings, each answered with a pong
 
   private server!: Server;
   private readonly now: () => number;
@@ -127,6 +128,7 @@ export class FakeSlack {
   private readonly uploads = new Map<string, PendingUpload>(); // by file id
   private readonly shared: SharedFile[] = [];
   private readonly faults = new Map<string, Fault[]>();
+  private readonly holds = new Map<string, Promise<void>>(); // methods whose calls wait before being handled
   private seq = 0;
   private fileSeq = 0;
   private responseUrls = 0;
@@ -207,6 +209,19 @@ export class FakeSlack {
     this.queueFault(method, n, { kind: "fail", error, ...(only ? { channel: only } : {}) });
   }
 
+  /**
+   * Calls to `method` from now on wait, unhandled and unanswered, until the returned function is called: a test can
+   * show what happens before them (an ack that does not wait for the reply) without timing anything.
+   */
+  hold(method: string): () => void {
+    let release!: () => void;
+    this.holds.set(method, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.holds.delete(method);
+      release();
+    };
+  }
+
   /** A fresh response_url served by this fake; what is posted to it lands in `responses`. */
   responseUrl(): string {
     return `${this.origin}/commands/${DEFAULT_WORKSPACE.team_id}/${++this.responseUrls}/fakeResponseToken`;
@@ -276,6 +291,7 @@ export class FakeSlack {
     // and drops a connection that stays unanswered. The fake sends no pings of its own: the client only starts
     // timing the server's pings (serverPingTimeout) after the first one arrives.
     ws.on("message", (data: RawData, isBinary: boolean) => this.onSocketMessage(data, isBinary));
+    ws.on("ping", () => this.pingsAnswered++); // ws has already answered it
     ws.on("close", () => this.sockets.delete(ws));
     ws.on("error", () => ws.terminate()); // a protocol error must not surface as an unhandled 'error' event
     this.sockets.add(ws); // before hello goes out: anything socketSend queues after it is ordered after hello
@@ -318,6 +334,7 @@ export class FakeSlack {
     }
     if (!path.startsWith("/api/")) { send(res, 404, "Not Found", "text/plain"); return; }
     const method = path.slice("/api/".length);
+    await this.holds.get(method);
     const params = parseBody(raw, req.headers["content-type"]);
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
     // Slack takes the token from the Authorization header or, as @slack/web-api also sends it, the body.

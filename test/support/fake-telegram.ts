@@ -147,6 +147,11 @@ export class FakeTelegram {
     return this.calls.filter((c) => c.method.toLowerCase() === method.toLowerCase());
   }
 
+  /** Updates pushed that the bot has not confirmed yet (it confirms a batch by asking for the next one). */
+  get unconfirmedUpdates(): number {
+    return this.deliverable().length;
+  }
+
   /** Queues an update for getUpdates; wakes a waiting long poll. */
   pushUpdate(update: object): void {
     const u = update as Update;

@@ -10,6 +10,7 @@ import type { FakeTelegram } from "./fake-telegram.ts";
 import { freePort } from "./net.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.ts";
 import { blockAction, messageEvent, postSigned, slashCommand, type BlockActionInput } from "./slack-signing.ts";
+import { SAFETY_NET_MS } from "./wait.ts";
 
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 
@@ -98,7 +99,7 @@ export class SlackOffice {
   }
 
   /** Waits until the bot has posted in `channel` (a user id means their DM) a message whose text matches. */
-  async waitFor(channel: string, match: string | RegExp, timeoutMs = 10_000): Promise<PostedMessage> {
+  async waitFor(channel: string, match: string | RegExp, timeoutMs = SAFETY_NET_MS): Promise<PostedMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.fake.posted(channel).find((m) => (typeof match === "string" ? textOf(m).includes(match) : match.test(textOf(m))));

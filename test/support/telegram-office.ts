@@ -8,6 +8,7 @@ import { testDatabase, type TestDatabase } from "./db.ts";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.ts";
 import { freePort } from "./net.ts";
+import { SAFETY_NET_MS, until } from "./wait.ts";
 
 export type Transport = "polling" | "webhook";
 export const SECRET = "s3cret-Webhook_token";
@@ -62,7 +63,7 @@ export class TelegramOffice {
   }
 
   /** Waits until the bot has sent a message in `chatId` whose text matches. */
-  async waitFor(chatId: number, match: string | RegExp, timeoutMs = 10_000): Promise<SentMessage> {
+  async waitFor(chatId: number, match: string | RegExp, timeoutMs = SAFETY_NET_MS): Promise<SentMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.fake.sent(chatId).find((m) => (typeof match === "string" ? m.text.includes(match) : match.test(m.text)));
@@ -74,8 +75,12 @@ export class TelegramOffice {
     }
   }
 
-  /** Lets in-flight updates finish: polling needs a moment to fetch them. */
+  /**
+   * For checks that something does NOT happen: once the bot has fetched every update pushed (polling), gives it
+   * a moment to (not) answer. On a busy machine it may miss a late answer, but it never fails a correct bot.
+   */
   async settle(ms = 400): Promise<void> {
+    await until(() => this.fake.unconfirmedUpdates === 0, "the bot to fetch every update");
     await new Promise((r) => setTimeout(r, ms));
   }
 
