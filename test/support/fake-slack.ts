@@ -16,6 +16,7 @@ import type { Duplex } from "node:stream";
 import type { webApi } from "@slack/bolt";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
+import { keepIdleConnections } from "./net.ts";
 
 /** The workspace and bot a fake started with default options answers as (and slack-signing's builders use). */
 export const DEFAULT_WORKSPACE = {
@@ -150,10 +151,10 @@ export class FakeSlack {
   /** Starts a fake on a free port of 127.0.0.1, or on `port` (where Relay was told to look before it came up). */
   static async start(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
     const fake = new FakeSlack(opts);
-    fake.server = createServer((req, res) => {
+    fake.server = keepIdleConnections(createServer((req, res) => {
       // A bug in the fake must fail the test loudly, not crash the worker with an unhandled rejection.
       fake.onRequest(req, res).catch((e: unknown) => send(res, 500, { ok: false, error: `fake_bug: ${String(e)}` }));
-    });
+    }));
     fake.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => fake.onUpgrade(req, socket, head));
     await new Promise<void>((resolve) => fake.server.listen(opts.port ?? 0, "127.0.0.1", resolve));
     fake.origin = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
