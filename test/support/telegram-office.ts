@@ -8,6 +8,7 @@ import { testDatabase, type TestDatabase } from "./db.ts";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.ts";
 import { freePort } from "./net.ts";
+import { OFFICE_EPOCH, TestClock } from "./office.ts";
 import { SAFETY_NET_MS, until } from "./wait.ts";
 
 export type Transport = "polling" | "webhook";
@@ -21,7 +22,7 @@ export class TelegramOffice {
     readonly transport: Transport,
     readonly prefix: string,
     readonly port: number,
-    readonly clock?: Clock,
+    readonly clock: Clock,
     /** Environment over the defaults: another REDIS_URL (a private redis-server), a locale. */
     readonly env: Record<string, string> = {},
   ) {}
@@ -29,7 +30,9 @@ export class TelegramOffice {
   static async open(transport: Transport, opts: { fake?: FakeTelegram; db?: TestDatabase; prefix?: string; clock?: Clock; env?: Record<string, string> } = {}): Promise<TelegramOffice> {
     const fake = opts.fake ?? (await FakeTelegram.start({ limits: false }));
     const db = opts.db ?? (await testDatabase("postgres"));
-    const office = new TelegramOffice(fake, db, transport, opts.prefix ?? uniquePrefix(`tg-${transport}`), await freePort(), opts.clock, opts.env);
+    // The office's clock, never the machine's: a test means the same on any day, at any hour.
+    const clock = opts.clock ?? new TestClock(OFFICE_EPOCH);
+    const office = new TelegramOffice(fake, db, transport, opts.prefix ?? uniquePrefix(`tg-${transport}`), await freePort(), clock, opts.env);
     await office.boot();
     return office;
   }

@@ -19,9 +19,9 @@ describe("Slack over HTTP events", () => {
   it("accepts only requests signed with the app's secret and fresh: wrong, stale and unsigned get 401, an ssl_check 200", async () => {
     const body = slashCommand({ command: "/relay", text: "help", user_id: wang, channel_id: slack.fake.dmWith(wang) });
     const before = slack.fake.posted().length;
-    const wrong = await postSigned(slack.url, body, "another-apps-signing-secret");
+    const wrong = await postSigned(slack.url, body, "another-apps-signing-secret", { timestamp: slack.signedAt() });
     const forged = await slack.post(body, { signature: "v0=" + "0".repeat(64) });
-    const stale = await slack.post(body, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const stale = await slack.post(body, { timestamp: slack.signedAt(-6 * 60) });
     const unsigned = await fetch(slack.url, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect([wrong.status, forged.status, stale.status, unsigned.status]).toEqual([401, 401, 401, 401]);
     // Slack's ssl_check comes unsigned: answered 200, and a payload smuggled beside it goes nowhere.
