@@ -22,6 +22,7 @@ let serial = 0;
 let prefix: string;
 let redis: RedisConnection;
 let queues: SendQueue[];
+const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   db = await testDatabase("postgres");
@@ -40,6 +41,8 @@ beforeEach(() => {
   queues = [];
 });
 afterEach(async () => {
+  // A worker child a failed test left running would go on taking jobs from later runs' queues: end it by its pid.
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   for (const q of queues) await q.close();
   await redis.quit();
   await flushPrefix(prefix);
@@ -317,6 +320,7 @@ function startChild(schema: string): Child {
     env: { ...process.env, DELIVER_SCHEMA: schema, DELIVER_PREFIX: prefix, TEST_REDIS_URL },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  children.push(child);
   const result: Child = { process: child, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))), outcomes: [], stalled: [] };
   createInterface({ input: child.stdout! }).on("line", (line) => {
     const msg = JSON.parse(line) as { outcome?: string };
