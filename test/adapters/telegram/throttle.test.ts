@@ -125,7 +125,7 @@ describe("throttle: staying inside Telegram's limits", () => {
     // 20 messages at 10/s between them, not 2 × 10 at once: counted on the limiter's clock, which both share.
     const grants = [...one.limiter.timesOf(GLOBAL_KEY), ...two.limiter.timesOf(GLOBAL_KEY)];
     expect(grants).toHaveLength(20);
-    expect(mostInAnyWindow(grants, 1000)).toBe(10);
+    expect(mostInAnyWindow(grants, 1000)).toBeLessThanOrEqual(10);
     expect(closestSpacing(grants)).toBeGreaterThanOrEqual(100);
     expect([one.stats.sent, two.stats.sent]).toEqual([10, 10]);
   });
