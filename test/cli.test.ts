@@ -143,7 +143,7 @@ describe("relay start with PORT", () => {
     await flushPrefix(prefix);
   });
 
-  it("answers /healthz, refuses a second Relay on the same data directory, and stops cleanly on SIGTERM", { timeout: 120_000 }, async () => {
+  it("answers /healthz, refuses a second Relay on the same data directory, and stops cleanly on SIGTERM", async () => {
     const port = await freePort();
     const env = { RELAY_DATA_DIR: dir, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, PORT: String(port) };
     const relay = new ConsoleSession(env);

@@ -72,20 +72,22 @@ const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREAC
 
 type Outcome = "not-sent" | "failed" | "unknown" | "not-http";
 
+/** The windows a counted call to `chatId` draws on (undefined: an inline message, with no chat to count against). */
+export function telegramWindows(o: ThrottleOptions, chatId: number | string | undefined): Window[] {
+  const global: Window = { key: GLOBAL_KEY, limit: o.globalPerSecond, windowMs: 1000 };
+  if (chatId === undefined) return [global];
+  const key = chatKey(chatId);
+  if (Number(chatId) > 0) return [global, { key, limit: o.privatePerSecond, windowMs: 1000 }];
+  // Groups, supergroups and channels (negative ids or "@channel").
+  return [global, { key, limit: o.groupPerMinute, windowMs: 60_000, burst: o.groupBurst }, { key, limit: o.groupPerSecond, windowMs: 1000 }];
+}
+
 /** A grammY API transformer that applies Telegram's rate limits (shared in Redis) and its retry policy. */
 export function throttle(limiter: RateLimiter, options: Partial<ThrottleOptions> = {}): Throttle {
   const o = { ...DEFAULT_THROTTLE, ...options };
   const stats: ThrottleStats = { sent: 0, retried429: 0, retriedOther: 0, uncertain: 0, unreachable: 0 };
   const recent429s: { at: number; chat: string }[] = [];
 
-  const windowsFor = (chatId: number | string | undefined): Window[] => {
-    const global: Window = { key: GLOBAL_KEY, limit: o.globalPerSecond, windowMs: 1000 };
-    if (chatId === undefined) return [global]; // an inline message: no chat to count against
-    const key = chatKey(chatId);
-    if (Number(chatId) > 0) return [global, { key, limit: o.privatePerSecond, windowMs: 1000 }];
-    // Groups, supergroups and channels (negative ids or "@channel").
-    return [global, { key, limit: o.groupPerMinute, windowMs: 60_000, burst: o.groupBurst }, { key, limit: o.groupPerSecond, windowMs: 1000 }];
-  };
 
   // Telegram's 429 does not say which limit was hit. Blame the chat, unless several chats were refused
   // within a second: then it is the bot-wide limit and everyone must stop, not just this chat.
@@ -113,7 +115,7 @@ export function throttle(limiter: RateLimiter, options: Partial<ThrottleOptions>
   const transformer: Transformer = async (prev, method, payload, signal) => {
     const p = payload as { chat_id?: number | string; inline_message_id?: string };
     const chat = p.chat_id === undefined ? undefined : String(p.chat_id);
-    const windows = COUNTED.test(method) ? windowsFor(p.chat_id) : undefined;
+    const windows = COUNTED.test(method) ? telegramWindows(o, p.chat_id) : undefined;
     const idempotent = IDEMPOTENT.test(method);
     let failures = 0;
     let triedUncertain = false;
@@ -171,7 +173,7 @@ export function throttle(limiter: RateLimiter, options: Partial<ThrottleOptions>
     }
   };
   const pace = async (chatId: number | string, signal?: Abortable) => {
-    await limiter.acquire(windowsFor(chatId), signal);
+    await limiter.acquire(telegramWindows(o, chatId), signal);
     prepaid.set(String(chatId), (prepaid.get(String(chatId)) ?? 0) + 1);
   };
   return Object.assign(transformer, { stats, pace });

@@ -262,8 +262,9 @@ export class SendQueue {
       const queue = this.queues[platform];
       const limiterKey = queue.keys.limiter; // BullMQ's own key: a counter that expires with the window
       const windowLeft = limiterKey && this.limits[platform] ? await this.opts.connection.pttl(limiterKey) : 0;
-      this.opts.log.info({ platform, ms, job: job.id }, "platform rate limit: pausing deliveries");
-      await queue.rateLimit(Math.max(ms, windowLeft));
+      const pauseMs = Math.max(ms, windowLeft);
+      this.opts.log.info({ platform, ms, pauseMs, job: job.id }, "platform rate limit: pausing deliveries");
+      await queue.rateLimit(pauseMs);
       // Puts the job back at the head of the wait list without using an attempt.
       throw Worker.RateLimitError();
     }

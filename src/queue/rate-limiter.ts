@@ -12,6 +12,7 @@
 //    and the key expires exactly when the window is idle again, so thousands of chats cost nothing at rest;
 //  - the wait it returns is exact, which is what `worker.rateLimit(ms)` needs.
 // With burst 1 (the default) it never lets more than `limit` through in any `windowMs`.
+import type { Clock } from "../bot/clock.ts";
 import type { RedisConnection } from "./redis.ts";
 
 /** What `acquire` and `sleep` need of an AbortSignal; grammY hands transformers a polyfilled one without `throwIfAborted`. */
@@ -29,57 +30,84 @@ export interface Window {
   burst?: number;
 }
 
-// Server TIME, not the caller's clock: processes on different hosts must agree on "now".
+// Server TIME, not the caller's clock: processes on different hosts must agree on "now". (A test hands in its own
+// clock's time instead, so the windows it checks are exact.) Blocks are kept as the time they end, on the same clock.
 // All windows are checked before any is written, so a request takes a slot in every window or in none.
+// Returns { ms to wait (0: granted), the limiter's time of the decision }.
 const ACQUIRE = `
 -- KEYS[1..n]: the theoretical arrival time (ms) of each window; KEYS[n+1..]: block keys set by penalize.
--- ARGV[1] = n; ARGV[2i], ARGV[2i+1] = emission interval and burst tolerance of window i, in ms.
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+-- ARGV[1] = n; ARGV[2] = the caller's time in ms, or '' for Redis's;
+-- ARGV[2i+1], ARGV[2i+2] = emission interval and burst tolerance of window i, in ms.
+local now = tonumber(ARGV[2])
+if not now then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+end
 local n = tonumber(ARGV[1])
 local wait = 0
 for i = n + 1, #KEYS do
-  local blocked = redis.call('PTTL', KEYS[i])
+  local blocked = (tonumber(redis.call('GET', KEYS[i])) or 0) - now
   if blocked > wait then wait = blocked end
 end
 local nexts = {}
 for i = 1, n do
-  local interval = tonumber(ARGV[2 * i])
-  local tolerance = tonumber(ARGV[2 * i + 1])
+  local interval = tonumber(ARGV[2 * i + 1])
+  local tolerance = tonumber(ARGV[2 * i + 2])
   local tat = math.max(tonumber(redis.call('GET', KEYS[i]) or 0), now)
   local early = tat - tolerance - now
   if early > wait then wait = early end
   nexts[i] = tat + interval
 end
-if wait > 0 then return math.ceil(wait) end
+if wait > 0 then return { math.ceil(wait), string.format('%.3f', now) } end
 for i = 1, n do
   -- Once the arrival time has passed, the window is as good as unused: let the key go then.
   redis.call('SET', KEYS[i], string.format('%.3f', nexts[i]), 'PX', math.ceil(nexts[i] - now))
 end
-return 0
+return { 0, string.format('%.3f', now) }
 `;
 
 // A block only ever grows: a shorter retry_after arriving later must not cut a longer one short.
+// ARGV[1] = ms; ARGV[2] = the caller's time in ms, or '' for Redis's.
 const PENALIZE = `
 local ms = tonumber(ARGV[1])
-if redis.call('PTTL', KEYS[1]) < ms then redis.call('SET', KEYS[1], '1', 'PX', ms) end
+local now = tonumber(ARGV[2])
+if not now then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+end
+if (tonumber(redis.call('GET', KEYS[1])) or 0) < now + ms then
+  redis.call('SET', KEYS[1], string.format('%.3f', now + ms), 'PX', ms)
+end
 return 0
 `;
 
+export interface RateLimiterOptions {
+  /** The limiter's time. Default: Redis's own (TIME), which every process agrees on; tests hand in one that stands still until moved. */
+  clock?: Clock;
+}
+
+/** One try: granted (wait 0) or not, and the limiter's time (ms) it was decided at. */
+interface Attempt {
+  wait: number;
+  at: number;
+}
+
 type Scripts = {
-  relayRateLimitAcquire(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  relayRateLimitAcquire(numKeys: number, ...args: (string | number)[]): Promise<[number, string]>;
   relayRateLimitPenalize(numKeys: number, ...args: (string | number)[]): Promise<number>;
 };
 
 export class RateLimiter {
   private readonly redis: RedisConnection & Scripts;
   /** The same windows in this process's memory, for while Redis cannot be asked (see acquire). */
-  private readonly local = new LocalWindows();
+  private readonly local: LocalWindows;
 
   constructor(
     redis: RedisConnection,
     private readonly prefix: string,
+    private readonly options: RateLimiterOptions = {},
   ) {
+    this.local = new LocalWindows(() => this.localNow());
     const scripts = redis as RedisConnection & Partial<Scripts>;
     // defineCommand sends EVALSHA, falling back to EVAL when Redis lacks the script; define once per connection.
     if (typeof scripts.relayRateLimitAcquire !== "function") redis.defineCommand("relayRateLimitAcquire", { lua: ACQUIRE });
@@ -89,35 +117,24 @@ export class RateLimiter {
 
   /** Takes one slot in every window atomically, or none; returns 0 when granted, else ms to wait before trying again. */
   async tryAcquire(windows: Window[]): Promise<number> {
-    if (windows.length === 0) return 0;
-    const stateKeys: string[] = [];
-    const args: number[] = [windows.length];
-    for (const w of windows) {
-      const burst = w.burst ?? 1;
-      if (!(w.limit > 0 && w.windowMs > 0 && burst >= 1)) throw new RangeError(`invalid rate window ${JSON.stringify(w)}`);
-      const interval = w.windowMs / w.limit;
-      stateKeys.push(this.stateKey(w));
-      args.push(interval, (burst - 1) * interval);
-    }
-    const blockKeys = [...new Set(windows.map((w) => this.blockKey(w.key)))];
-    const keys = [...stateKeys, ...blockKeys];
-    return Number(await this.redis.relayRateLimitAcquire(keys.length, ...keys, ...args));
+    return (await this.attempt(windows)).wait;
   }
 
   /**
-   * Waits (sleeping the returned ms, with a little jitter) until granted; `signal` aborts. While Redis cannot be
-   * asked (on a connection that fails at once when it is away: connectRequestRedis), this process paces itself with
-   * the same windows in memory, so Relay can still tell people it is busy: alone it stays within the limits, several
-   * processes may briefly exceed them, and the platform's 429s then slow them down.
+   * Waits (sleeping the returned ms, with a little jitter) until granted; `signal` aborts. Resolves with the limiter's
+   * time (ms) of the grant, which is what its windows count by. While Redis cannot be asked (on a connection that
+   * fails at once when it is away: connectRequestRedis), this process paces itself with the same windows in memory,
+   * so Relay can still tell people it is busy: alone it stays within the limits, several processes may briefly
+   * exceed them, and the platform's 429s then slow them down.
    */
-  async acquire(windows: Window[], signal?: Abortable): Promise<void> {
+  async acquire(windows: Window[], signal?: Abortable): Promise<number> {
     for (;;) {
       if (signal?.aborted) throw abortError(signal);
-      const wait = await this.tryAcquire(windows).catch((error: unknown) => {
+      const { wait, at } = await this.attempt(windows).catch((error: unknown) => {
         if (error instanceof RangeError) throw error;
         return this.local.tryAcquire(windows);
       });
-      if (wait === 0) return;
+      if (wait === 0) return at;
       // Waiters told the same wait would all wake together and race for one slot; spread them a little.
       // (Each waiter asks again once per slot: N waiters on a 30/s window cost about 30·N evals a second.)
       await sleep(wait + Math.random() * Math.min(wait / 10, 25), signal);
@@ -128,7 +145,34 @@ export class RateLimiter {
   async penalize(key: string, ms: number): Promise<void> {
     if (!(ms > 0)) return;
     this.local.penalize(key, ms); // so acquire's fallback honours it too
-    await this.redis.relayRateLimitPenalize(1, this.blockKey(key), Math.ceil(ms)).catch(() => undefined);
+    await this.redis.relayRateLimitPenalize(1, this.blockKey(key), Math.ceil(ms), this.callerTime()).catch(() => undefined);
+  }
+
+  private async attempt(windows: Window[]): Promise<Attempt> {
+    if (windows.length === 0) return { wait: 0, at: this.localNow() };
+    const stateKeys: string[] = [];
+    const args: (number | string)[] = [windows.length, this.callerTime()];
+    for (const w of windows) {
+      const burst = w.burst ?? 1;
+      if (!(w.limit > 0 && w.windowMs > 0 && burst >= 1)) throw new RangeError(`invalid rate window ${JSON.stringify(w)}`);
+      const interval = w.windowMs / w.limit;
+      stateKeys.push(this.stateKey(w));
+      args.push(interval, (burst - 1) * interval);
+    }
+    const blockKeys = [...new Set(windows.map((w) => this.blockKey(w.key)))];
+    const keys = [...stateKeys, ...blockKeys];
+    const [wait, at] = await this.redis.relayRateLimitAcquire(keys.length, ...keys, ...args);
+    return { wait: Number(wait), at: Number(at) };
+  }
+
+  /** What the scripts take as "now": the injected clock's ms, or '' for Redis's TIME. */
+  private callerTime(): number | string {
+    return this.options.clock?.now().getTime() ?? "";
+  }
+
+  /** "Now" without Redis: the injected clock, else this machine's. */
+  private localNow(): number {
+    return this.options.clock?.now().getTime() ?? Date.now();
   }
 
   private stateKey(w: Window): string {
@@ -142,13 +186,15 @@ export class RateLimiter {
 
 /** The Redis script's algorithm (GCRA) on Maps, on this machine's clock: the fallback while Redis is away. */
 class LocalWindows {
+  constructor(private readonly now: () => number) {}
+
   /** Theoretical arrival time (ms) per window, as the script keeps in Redis. */
   private readonly arrivals = new Map<string, number>();
   /** Until when (ms) each limiter key is blocked by a 429. */
   private readonly blocks = new Map<string, number>();
 
-  tryAcquire(windows: Window[]): number {
-    const now = Date.now();
+  tryAcquire(windows: Window[]): Attempt {
+    const now = this.now();
     if (this.arrivals.size > 10_000) for (const [k, tat] of this.arrivals) if (tat <= now) this.arrivals.delete(k);
     let wait = 0;
     for (const w of windows) wait = Math.max(wait, (this.blocks.get(w.key) ?? 0) - now);
@@ -160,13 +206,13 @@ class LocalWindows {
       wait = Math.max(wait, tat - ((w.burst ?? 1) - 1) * interval - now);
       nexts.push([key, tat + interval]);
     }
-    if (wait > 0) return Math.ceil(wait);
+    if (wait > 0) return { wait: Math.ceil(wait), at: now };
     for (const [key, next] of nexts) this.arrivals.set(key, next);
-    return 0;
+    return { wait: 0, at: now };
   }
 
   penalize(key: string, ms: number): void {
-    this.blocks.set(key, Math.max(this.blocks.get(key) ?? 0, Date.now() + ms));
+    this.blocks.set(key, Math.max(this.blocks.get(key) ?? 0, this.now() + ms));
   }
 }
 

@@ -10,6 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/database.ts";
 import { defaultMigrationsDir, migrate, MigrationError, migrationStatus, readMigrations } from "../../src/db/migrator.ts";
 import { TEST_DATABASE_URL, testDatabase, type TestDatabase } from "../support/db.ts";
+import { until } from "../support/wait.ts";
 
 const repoMigrations = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 
@@ -32,14 +33,6 @@ afterAll(() => {
 async function exists(db: TestDatabase, table: string): Promise<boolean> {
   const [row] = await db.sql.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [`"${table}"`]);
   return row?.found === true;
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 it("refuses a migration folder without its migration.sql, as Prisma does", async () => {
@@ -222,7 +215,7 @@ describe.each(["postgres", "pglite"] as const)("migrator on %s", (kind) => {
           [`%-- ${schema}%`],
         );
         return rows[0].n === 4;
-      });
+      }, "all four migrators to wait for the lock");
       await prisma.query(`SELECT pg_advisory_unlock(72707369)`);
       const results = await Promise.all(running);
 

@@ -23,8 +23,8 @@ describe("the inbox while Redis is down", () => {
   afterEach(async () => {
     await redis.restart();
     // Later tests (and closing) need the BullMQ connection back, not only the server.
-    await expect.poll(() => office.runtime.redis.status, { timeout: 20_000 }).toBe("ready");
-    await expect.poll(() => office.runtime.inbox!.holding, { timeout: 20_000 }).toBe(false); // everything held is handled
+    await expect.poll(() => office.runtime.redis.status).toBe("ready");
+    await expect.poll(() => office.runtime.inbox!.holding).toBe(false); // everything held is handled
   });
   afterAll(async () => {
     await office?.close();
@@ -36,7 +36,7 @@ describe("the inbox while Redis is down", () => {
   /** Stops Redis and waits until Relay has noticed (a connection sees the server gone a moment after, not at once). */
   const stopRedis = async () => {
     await redis.stop();
-    await expect.poll(async () => (await office.runtime.inbox!.held()).redis, { timeout: 10_000 }).toBeUndefined();
+    await expect.poll(async () => (await office.runtime.inbox!.held()).redis).toBeUndefined();
   };
 
   it("a notice published by its button while Redis is down: the press is told 系统繁忙, and it goes out once Redis is back", async () => {

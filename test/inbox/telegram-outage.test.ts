@@ -55,7 +55,7 @@ describe("Telegram webhook while a store is down", () => {
   /** Stops Redis and waits until Relay has noticed (a connection sees the server gone a moment after, not at once). */
   const stopRedis = async () => {
     await redis.stop();
-    await expect.poll(async () => (await held()).redis, { timeout: 10_000 }).toBeUndefined();
+    await expect.poll(async () => (await held()).redis).toBeUndefined();
   };
 
   it("Redis down: answers 200, says 系统繁忙, holds in PostgreSQL, and sets the reminder in order once Redis is back", async () => {
@@ -95,7 +95,7 @@ describe("Telegram webhook while a store is down", () => {
     await tg.waitFor(li.id, "/help");
     expect(await post(update)).toBe(200); // again, once it was handled: the claim keeps it out
     expect(await post(privateMessage(li, "/whoami"))).toBe(200);
-    await expect.poll(() => texts(li.id).length, { timeout: 10_000 }).toBe(before + 3);
+    await expect.poll(() => texts(li.id).length).toBe(before + 3);
     expect(texts(li.id).slice(before + 1).filter((t) => t.includes("/help"))).toHaveLength(1);
     await expect.poll(async () => (await held()).redis).toBe(0);
   });
@@ -112,8 +112,8 @@ describe("Telegram webhook while a store is down", () => {
 
     await redis.restart();
     await proxy.restore();
-    await expect.poll(() => post(update), { timeout: 10_000 }).toBe(200);
-    await expect.poll(() => texts(wang.id).filter((t) => t.startsWith("王主任（#1）")).length, { timeout: 10_000 }).toBe(2); // this one and the first test's
+    await expect.poll(() => post(update)).toBe(200);
+    await expect.poll(() => texts(wang.id).filter((t) => t.startsWith("王主任（#1）")).length).toBe(2); // this one and the first test's
   });
 
   it("what is held in PostgreSQL survives a restart of Relay and is handled at the next start", async () => {
@@ -124,7 +124,7 @@ describe("Telegram webhook while a store is down", () => {
     await tg.runtime.inbox!.stop(); // this Relay goes away before Redis is back…
     await redis.restart();
     // …and closes once its BullMQ connection is back (closing while it reconnects waits on BullMQ's workers).
-    await expect.poll(() => tg.runtime.redis.status, { timeout: 20_000 }).toBe("ready");
+    await expect.poll(() => tg.runtime.redis.status).toBe("ready");
     await tg.close({ keep: true });
     expect(await prisma().heldInbound.count()).toBe(1);
     await tg.boot();

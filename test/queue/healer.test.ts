@@ -28,7 +28,7 @@ describe("healing after Redis loses its data", () => {
     expect(await reminders()).toBe(1);
     await redis.stop();
     await redis.restart(); // nothing was kept on disk: every job is gone
-    await expect.poll(reminders, { timeout: 20_000, interval: 200 }).toBe(1);
+    await expect.poll(reminders, { interval: 200 }).toBe(1);
   });
 
   it("re-creates it after a flush that dropped no connection", async () => {
@@ -36,7 +36,7 @@ describe("healing after Redis loses its data", () => {
     await admin.flushall();
     await admin.quit();
     expect(await reminders()).toBe(0);
-    await expect.poll(reminders, { timeout: 20_000, interval: 200 }).toBe(1);
+    await expect.poll(reminders, { interval: 200 }).toBe(1);
   });
 
   it("fires the re-created reminder when it is due", async () => {

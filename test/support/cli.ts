@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.ts";
+import { SAFETY_NET_MS } from "./wait.ts";
 
 export const RELAY_BIN = fileURLToPath(new URL("../../bin/relay.js", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -75,7 +76,7 @@ export class ConsoleSession {
   }
 
   /** Waits until stdout (after `from`) matches; returns the match. */
-  async waitFor(pattern: RegExp, timeoutMs = 15_000, from = 0): Promise<RegExpExecArray> {
+  async waitFor(pattern: RegExp, timeoutMs = SAFETY_NET_MS, from = 0): Promise<RegExpExecArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const m = pattern.exec(this.stdout.slice(from));

@@ -16,6 +16,7 @@ import type { Duplex } from "node:stream";
 import type { webApi } from "@slack/bolt";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
+import { keepIdleConnections } from "./net.ts";
 
 /** The workspace and bot a fake started with default options answers as (and slack-signing's builders use). */
 export const DEFAULT_WORKSPACE = {
@@ -117,6 +118,7 @@ export class FakeSlack {
   responses: ResponseUrlPost[] = []; // what respond() posted to response URLs made by responseUrl()
   rateLimited = 0;
   socketAcks: SocketAck[] = []; // acks Socket Mode clients sent, in order
+  pingsAnswered = 0; // Socket Mode clients' pings, each answered with a pong
 
   private server!: Server;
   private readonly now: () => number;
@@ -127,6 +129,7 @@ export class FakeSlack {
   private readonly uploads = new Map<string, PendingUpload>(); // by file id
   private readonly shared: SharedFile[] = [];
   private readonly faults = new Map<string, Fault[]>();
+  private readonly holds = new Map<string, Promise<void>>(); // methods whose calls wait before being handled
   private seq = 0;
   private fileSeq = 0;
   private responseUrls = 0;
@@ -148,10 +151,10 @@ export class FakeSlack {
   /** Starts a fake on a free port of 127.0.0.1, or on `port` (where Relay was told to look before it came up). */
   static async start(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
     const fake = new FakeSlack(opts);
-    fake.server = createServer((req, res) => {
+    fake.server = keepIdleConnections(createServer((req, res) => {
       // A bug in the fake must fail the test loudly, not crash the worker with an unhandled rejection.
       fake.onRequest(req, res).catch((e: unknown) => send(res, 500, { ok: false, error: `fake_bug: ${String(e)}` }));
-    });
+    }));
     fake.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => fake.onUpgrade(req, socket, head));
     await new Promise<void>((resolve) => fake.server.listen(opts.port ?? 0, "127.0.0.1", resolve));
     fake.origin = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
@@ -205,6 +208,19 @@ export class FakeSlack {
   failNext(method: string, error: string, n = 1, channel?: string): void {
     const only = channel !== undefined && USER_ID.test(channel) ? this.dmWith(channel) : channel;
     this.queueFault(method, n, { kind: "fail", error, ...(only ? { channel: only } : {}) });
+  }
+
+  /**
+   * Calls to `method` from now on wait, unhandled and unanswered, until the returned function is called: a test can
+   * show what happens before them (an ack that does not wait for the reply) without timing anything.
+   */
+  hold(method: string): () => void {
+    let release!: () => void;
+    this.holds.set(method, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.holds.delete(method);
+      release();
+    };
   }
 
   /** A fresh response_url served by this fake; what is posted to it lands in `responses`. */
@@ -276,6 +292,7 @@ export class FakeSlack {
     // and drops a connection that stays unanswered. The fake sends no pings of its own: the client only starts
     // timing the server's pings (serverPingTimeout) after the first one arrives.
     ws.on("message", (data: RawData, isBinary: boolean) => this.onSocketMessage(data, isBinary));
+    ws.on("ping", () => this.pingsAnswered++); // ws has already answered it
     ws.on("close", () => this.sockets.delete(ws));
     ws.on("error", () => ws.terminate()); // a protocol error must not surface as an unhandled 'error' event
     this.sockets.add(ws); // before hello goes out: anything socketSend queues after it is ordered after hello
@@ -318,6 +335,7 @@ export class FakeSlack {
     }
     if (!path.startsWith("/api/")) { send(res, 404, "Not Found", "text/plain"); return; }
     const method = path.slice("/api/".length);
+    await this.holds.get(method);
     const params = parseBody(raw, req.headers["content-type"]);
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
     // Slack takes the token from the Authorization header or, as @slack/web-api also sends it, the body.

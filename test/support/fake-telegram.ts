@@ -10,6 +10,7 @@ import type {
   BotCommand, CallbackQuery, Chat, ChatFullInfo, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup,
   Document, Message, MessageEntity, Update, User, UserFromGetMe,
 } from "grammy/types";
+import { keepIdleConnections } from "./net.ts";
 
 export interface RateLimits {
   globalPerSecond: number; // all chats together (Telegram: ~30/s)
@@ -115,10 +116,10 @@ export class FakeTelegram {
   /** Starts a fake on a free port of 127.0.0.1, or on `port` (where Relay was told to look before it came up). */
   static async start(opts: FakeTelegramOptions = {}): Promise<FakeTelegram> {
     const fake = new FakeTelegram(opts);
-    fake.server = createServer((req, res) => {
+    fake.server = keepIdleConnections(createServer((req, res) => {
       // A bug in the fake must fail the test loudly, not crash the worker with an unhandled rejection.
       fake.onRequest(req, res).catch((e: unknown) => reply(res, new ApiError(500, `Internal Server Error: fake bug: ${String(e)}`)));
-    });
+    }));
     await new Promise<void>((resolve) => fake.server.listen(opts.port ?? 0, "127.0.0.1", resolve));
     fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
     return fake;
@@ -145,6 +146,11 @@ export class FakeTelegram {
   /** Calls made to one method, in order. */
   callsTo(method: string): { method: string; body: any; at: number }[] {
     return this.calls.filter((c) => c.method.toLowerCase() === method.toLowerCase());
+  }
+
+  /** Updates pushed that the bot has not confirmed yet (it confirms a batch by asking for the next one). */
+  get unconfirmedUpdates(): number {
+    return this.deliverable().length;
   }
 
   /** Queues an update for getUpdates; wakes a waiting long poll. */

@@ -3,6 +3,7 @@
 // knowing its messages went out. That is the moment a crash makes a copy uncertain; the test knows exactly which.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { keepIdleConnections } from "./net.ts";
 
 export interface HeldCall {
   method: string;
@@ -24,7 +25,7 @@ export class HoldingProxy {
 
   static async start(target: string): Promise<HoldingProxy> {
     const proxy = new HoldingProxy(target.replace(/\/+$/, ""));
-    proxy.server = createServer((req, res) => void proxy.forward(req, res).catch(() => res.destroy()));
+    proxy.server = keepIdleConnections(createServer((req, res) => void proxy.forward(req, res).catch(() => res.destroy())));
     await new Promise<void>((resolve) => proxy.server.listen(0, "127.0.0.1", resolve));
     proxy.url = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
     return proxy;

@@ -6,6 +6,7 @@ import { createRuntime, type Runtime } from "../../src/runtime.ts";
 import { testDatabase } from "./db.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.ts";
 import { TestAdapter } from "./test-adapter.ts";
+import { SAFETY_NET_MS } from "./wait.ts";
 
 export type DbKind = "postgres" | "pglite";
 
@@ -31,7 +32,7 @@ export async function openOffice(kind: DbKind, opts: { clock?: Clock; env?: Reco
   const config = loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, ...opts.env });
   const runtime = await createRuntime({ config, mode: "start", adapters: [chat], db, clock: opts.clock ?? new TestClock(OFFICE_EPOCH), healEveryMs: opts.healEveryMs, log: opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
   // What someone says sets sends going (the inviter told of a join, an approver asked): a test reads them after it.
-  chat.afterEvent = () => runtime.app.outbox.idle(10_000);
+  chat.afterEvent = () => runtime.app.outbox.idle(SAFETY_NET_MS);
   return {
     chat,
     runtime,

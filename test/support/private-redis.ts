@@ -18,9 +18,18 @@ export class PrivateRedis {
   }
 
   static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
-    await redis.restart();
-    return redis;
+    // freePort lets go of its port before redis-server binds it, so another process (another test run on this
+    // machine) may take it meanwhile: then restart() finds someone else's server there, and another port is tried.
+    for (let attempt = 1; ; attempt++) {
+      const redis = new PrivateRedis(await freePort());
+      try {
+        await redis.restart();
+        return redis;
+      } catch (error) {
+        await redis.close();
+        if (attempt === 3) throw error;
+      }
+    }
   }
 
   /** Starts the server (again, after stop()) and waits until it answers PING; a running one is left as it is. */
@@ -28,8 +37,14 @@ export class PrivateRedis {
     // A second server on the port would fail to bind and exit, and the running one, no longer ours to stop,
     // would outlive the test.
     if (this.process && running(this.process)) return untilAnswers(this.port);
-    this.process = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir], { stdio: "ignore" });
+    const child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir], { stdio: "ignore" });
+    this.process = child;
     await untilAnswers(this.port);
+    // What answers must be this server, not one that took the port first (ours then failed to bind and exits).
+    if ((await serverPid(this.port)) !== child.pid) {
+      await this.stop();
+      throw new Error(`port ${this.port} is taken by another redis-server`);
+    }
   }
 
   /** Stops the server by its pid and waits for it to exit. */
@@ -51,6 +66,18 @@ export class PrivateRedis {
 /** Not exited yet: a process killed by a signal has no exit code, only a signal code. */
 function running(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
+}
+
+/** The process id of the redis-server answering on `port`. */
+async function serverPid(port: number): Promise<number | undefined> {
+  const probe = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  probe.on("error", () => {});
+  try {
+    await probe.connect();
+    return Number(/process_id:(\d+)/.exec(await probe.info("server"))?.[1]);
+  } finally {
+    probe.disconnect();
+  }
 }
 
 /** Waits until the redis-server just spawned on `port` answers PING (it retries while nothing listens yet). */

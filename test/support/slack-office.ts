@@ -10,6 +10,8 @@ import type { FakeTelegram } from "./fake-telegram.ts";
 import { freePort } from "./net.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.ts";
 import { blockAction, messageEvent, postSigned, slashCommand, type BlockActionInput } from "./slack-signing.ts";
+import { OFFICE_EPOCH, TestClock } from "./office.ts";
+import { SAFETY_NET_MS } from "./wait.ts";
 
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 
@@ -19,7 +21,7 @@ export interface SlackOfficeOptions {
   telegram?: FakeTelegram;
   db?: TestDatabase;
   prefix?: string;
-  /** The office clock: Relay checks signed timestamps against it, and post() signs at its time. */
+  /** The office clock: Relay checks signed timestamps against it, and post() signs at its time. Default: standing at OFFICE_EPOCH. */
   clock?: Clock;
   env?: Record<string, string>;
   /** "serve" for a second receiving process beside one that runs the workers (same fake, database and prefix). */
@@ -30,6 +32,8 @@ export interface SlackOfficeOptions {
 export class SlackOffice {
   runtime!: Runtime;
   readonly url: string;
+  /** The office's clock (never the machine's: a test means the same on any day, at any hour). */
+  readonly clock: Clock;
   private constructor(
     readonly fake: FakeSlack,
     readonly db: TestDatabase,
@@ -38,6 +42,7 @@ export class SlackOffice {
     private readonly opts: SlackOfficeOptions,
   ) {
     this.url = `http://127.0.0.1:${port}/slack/events`;
+    this.clock = opts.clock ?? new TestClock(OFFICE_EPOCH);
   }
 
   static async open(opts: SlackOfficeOptions = {}): Promise<SlackOffice> {
@@ -62,7 +67,7 @@ export class SlackOffice {
       ...this.opts.env,
     });
     const log = this.opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-    this.runtime = await createRuntime({ config, mode: this.opts.mode ?? "start", adapters: [], db: this.db, clock: this.opts.clock, log });
+    this.runtime = await createRuntime({ config, mode: this.opts.mode ?? "start", adapters: [], db: this.db, clock: this.clock, log });
   }
 
   /** POSTs a body to /slack/events signed with the app's secret (form string or JSON object), stamped now by the office clock. */
@@ -70,9 +75,9 @@ export class SlackOffice {
     return postSigned(this.url, body, SIGNING_SECRET, { timestamp: this.signedAt(), ...opts });
   }
 
-  /** A Slack request timestamp (seconds) `offsetS` from the office clock's now (the machine's without one). */
+  /** A Slack request timestamp (seconds) `offsetS` from the office clock's now. */
   signedAt(offsetS = 0): number {
-    return Math.floor((this.opts.clock?.now() ?? new Date()).getTime() / 1000) + offsetS;
+    return Math.floor(this.clock.now().getTime() / 1000) + offsetS;
   }
 
   /** A slash command, as Slack posts it; resolves with the HTTP status (the ack). */
@@ -98,7 +103,7 @@ export class SlackOffice {
   }
 
   /** Waits until the bot has posted in `channel` (a user id means their DM) a message whose text matches. */
-  async waitFor(channel: string, match: string | RegExp, timeoutMs = 10_000): Promise<PostedMessage> {
+  async waitFor(channel: string, match: string | RegExp, timeoutMs = SAFETY_NET_MS): Promise<PostedMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.fake.posted(channel).find((m) => (typeof match === "string" ? textOf(m).includes(match) : match.test(textOf(m))));

@@ -8,6 +8,7 @@ import { createRuntime, type Runtime } from "../../src/runtime.ts";
 import type { TestDatabase } from "./db.ts";
 import { freePort } from "./net.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.ts";
+import { SAFETY_NET_MS } from "./wait.ts";
 
 export async function startupError(env: Record<string, string>, db: TestDatabase): Promise<unknown> {
   const prefix = uniquePrefix("startup");
@@ -54,7 +55,7 @@ export async function startRelay(env: Record<string, string>, db: TestDatabase, 
     port,
     logs,
     health,
-    async healthUntil(check, timeoutMs = 15_000) {
+    async healthUntil(check, timeoutMs = SAFETY_NET_MS) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const h = await health();

@@ -8,6 +8,8 @@ import { testDatabase, type TestDatabase } from "./db.ts";
 import { FakeTelegram, type SentMessage } from "./fake-telegram.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.ts";
 import { freePort } from "./net.ts";
+import { OFFICE_EPOCH, TestClock } from "./office.ts";
+import { SAFETY_NET_MS, until } from "./wait.ts";
 
 export type Transport = "polling" | "webhook";
 export const SECRET = "s3cret-Webhook_token";
@@ -20,7 +22,7 @@ export class TelegramOffice {
     readonly transport: Transport,
     readonly prefix: string,
     readonly port: number,
-    readonly clock?: Clock,
+    readonly clock: Clock,
     /** Environment over the defaults: another REDIS_URL (a private redis-server), a locale. */
     readonly env: Record<string, string> = {},
   ) {}
@@ -28,7 +30,9 @@ export class TelegramOffice {
   static async open(transport: Transport, opts: { fake?: FakeTelegram; db?: TestDatabase; prefix?: string; clock?: Clock; env?: Record<string, string> } = {}): Promise<TelegramOffice> {
     const fake = opts.fake ?? (await FakeTelegram.start({ limits: false }));
     const db = opts.db ?? (await testDatabase("postgres"));
-    const office = new TelegramOffice(fake, db, transport, opts.prefix ?? uniquePrefix(`tg-${transport}`), await freePort(), opts.clock, opts.env);
+    // The office's clock, never the machine's: a test means the same on any day, at any hour.
+    const clock = opts.clock ?? new TestClock(OFFICE_EPOCH);
+    const office = new TelegramOffice(fake, db, transport, opts.prefix ?? uniquePrefix(`tg-${transport}`), await freePort(), clock, opts.env);
     await office.boot();
     return office;
   }
@@ -62,7 +66,7 @@ export class TelegramOffice {
   }
 
   /** Waits until the bot has sent a message in `chatId` whose text matches. */
-  async waitFor(chatId: number, match: string | RegExp, timeoutMs = 10_000): Promise<SentMessage> {
+  async waitFor(chatId: number, match: string | RegExp, timeoutMs = SAFETY_NET_MS): Promise<SentMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.fake.sent(chatId).find((m) => (typeof match === "string" ? m.text.includes(match) : match.test(m.text)));
@@ -74,8 +78,12 @@ export class TelegramOffice {
     }
   }
 
-  /** Lets in-flight updates finish: polling needs a moment to fetch them. */
+  /**
+   * For checks that something does NOT happen: once the bot has fetched every update pushed (polling), gives it
+   * a moment to (not) answer. On a busy machine it may miss a late answer, but it never fails a correct bot.
+   */
   async settle(ms = 400): Promise<void> {
+    await until(() => this.fake.unconfirmedUpdates === 0, "the bot to fetch every update");
     await new Promise((r) => setTimeout(r, ms));
   }
 

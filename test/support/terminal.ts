@@ -4,6 +4,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { childEnv, RELAY_BIN } from "./cli.ts";
+import { SAFETY_NET_MS } from "./wait.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -38,7 +39,7 @@ export class TerminalSession {
     for (const key of keys) {
       const before = this.output.length;
       this.press(key);
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + SAFETY_NET_MS;
       while (this.output.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     }
   }
@@ -54,7 +55,7 @@ export class TerminalSession {
   }
 
   /** Waits until the screen (rows joined by "\n") matches; returns the match. */
-  async waitForScreen(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
+  async waitForScreen(pattern: RegExp, timeoutMs = SAFETY_NET_MS): Promise<RegExpExecArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const m = pattern.exec(this.screen().join("\n"));

@@ -2,6 +2,7 @@
 import type { ChatAdapter, InboundSink, SendOptions } from "../../src/bot/adapter.ts";
 import type { Button, ChatRef, Inbound, MessageRef, Outbound, OutboundFile, UserRef } from "../../src/bot/message.ts";
 import { plainText } from "../../src/bot/message.ts";
+import { SAFETY_NET_MS } from "./wait.ts";
 
 export interface Sent {
   ref: MessageRef;
@@ -107,7 +108,7 @@ export class TestAdapter implements ChatAdapter {
   }
 
   /** Waits until a message to `who` matches, or fails after `timeoutMs`. */
-  async waitFor(who: string, match: RegExp | string, timeoutMs = 10_000): Promise<Sent> {
+  async waitFor(who: string, match: RegExp | string, timeoutMs = SAFETY_NET_MS): Promise<Sent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.inbox(who).find((s) => (typeof match === "string" ? s.text.includes(match) : match.test(s.text)));

@@ -29,38 +29,38 @@ describe.each(["pglite", "postgres"] as const)("console conversation on %s", (ki
     s.type("/whoami");
     await s.waitFor(/Relay ▸ 李明（#2）\n\s+角色：成员\n\s+单位：党政办\n\s+上级：王主任/);
 
+    // A real process on the machine's clock: the reminder cannot fire before its two seconds are up (however
+    // busy the machine), and when it fires late the wait for it only takes longer.
     const mark = s.stdout.length;
+    const typedAt = Date.now();
     s.type("/remind 2秒后 测试");
-    await s.waitFor(/Relay ▸ 好的，将在 .+ 提醒你：测试（#1）/, 10_000, mark);
-    const sentAt = Date.now();
-    const [fired] = await s.waitFor(/Relay ▸ ⏰ 提醒：测试\n\s+\[(\d+)\] ✓ 完成/, 10_000, mark);
-    const elapsed = Date.now() - sentAt;
-    expect(elapsed).toBeGreaterThan(1000);
-    expect(elapsed).toBeLessThan(5000);
+    await s.waitFor(/Relay ▸ 好的，将在 .+ 提醒你：测试（#1）/, undefined, mark);
+    const [fired] = await s.waitFor(/Relay ▸ ⏰ 提醒：测试\n\s+\[(\d+)\] ✓ 完成/, undefined, mark);
+    expect(Date.now() - typedAt).toBeGreaterThanOrEqual(2000);
 
     // Buttons print as numbers: pressing one is typing it.
     const button = /\[(\d+)\] ✓ 完成/.exec(fired)![1]!;
     s.type(button);
-    await s.waitFor(/Relay ▸ 已完成：测试/, 10_000, mark);
+    await s.waitFor(/Relay ▸ 已完成：测试/, undefined, mark);
 
     // Back to the admin by name: "/as 王主任" finds wang's console account, not a stranger called 王主任.
     const back = s.stdout.length;
     s.type("/as 王主任");
     s.type("/whoami");
-    await s.waitFor(/Relay ▸ 王主任（#1）\n\s+角色：管理员/, 10_000, back);
+    await s.waitFor(/Relay ▸ 王主任（#1）\n\s+角色：管理员/, undefined, back);
 
     expect(await s.end()).toBe(0);
     expect(s.stderr).not.toMatch(/"level":(50|60)/); // no error logs
   });
 
-  it("works with piped input and exits cleanly at its end", { timeout: 60_000 }, async () => {
+  it("works with piped input and exits cleanly at its end", async () => {
     const { code, stdout } = await runRelay(["start"], env, "/help\n帮助\n");
     expect(code).toBe(0);
     expect(stdout).toContain("你可以使用这些命令（管理员）"); // the database of the test above
     expect(stdout.match(/邀请 \(\/invite\)/g)).toHaveLength(2);
   });
 
-  it("handles piped lines in order from a cold start, the console's own lines (/as) included", { timeout: 60_000 }, async () => {
+  it("handles piped lines in order from a cold start, the console's own lines (/as) included", async () => {
     // Lines arrive before Relay has finished starting: each is answered before the next is read.
     const { code, stdout } = await runRelay(["start"], env, "/whoami\n/as 访客\n/whoami\n/as 王主任\n");
     expect(code).toBe(0);

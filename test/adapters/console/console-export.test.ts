@@ -25,7 +25,7 @@ describe("exports on the console", () => {
     await client.end();
   });
 
-  it("saves /export and /seal_export under RELAY_DATA_DIR/exports and prints where, never overwriting", { timeout: 120_000 }, async () => {
+  it("saves /export and /seal_export under RELAY_DATA_DIR/exports and prints where, never overwriting", async () => {
     const s = new ConsoleSession(env);
     try {
       s.type("/setup 王主任 城关镇");

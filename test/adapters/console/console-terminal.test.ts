@@ -18,7 +18,7 @@ describe("console in a terminal", () => {
   };
   const lastRow = (s: TerminalSession) => s.screen().filter((row) => row !== "").at(-1);
 
-  it("prompts, echoes what is typed, keeps the prompt below bot messages, and quits on Ctrl-D", { timeout: 120_000 }, async () => {
+  it("prompts, echoes what is typed, keeps the prompt below bot messages, and quits on Ctrl-D", async () => {
     const s = open();
     await s.waitForScreen(/^wang> $/m, 90_000); // a cold start: tsx compiles, migrations run
 
@@ -47,7 +47,7 @@ describe("console in a terminal", () => {
     expect(s.output).not.toMatch(/"level":(50|60)/); // no error logs
   });
 
-  it("names the person in the first prompt of a later run, and quits cleanly on Ctrl-C with a line half typed", { timeout: 120_000 }, async () => {
+  it("names the person in the first prompt of a later run, and quits cleanly on Ctrl-C with a line half typed", async () => {
     const s = open();
     await s.waitForScreen(/^王主任> $/m, 90_000);
     s.press("写了一半");

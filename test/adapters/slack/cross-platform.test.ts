@@ -6,6 +6,7 @@ import { TestClock } from "../../support/office.ts";
 import { DEFAULT_WORKSPACE } from "../../support/fake-slack.ts";
 import { appMention, envelope } from "../../support/slack-signing.ts";
 import { buttons, SlackOffice, textOf } from "../../support/slack-office.ts";
+import { SAFETY_NET_MS } from "../../support/wait.ts";
 
 const wang = "U0WANG00001"; // the admin, on Slack
 const li = "U0LIWEI0001"; // a member on Slack
@@ -14,7 +15,7 @@ const zhao = user(3002, "赵强"); // a Telegram member who links a Slack accoun
 const zhaoSlack = "U0ZHAOQ0001";
 const liu = "U0LIUYANG01"; // a member on Slack who does not answer
 
-async function waitForTelegram(tg: FakeTelegram, chatId: number, match: string | RegExp, timeoutMs = 10_000): Promise<SentMessage> {
+async function waitForTelegram(tg: FakeTelegram, chatId: number, match: string | RegExp, timeoutMs = SAFETY_NET_MS): Promise<SentMessage> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = tg.sent(chatId).find((m) => (typeof match === "string" ? m.text.includes(match) : match.test(m.text)));
@@ -101,16 +102,16 @@ describe("one roster on Slack and Telegram", () => {
     expect(textOf(post)).toMatch(/已确认 0\/\d/);
     await slack.press(li, post, "circular.ack");
     // The counter is edited in place (batched a few seconds, as group posts are rate-limited).
-    await expect.poll(() => textOf(slack.fake.posted(office).find((m) => m.ts === post.ts)!), { timeout: 10_000 }).toMatch(/已确认 1\//);
+    await expect.poll(() => textOf(slack.fake.posted(office).find((m) => m.ts === post.ts)!)).toMatch(/已确认 1\//);
     expect(slack.fake.callsTo("chat.update").some((c) => c.body.ts === post.ts)).toBe(true);
     // The presser is told privately, through the response_url of the press.
-    await expect.poll(() => slack.fake.responses.map((r) => String(r.body.text)), { timeout: 5000 }).toContainEqual(expect.stringContaining("已记录"));
+    await expect.poll(() => slack.fake.responses.map((r) => String(r.body.text))).toContainEqual(expect.stringContaining("已记录"));
     expect(slack.fake.responses.at(-1)!.body).toMatchObject({ response_type: "ephemeral", replace_original: false });
 
     // Someone not on the roster presses: told privately, the counter does not move.
     const responses = slack.fake.responses.length;
     await slack.press("U0STRANGER1", post, "circular.ack");
-    await expect.poll(() => slack.fake.responses.length, { timeout: 5000 }).toBe(responses + 1);
+    await expect.poll(() => slack.fake.responses.length).toBe(responses + 1);
     expect(String(slack.fake.responses.at(-1)!.body.text)).toContain("名册");
     expect(textOf(slack.fake.posted(office).find((m) => m.ts === post.ts)!)).toMatch(/已确认 1\//);
 
@@ -130,7 +131,7 @@ describe("one roster on Slack and Telegram", () => {
     await slack.dm(wang, "/notice 安全月报 发给 刘洋 截止 周五17:00");
     await slack.press(wang, await slack.waitFor(wang, /请确认通知.*安全月报/s), "circular.publish");
     const [, id] = /已发布 通知〔2026〕\d+号（#(\d+)）/.exec(textOf(await slack.waitFor(wang, /已发布 通知〔2026〕\d+号（#\d+）.*共 1 人/s)))!;
-    await expect.poll(() => slack.db.prisma.receipt.findFirst({ where: { circularId: Number(id) } }).then((r) => r?.delivery), { timeout: 10_000 }).toBe("unreachable");
+    await expect.poll(() => slack.db.prisma.receipt.findFirst({ where: { circularId: Number(id) } }).then((r) => r?.delivery)).toBe("unreachable");
     await slack.dm(wang, `/status ${id}`);
     expect(textOf(await slack.waitFor(wang, "已回复 0/1"))).toContain("刘洋（无法送达：屏蔽了机器人或账号已停用）");
     expect((await slack.db.prisma.identity.findFirstOrThrow({ where: { externalId: liu } })).unreachableAt).not.toBeNull();
@@ -150,7 +151,7 @@ describe("one roster on Slack and Telegram", () => {
     await slack.dm(wang, "/notice 材料报送 发给 赵强 截止 周五17:00");
     await slack.press(wang, await slack.waitFor(wang, "材料报送"), "circular.publish");
     await slack.waitFor(zhaoSlack, "材料报送");
-    await new Promise((r) => setTimeout(r, 300));
+    expect(await slack.runtime.app.outbox.idle(SAFETY_NET_MS)).toBe(0); // everything the notice set going has gone
     expect(tg.sent(zhao.id).some((m) => m.text.includes("材料报送"))).toBe(false); // one copy, on the account linked last
 
     // Later he writes from Telegram again: that is where he is now, so that is where the next notice goes.

@@ -6,10 +6,10 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { webApi } from "@slack/bolt";
-import { SlackApi, type SlackLimits } from "../../../adapters/slack/slack-api.ts";
+import { channelKey, SlackApi, WORKSPACE_KEY, type SlackLimits } from "../../../adapters/slack/slack-api.ts";
 import { DeliveryUncertainError, RecipientUnreachableError } from "../../../src/bot/delivery-errors.ts";
-import { RateLimiter } from "../../../src/queue/rate-limiter.ts";
 import { FakeSlack } from "../../support/fake-slack.ts";
+import { closestSpacing, RecordingLimiter } from "../../support/grants.ts";
 import { flushPrefix, TEST_REDIS_URL, uniquePrefix } from "../../support/redis.ts";
 
 const general = "C0GENERAL01";
@@ -18,12 +18,17 @@ const connections: Redis[] = [];
 let fake: FakeSlack;
 let prefix: string;
 
-/** A Relay "process": its own Redis connection and client, sharing the limits under `prefix`. */
-function relay(limits: Partial<SlackLimits> = {}, url = fake.url, timeout = 2000): SlackApi {
+/**
+ * A Relay "process": its own Redis connection and client, sharing the limits under `prefix`. Its limiter keeps the
+ * time of each grant on the limiter's clock (Redis's), which the pacing is checked by. `timeout` ends a call that
+ * was not answered: generous, unless a test waits for exactly that.
+ */
+function relay(limits: Partial<SlackLimits> = {}, url = fake.url, timeout = 30_000): SlackApi & { recorder: RecordingLimiter } {
   const redis = new Redis(TEST_REDIS_URL);
   connections.push(redis);
   const client = new webApi.WebClient(fake.token, { slackApiUrl: url, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout, logLevel: webApi.LogLevel.ERROR });
-  return new SlackApi(client, new RateLimiter(redis, prefix), { backoffMs: 50, ...limits });
+  const limiter = new RecordingLimiter(redis, prefix);
+  return Object.assign(new SlackApi(client, limiter, { backoffMs: 50, ...limits }), { recorder: limiter });
 }
 const post = (api: SlackApi, channel: string, text: string) => api.call("chat.postMessage", { channel, text });
 
@@ -42,10 +47,12 @@ afterAll(() => {
 describe("SlackApi: rate limits", () => {
   it("posts at most one message a second in a channel, while other channels go at once", async () => {
     const api = relay({ workspace: { limit: 100, windowMs: 1000, burst: 10 } });
-    const started = Date.now();
     await Promise.all([post(api, general, "1"), post(api, general, "2"), post(api, general, "3"), post(api, office, "a")]);
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(1900); // three in #general: at 0, 1 and 2 s
+    const inGeneral = api.recorder.timesOf(channelKey(general));
+    expect(inGeneral).toHaveLength(3);
+    expect(closestSpacing(inGeneral)).toBeGreaterThanOrEqual(1000); // three in #general: a second apart
+    // #office's post did not wait behind them: it went before #general's second.
+    expect(api.recorder.timesOf(channelKey(office))[0]!).toBeLessThan(inGeneral[1]!);
     expect(fake.posted(general).map((m) => m.text).sort()).toEqual(["1", "2", "3"]);
     expect(fake.posted(office)).toHaveLength(1);
     expect(api.stats.sent).toBe(4);
@@ -55,19 +62,21 @@ describe("SlackApi: rate limits", () => {
     const a = relay({ workspace: { limit: 10, windowMs: 1000, burst: 1 } });
     const b = relay({ workspace: { limit: 10, windowMs: 1000, burst: 1 } });
     const channels = Array.from({ length: 10 }, (_, i) => `C0CHAN${String(i).padStart(5, "0")}`);
-    const started = Date.now();
     await Promise.all(channels.map((c, i) => post(i % 2 ? a : b, c, `m${i}`)));
-    // Ten posts at 10/s, evenly spaced: the last leaves ~900 ms after the first, whichever process sends it.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(850);
+    // Ten posts at 10/s, evenly spaced, whichever process sends each: counted on the limiter's clock.
+    const grants = [...a.recorder.timesOf(WORKSPACE_KEY), ...b.recorder.timesOf(WORKSPACE_KEY)];
+    expect(grants).toHaveLength(10);
+    expect(closestSpacing(grants)).toBeGreaterThanOrEqual(100);
     expect(fake.posted()).toHaveLength(10);
   });
 
   it("waits out a 429's Retry-After and posts once, never dropping or duplicating", async () => {
     const api = relay();
     fake.rateLimitNext("chat.postMessage", 1, 1);
-    const started = Date.now();
     const sent = await post(api, general, "大会通知");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    // The retry's slot came at least the Retry-After (1 s) after the first, on the limiter's clock.
+    const [first, retry] = api.recorder.timesOf(WORKSPACE_KEY);
+    expect(retry! - first!).toBeGreaterThanOrEqual(1000);
     expect(sent).toMatchObject({ ok: true, channel: general });
     expect(fake.callsTo("chat.postMessage").map((c) => c.error)).toEqual(["ratelimited", undefined]);
     expect(fake.posted(general)).toHaveLength(1);
@@ -80,9 +89,9 @@ describe("SlackApi: rate limits", () => {
     fake.rateLimitNext("chat.postMessage", 1, 2);
     const first = post(a, general, "first"); // told to wait 2 s: the whole workspace is blocked meanwhile
     await expect.poll(() => fake.rateLimited).toBe(1);
-    const started = Date.now();
     await post(b, office, "second"); // another process, another channel: it waits for the block too
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    // Its slot came at least 2 s after the slot of the call that was told to wait, on the limiter's clock.
+    expect(b.recorder.timesOf(WORKSPACE_KEY)[0]! - a.recorder.timesOf(WORKSPACE_KEY)[0]!).toBeGreaterThanOrEqual(2000);
     await first;
     const calls = fake.callsTo("chat.postMessage");
     expect(calls.map((c) => c.error)).toEqual(["ratelimited", undefined, undefined]);

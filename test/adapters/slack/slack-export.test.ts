@@ -29,12 +29,12 @@ describe("exports over Slack", () => {
     await slack.press(wang, await slack.waitFor(wang, "请确认通知"), "circular.publish");
     await slack.press(li, await slack.waitFor(li, /季度报表/), "circular.ack");
     await slack.waitFor(li, "已记录：收到");
-  }, 60_000);
+  });
   afterAll(async () => slack?.close());
 
   it("uploads /export and shares it in the direct chat with its caption, the CSV byte for byte", async () => {
     await slack.dm(wang, "导出 1");
-    await expect.poll(() => slack.fake.files(wang).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => slack.fake.files(wang).length).toBe(1);
     const [file] = slack.fake.files(wang);
     expect(file).toMatchObject({ name: "circular-1-20261125-100000.csv", title: "circular-1-20261125-100000.csv", initial_comment: caption });
     expect(file!.thread_ts).toBeUndefined();
@@ -50,16 +50,16 @@ describe("exports over Slack", () => {
     const thread = "1732700000.000100";
     const before = slack.fake.files(wang).length;
     await slack.post(appMention({ user: wang, channel: general, text: "导出 1", thread_ts: thread }));
-    await expect.poll(() => slack.fake.files(wang).length, { timeout: 10_000 }).toBe(before + 1);
+    await expect.poll(() => slack.fake.files(wang).length).toBe(before + 1);
     expect(slack.fake.files(general)).toEqual([]);
-    await expect.poll(() => slack.fake.posted(general).at(-1), { timeout: 5000 }).toMatchObject({ thread_ts: thread, text: expect.stringContaining("导出文件已私聊发给你") });
+    await expect.poll(() => slack.fake.posted(general).at(-1)).toMatchObject({ thread_ts: thread, text: expect.stringContaining("导出文件已私聊发给你") });
   });
 
   it("does the same for a slash command from a channel Relay is not in", async () => {
     const elsewhere = "C0NOTJOINED";
     const before = slack.fake.files(wang).length;
     await slack.command(wang, elsewhere, "/relay", "export 1");
-    await expect.poll(() => slack.fake.files(wang).length, { timeout: 10_000 }).toBe(before + 1);
+    await expect.poll(() => slack.fake.files(wang).length).toBe(before + 1);
     expect(readCsv(slack.fake.files(wang).at(-1)!.data).rows).toHaveLength(2);
     expect(slack.fake.files(elsewhere)).toEqual([]);
   });
@@ -74,7 +74,7 @@ describe("exports over Slack", () => {
 
   it("audits each export with the file's name", async () => {
     await slack.dm(wang, "/seal_export");
-    await expect.poll(() => slack.fake.files(wang).filter((f) => f.name.startsWith("seal-register-")).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => slack.fake.files(wang).filter((f) => f.name.startsWith("seal-register-")).length).toBe(1);
     const events = await slack.db.prisma.auditEvent.findMany({ where: { action: { in: ["circular.export", "seal.export"] } }, orderBy: { id: "asc" } });
     expect(events.map((e) => [e.action, (e.data as { file: string }).file])).toEqual([
       ["circular.export", "circular-1-20261125-100000.csv"],

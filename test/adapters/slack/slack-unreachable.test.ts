@@ -9,6 +9,7 @@ import { freePort } from "../../support/net.ts";
 import { messageEvent, postSigned } from "../../support/slack-signing.ts";
 import { SIGNING_SECRET, textOf } from "../../support/slack-office.ts";
 import { startRelay, type StartedRelay } from "../../support/startup.ts";
+import { until } from "../../support/wait.ts";
 
 const RETRY = { waitMs: 5000, firstDelayMs: 20, maxDelayMs: 100 };
 const wang = "U0WANG00001";
@@ -64,8 +65,7 @@ describe("Slack unreachable at start", () => {
         await fake.waitForSocket();
         await fake.socketSend("events_api", event);
       }
-      const deadline = Date.now() + 15_000;
-      while (fake.posted(dm).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await until(() => fake.posted(dm).length > 0, "the answer to 帮助");
       expect(fake.posted(dm).map(textOf).join("\n")).toContain("邀请码");
     });
   }

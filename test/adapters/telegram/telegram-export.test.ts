@@ -27,7 +27,7 @@ describe("exports over Telegram", () => {
     const invite = await tg.waitFor(wang.id, "为 李明（成员");
     await tg.deliver(privateMessage(li, `/start ${/\/start ([A-Z0-9]{8})/.exec(invite.text)![1]}`));
     await tg.waitFor(li.id, "欢迎");
-  }, 60_000);
+  });
   afterAll(async () => tg?.close());
 
   it("sends /export as a document named for the circular, the CSV byte for byte, its caption beside it", async () => {
@@ -37,11 +37,11 @@ describe("exports over Telegram", () => {
     await tg.waitFor(wang.id, "已发布 通知〔2026〕1号（#1）");
     const notice = await tg.waitFor(li.id, /^【通知】/);
     await tg.deliver(callbackQuery(li, notice, data(notice)));
-    await expect.poll(() => tg.db.prisma.receipt.count({ where: { response: "ack" } }), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => tg.db.prisma.receipt.count({ where: { response: "ack" } })).toBe(1);
 
     const texts = tg.fake.sent(wang.id).length;
     await tg.deliver(privateMessage(wang, "/export 1"));
-    await expect.poll(() => tg.fake.documents(wang.id).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => tg.fake.documents(wang.id).length).toBe(1);
     const [doc] = tg.fake.documents(wang.id);
     expect(doc!.document).toMatchObject({ file_name: "circular-1-20261125-100000.csv", mime_type: "text/csv", file_size: doc!.data.length });
     expect(doc!.caption).toBe("通知〔2026〕1号（#1）回执表，共 1 行（CSV 文件，可用 Excel/WPS 打开）");
@@ -61,7 +61,7 @@ describe("exports over Telegram", () => {
   });
 
   // A bound, not a speed test: 3,000 rows through PostgreSQL, CSV and multipart on a machine running the whole suite.
-  it("sends a 3,000-row seal register whole, as one document", { timeout: 90_000 }, async () => {
+  it("sends a 3,000-row seal register whole, as one document", { timeout: 180_000 }, async () => {
     const me = await tg.db.prisma.person.findFirstOrThrow({ where: { name: "王主任" } });
     const requests = await tg.db.prisma.request.createManyAndReturn({
       data: Array.from({ length: 3000 }, () => ({ kind: "seal" as const, requesterId: me.id, status: "approved" as const, reason: "存档", form: {} })),
@@ -73,7 +73,7 @@ describe("exports over Telegram", () => {
       })),
     });
     await tg.deliver(privateMessage(wang, "/seal_export"));
-    await expect.poll(() => tg.fake.documents(wang.id).length, { timeout: 80_000 }).toBe(2);
+    await expect.poll(() => tg.fake.documents(wang.id).length, { timeout: 120_000 }).toBe(2);
     const doc = tg.fake.documents(wang.id)[1]!;
     expect(doc.document.file_name).toBe("seal-register-20261125-100000.csv");
     expect(doc.caption).toBe("用印登记表，共 3000 行（CSV 文件，可用 Excel/WPS 打开）");
@@ -85,10 +85,10 @@ describe("exports over Telegram", () => {
     expect(doc.data.length).toBeGreaterThan(200_000);
   });
 
-  it("paces documents like messages: five exports in a row meet no 429", { timeout: 30_000 }, async () => {
+  it("paces documents like messages: five exports in a row meet no 429", async () => {
     const before = tg.fake.documents(wang.id).length;
     for (let i = 0; i < 5; i++) await tg.deliver(privateMessage(wang, "/export 1"));
-    await expect.poll(() => tg.fake.documents(wang.id).length, { timeout: 20_000 }).toBe(before + 5);
+    await expect.poll(() => tg.fake.documents(wang.id).length).toBe(before + 5);
     expect(tg.fake.tooManyRequests).toBe(0);
   });
 

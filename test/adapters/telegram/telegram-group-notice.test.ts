@@ -39,9 +39,9 @@ describe.each(["webhook", "polling"] as Transport[])("a notice in a Telegram gro
     expect(ack).toMatch(/^circular\.ack\|\d+$/);
     const edits = tg.fake.callsTo("editMessageText").length;
     for (const member of members) await tg.deliver(callbackQuery(member, post, ack));
-    await expect.poll(() => tg.fake.callbackAnswers.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => tg.fake.callbackAnswers.length).toBeGreaterThanOrEqual(3);
     // Presses within a few seconds share one edit: a group allows ~20 messages a minute.
-    await expect.poll(() => tg.fake.sent(office.id).find((m) => m.message_id === post.message_id)?.text, { timeout: 20_000 }).toContain("已确认 3/4");
+    await expect.poll(() => tg.fake.sent(office.id).find((m) => m.message_id === post.message_id)?.text).toContain("已确认 3/4");
     expect(tg.fake.callbackAnswers.slice(-3).map((a) => a.text)).toEqual(Array(3).fill("已记录：收到（通知〔2026〕1号）"));
     expect(tg.fake.callsTo("editMessageText").length - edits).toBeLessThanOrEqual(2);
     await tg.deliver(callbackQuery(outsider, post, ack));
@@ -76,7 +76,7 @@ describe.each(["webhook", "polling"] as Transport[])("a notice in a Telegram gro
     const preview = await tg.waitFor(wang.id, "报送材料");
     await tg.deliver(callbackQuery(wang, preview, (preview.reply_markup!.inline_keyboard[0]![0] as { callback_data: string }).callback_data));
     await tg.waitFor(wang.id, "已发布 通知〔2026〕2号");
-    await expect.poll(() => tg.db.prisma.receipt.count({ where: { circularId: 2, delivery: { not: "pending" } } }), { timeout: 15_000 }).toBe(4);
+    await expect.poll(() => tg.db.prisma.receipt.count({ where: { circularId: 2, delivery: { not: "pending" } } })).toBe(4);
     await tg.deliver(privateMessage(wang, "/status 2"));
     const status = await tg.waitFor(wang.id, "已回复 0/4");
     expect(status.text).toContain("丁（无法送达：屏蔽了机器人或账号已停用）");

@@ -7,6 +7,7 @@ import { testDatabase, type TestDatabase } from "../../support/db.ts";
 import { FakeTelegram, privateMessage, user } from "../../support/fake-telegram.ts";
 import { freePort } from "../../support/net.ts";
 import { startRelay, type StartedRelay } from "../../support/startup.ts";
+import { SAFETY_NET_MS, until } from "../../support/wait.ts";
 
 const RETRY = { waitMs: 5000, firstDelayMs: 20, maxDelayMs: 100 };
 const TOKEN = "123456:TEST-token";
@@ -52,8 +53,7 @@ describe("Telegram unreachable at start", () => {
 
     // And it works: polling runs, a message gets its answer.
     fake.pushUpdate(privateMessage(wang, "/help"));
-    const deadline = Date.now() + 15_000;
-    while (fake.sent(wang.id).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await until(() => fake.sent(wang.id).length > 0, "the answer to /help");
     expect(fake.sent(wang.id)[0]?.text).toContain("邀请码");
   });
 
@@ -88,13 +88,12 @@ describe("relay start while Telegram cannot be reached", () => {
     await cleanup();
   });
 
-  it("logs one line on stderr, serves /healthz meanwhile, and connects when the network is back", { timeout: 120_000 }, async () => {
+  it("logs one line on stderr, serves /healthz meanwhile, and connects when the network is back", async () => {
     const [apiPort, port] = [await freePort(), await freePort()];
     relay = new ConsoleSession({ ...env, TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: `http://127.0.0.1:${apiPort}`, PORT: String(port) });
     const s = relay;
     const line = `"msg":"telegram: cannot reach 127.0.0.1:${apiPort} (ECONNREFUSED) — retrying"`;
-    const deadline = Date.now() + 90_000; // a cold start: tsx compiles, migrations run
-    while (!s.stderr.includes(line) && Date.now() < deadline && s.child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    await until(() => s.stderr.includes(line) || s.child.exitCode !== null, "the line about Telegram", 90_000); // a cold start: tsx compiles, migrations run
     expect(s.stderr).toContain(line);
     const health = async () => {
       for (;;) {
@@ -109,10 +108,7 @@ describe("relay start while Telegram cannot be reached", () => {
 
     fake = await FakeTelegram.start({ port: apiPort, limits: false });
     let up = await health();
-    for (const until = Date.now() + 90_000; up.status !== 200 && Date.now() < until; ) {
-      await new Promise((r) => setTimeout(r, 100));
-      up = await health();
-    }
+    await until(async () => (up = await health()).status === 200, "/healthz to say connected", SAFETY_NET_MS, 100);
     expect(up).toEqual({ status: 200, body: { status: "ok", database: "ok", redis: "ok", adapters: { telegram: { connected: true } } } });
     expect(s.stderr.split("\n").filter((l) => l.includes("telegram: cannot reach"))).toHaveLength(1);
 

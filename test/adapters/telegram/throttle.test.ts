@@ -3,10 +3,12 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Bot, GrammyError, HttpError } from "grammy";
 import { Redis } from "ioredis";
-import { throttle, type ThrottleOptions, type ThrottleStats } from "../../../adapters/telegram/throttle.ts";
+import { chatKey, DEFAULT_THROTTLE, GLOBAL_KEY, telegramWindows, throttle, type ThrottleOptions, type ThrottleStats } from "../../../adapters/telegram/throttle.ts";
 import { DeliveryUncertainError, RecipientUnreachableError } from "../../../src/bot/delivery-errors.ts";
 import { RateLimiter } from "../../../src/queue/rate-limiter.ts";
 import { FakeTelegram, type FakeTelegramOptions } from "../../support/fake-telegram.ts";
+import { closestSpacing, mostInAnyWindow, RecordingLimiter } from "../../support/grants.ts";
+import { OFFICE_EPOCH, TestClock } from "../../support/office.ts";
 import { TEST_REDIS_URL, flushPrefix, uniquePrefix } from "../../support/redis.ts";
 import { freePort } from "../../support/net.ts";
 
@@ -16,14 +18,19 @@ const connections: Redis[] = [];
 let fake: FakeTelegram;
 let prefix: string;
 
-/** A bot in its own "process": its own Redis connection and limiter, on the shared prefix unless told. */
-function relay(opts: Partial<ThrottleOptions> = {}, apiRoot = fake.url): { bot: Bot; stats: ThrottleStats } {
+/**
+ * A bot in its own "process": its own Redis connection and limiter, on the shared prefix. The limiter keeps the
+ * time of each grant on its own clock (Redis's), which is what the pacing is checked by. A call that takes longer
+ * than `timeoutSeconds` counts as unanswered: generous unless a test waits for exactly that.
+ */
+function relay(opts: Partial<ThrottleOptions> = {}, apiRoot = fake.url, timeoutSeconds = 30): { bot: Bot; stats: ThrottleStats; limiter: RecordingLimiter } {
   const redis = new Redis(TEST_REDIS_URL);
   connections.push(redis);
-  const bot = new Bot(fake.token, { client: { apiRoot, timeoutSeconds: 2 } });
-  const t = throttle(new RateLimiter(redis, prefix), { backoffMs: 50, ...opts });
+  const bot = new Bot(fake.token, { client: { apiRoot, timeoutSeconds } });
+  const limiter = new RecordingLimiter(redis, prefix);
+  const t = throttle(limiter, { backoffMs: 50, ...opts });
   bot.api.config.use(t);
-  return { bot, stats: t.stats };
+  return { bot, stats: t.stats, limiter };
 }
 async function start(opts: FakeTelegramOptions = {}): Promise<void> {
   fake = await FakeTelegram.start(opts);
@@ -45,18 +52,19 @@ afterAll(() => {
 describe("throttle: staying inside Telegram's limits", () => {
   it("paces a burst of 10 to one private chat so Telegram refuses none", async () => {
     await start({ limits: { privatePerSecond: 5 } });
-    const { bot, stats } = relay({ privatePerSecond: 5 });
-    const t0 = Date.now();
+    const { bot, stats, limiter } = relay({ privatePerSecond: 5 });
     await Promise.all(numbered(10).map((text) => bot.api.sendMessage(LI, text)));
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_700); // 9 intervals of 200 ms after the first
+    const grants = limiter.timesOf(chatKey(LI));
+    expect(grants).toHaveLength(10);
+    expect(closestSpacing(grants)).toBeGreaterThanOrEqual(200); // 5 a second, evenly
     expect(fake.tooManyRequests).toBe(0);
     expect(texts(LI)).toEqual(numbered(10));
     expect(stats).toMatchObject({ sent: 10, retried429: 0, retriedOther: 0 });
 
-    // "typing…" does not count against the chat's messages, so it does not wait behind them.
-    const t1 = Date.now();
+    // "typing…" does not count against the chat's messages, so it does not wait behind them: it asks for no slot.
     await Promise.all([1, 2, 3, 4, 5].map(() => bot.api.sendChatAction(LI, "typing")));
-    expect(Date.now() - t1).toBeLessThan(300);
+    expect(fake.callsTo("sendChatAction")).toHaveLength(5);
+    expect(limiter.grants).toHaveLength(10);
   });
 
   it("honours 429 retry_after when Telegram is stricter than configured: every message arrives once", async () => {
@@ -73,13 +81,28 @@ describe("throttle: staying inside Telegram's limits", () => {
   it("holds a group to its per-minute pace after a short burst, and to its per-second pace within it", async () => {
     await start();
     // Scaled: 120/min = one per 500 ms after a burst of 2, never faster than 5/s.
-    const { bot } = relay({ groupPerMinute: 120, groupBurst: 2, groupPerSecond: 5 });
+    const scaled = { groupPerMinute: 120, groupBurst: 2, groupPerSecond: 5 };
+    const { bot, limiter } = relay(scaled);
     await Promise.all(numbered(4).map((text) => bot.api.sendMessage(OFFICE, text)));
-    const at = fake.callsTo("sendMessage").map((c) => c.at - fake.calls[0]!.at);
-    expect(at[1]!).toBeGreaterThanOrEqual(180); // the per-second window
-    expect(at[1]!).toBeLessThan(400); // the burst: no 500 ms wait yet
-    expect(at[3]!).toBeGreaterThanOrEqual(950); // then the per-minute pace
+    const at = limiter.timesOf(chatKey(OFFICE)).map((t, _, all) => t - all[0]!);
+    expect(at[1]!).toBeGreaterThanOrEqual(200); // the per-second window
+    expect(at[2]!).toBeGreaterThanOrEqual(500); // then the per-minute pace
+    expect(at[3]!).toBeGreaterThanOrEqual(1000);
     expect(texts(OFFICE)).toEqual(numbered(4));
+
+    // The burst itself, on a clock that stands still until moved: the second may go as soon as the per-second
+    // window allows, without the per-minute pace's 500 ms.
+    const clock = new TestClock(OFFICE_EPOCH);
+    const exact = new RateLimiter(connections[0]!, `${prefix}:exact`, { clock });
+    const windows = telegramWindows({ ...DEFAULT_THROTTLE, ...scaled }, OFFICE);
+    const waits: number[] = [];
+    for (let sent = 0; sent < 4; ) {
+      const wait = await exact.tryAcquire(windows);
+      waits.push(wait);
+      if (wait === 0) sent++;
+      else clock.advance(wait);
+    }
+    expect(waits).toEqual([0, 200, 0, 300, 0, 500, 0]); // sent at 0, 200, 500 and 1000 ms
   });
 
   it("makes everyone back off when Telegram's global limit is hit, and still delivers every message once", async () => {
@@ -95,15 +118,15 @@ describe("throttle: staying inside Telegram's limits", () => {
     await start({ limits: { globalPerSecond: 10, privatePerSecond: 100, privateBurst: 100 } });
     const one = relay({ globalPerSecond: 10, privatePerSecond: 100 });
     const two = relay({ globalPerSecond: 10, privatePerSecond: 100 });
-    const t0 = Date.now();
     // Each alone would be within the limit; together they would send 20/s if they did not share it.
     await Promise.all([one, two].flatMap(({ bot }, p) => numbered(10).map((text, i) => bot.api.sendMessage(2000 + p * 100 + i, text))));
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_800); // 20 messages at 10/s, not 2 × 10 at once
     expect(fake.tooManyRequests).toBe(0);
     expect(fake.sent()).toHaveLength(20);
-    const at = fake.callsTo("sendMessage").map((c) => c.at);
-    const busiestSecond = Math.max(...at.map((t) => at.filter((u) => u >= t && u < t + 1000).length));
-    expect(busiestSecond).toBeLessThanOrEqual(11); // 10, and one more when jitter lands it a hair early
+    // 20 messages at 10/s between them, not 2 × 10 at once: counted on the limiter's clock, which both share.
+    const grants = [...one.limiter.timesOf(GLOBAL_KEY), ...two.limiter.timesOf(GLOBAL_KEY)];
+    expect(grants).toHaveLength(20);
+    expect(mostInAnyWindow(grants, 1000)).toBeLessThanOrEqual(10);
+    expect(closestSpacing(grants)).toBeGreaterThanOrEqual(100);
     expect([one.stats.sent, two.stats.sent]).toEqual([10, 10]);
   });
 });
@@ -142,7 +165,7 @@ describe("throttle: failures", () => {
 
   it("does not resend a timed-out sendMessage: DeliveryUncertainError; a timed-out edit is retried", async () => {
     await start();
-    const { bot, stats } = relay(fast);
+    const { bot, stats } = relay(fast, fake.url, 2); // the hung calls end at the client's timeout
     const notice = await bot.api.sendMessage(LI, "大会 0/12");
     fake.hangNext("sendMessage", 1, { deliver: true }); // it arrives, but the answer never comes
     fake.hangNext("editMessageText", 1, { deliver: true });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatInstant } from "../../../src/bot/time-zone.ts";
 import { openOffice, TestClock, type Office } from "../../support/office.ts";
 import { setupOffice } from "../../support/roster.ts";
+import { SAFETY_NET_MS } from "../../support/wait.ts";
 
 const SH = "Asia/Shanghai";
 const at = (iso: string) => new Date(iso);
@@ -29,7 +30,7 @@ describe("chasing a notice", () => {
     if (!job) throw new Error(`no ${type} job scheduled`);
     clock.set(job.at);
     await scheduler().promote(job.id);
-    await expect.poll(() => scheduler().isScheduled(job.id), { timeout: 5000 }).toBe(false); // it ran
+    await expect.poll(() => scheduler().isScheduled(job.id)).toBe(false); // it ran
     return job;
   }
 
@@ -67,8 +68,9 @@ describe("chasing a notice", () => {
     await runNext("circular.nudge");
     await expect.poll(() => chat().inbox("wu").filter((m) => m.text.includes("还在等您回复")).length).toBe(3);
     expect(await scheduler().upcoming("circular.chase")).toEqual([]);
-    const receipt = await office.runtime.app.prisma.receipt.findFirstOrThrow({ where: { person: { name: "戊" } } });
-    expect(receipt.chasedCount).toBe(3);
+    // Counted once the send is recorded, which may be a moment after the message arrived.
+    const chased = async () => (await office.runtime.app.prisma.receipt.findFirstOrThrow({ where: { person: { name: "戊" } } })).chasedCount;
+    await expect.poll(chased).toBe(3);
   });
 
   it("escalates once to the supervisor and sends the author a summary", async () => {
@@ -79,7 +81,7 @@ describe("chasing a notice", () => {
     const summary = await chat().waitFor("zhao", "回执汇总");
     expect(summary.text).toBe("通知〔2026〕1号（#1）报送一季度安全台账 回执汇总：已回复 4/5。未回复：戊（综治办）");
     await runNext("circular.escalate"); // the deadline: nothing new to say
-    await new Promise((r) => setTimeout(r, 300));
+    expect(await office.runtime.app.outbox.idle(SAFETY_NET_MS)).toBe(0); // whatever it set going has gone
     expect(chat().inbox("boss").filter((m) => m.text.includes("请督促"))).toHaveLength(1);
     const actions = (await office.runtime.app.prisma.auditEvent.findMany({ where: { entity: "Circular" } })).map((e) => e.action);
     expect(actions.filter((a) => a === "circular.chase")).toHaveLength(3);
