@@ -214,5 +214,5 @@ describe("fuzzing the core", () => {
     expect(figures.apologies).toBe(0);
     // Lanes run at once, so an error line is named by the event and user the router logged with it.
     expect(errors.map((line) => { const { event, user, msg, err } = JSON.parse(line); return { event: String(event).slice(0, 300), user, msg, err: String(err?.message).slice(0, 300) }; })).toEqual([]);
-  }, 280_000);
+  }, 600_000); // a safety net: quiet, the run takes 15–40 s
 });
