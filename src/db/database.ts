@@ -42,11 +42,13 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
 }
 
 async function openPostgres(url: string, schemaParam?: string): Promise<Database> {
-  const schema = schemaParam ?? new URL(url).searchParams.get("schema") ?? undefined;
-  const connectionString = stripSchemaParam(url);
+  const params = new URL(url).searchParams;
+  const schema = schemaParam ?? params.get("schema") ?? undefined;
+  const connectionString = stripOwnParams(url);
   const pool = new pg.Pool({
     connectionString,
-    max: 10,
+    // Prisma's own URL parameter, for those who size pools by it (several processes on one small server).
+    max: Number(params.get("connection_limit")) || DEFAULT_POOL_SIZE,
     // Bounded, so a database that stops answering (not refusing) is noticed as down instead of holding a command
     // forever (pg waits without limit by default); keep-alive notices a dead peer under an idle connection.
     connectionTimeoutMillis: 10_000,
@@ -120,8 +122,13 @@ function notNested(): Promise<void> {
   return Promise.reject(new Error("nested transactions are not supported"));
 }
 
-function stripSchemaParam(url: string): string {
+/** Connections per process unless the URL's `connection_limit` says otherwise. */
+const DEFAULT_POOL_SIZE = 10;
+
+/** The URL without the parameters Relay reads itself (pg would take them for server settings). */
+function stripOwnParams(url: string): string {
   const u = new URL(url);
   u.searchParams.delete("schema");
+  u.searchParams.delete("connection_limit");
   return u.toString();
 }

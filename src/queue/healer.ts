@@ -49,8 +49,16 @@ export class Healer {
     try {
       if (this.opts.redis.status !== "ready" || (await this.opts.redis.exists(this.key))) return;
       this.opts.log.warn("redis lost its data: re-creating scheduled jobs from the database");
-      const recreated = await this.opts.reconcile();
+      // The marker first: a flush while the jobs are being re-created takes it away again, and the next look
+      // heals again (set after, it would outlive such a flush and hide the loss for good).
       await this.opts.redis.set(this.key, String(Date.now()));
+      let recreated: number;
+      try {
+        recreated = await this.opts.reconcile();
+      } catch (err) {
+        await this.opts.redis.del(this.key).catch(() => {}); // not healed: the next look tries again
+        throw err;
+      }
       this.opts.log.info({ recreated }, "re-created scheduled jobs");
     } catch (err) {
       // Redis went away again mid-way: the next reconnect or tick tries again.

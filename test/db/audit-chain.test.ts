@@ -180,7 +180,8 @@ describe("concurrent audits from separate connection pools (as from several proc
   it("form one intact chain in commit order", async () => {
     office = await openOffice("postgres", { clock: new TestClock(new Date("2026-12-01T10:00:00+08:00")) });
     const schema = (await office.runtime.app.db.sql.query<{ s: string }>("SELECT current_schema() AS s"))[0]!.s;
-    const others = await Promise.all([1, 2, 3].map(() => openDatabase({ url: TEST_DATABASE_URL, schema })));
+    // Small pools: the point is several pools, and two suites at once must stay within PostgreSQL's connections.
+    const others = await Promise.all([1, 2, 3].map(() => openDatabase({ url: `${TEST_DATABASE_URL}?connection_limit=3`, schema })));
     try {
       const pools = [office.runtime.app.prisma, ...others.map((o) => o.prisma)];
       // Each transaction changes a row of its own and records it, all at once across the four pools.

@@ -92,7 +92,8 @@ describe("two serve and two worker processes on PostgreSQL and a Redis Cluster",
   it("delivers a notice to 2,000 people once each, with a worker killed midway", { timeout: 240_000 }, async () => {
     const schema = (await db.sql.query<{ s: string }>("SELECT current_schema() AS s"))[0]!.s;
     const env = {
-      DATABASE_URL: `${TEST_DATABASE_URL}?schema=${schema}`,
+      // Four processes at 4 connections each: two suites at once stay within PostgreSQL's 100 connections.
+      DATABASE_URL: `${TEST_DATABASE_URL}?schema=${schema}&connection_limit=4`,
       REDIS_URL: cluster.url, // no REDIS_PREFIX: {relay} is the default on a cluster
       TELEGRAM_BOT_TOKEN: fake.token,
       TELEGRAM_API_ROOT: fake.url,
