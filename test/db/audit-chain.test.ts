@@ -11,6 +11,7 @@ import { openDatabase } from "../../src/db/database.ts";
 import { defaultMigrationsDir, migrate, readMigrations } from "../../src/db/migrator.ts";
 import { openOffice, TestClock, type Office } from "../support/office.ts";
 import { TEST_DATABASE_URL, testDatabase, type TestDatabase } from "../support/db.ts";
+import { SAFETY_NET_MS } from "../support/wait.ts";
 
 /** Verifies the whole chain, expecting it to hold. */
 async function intact(prisma: TestDatabase["prisma"]) {
@@ -191,7 +192,9 @@ describe("concurrent audits from separate connection pools (as from several proc
           pools[i % pools.length]!.$transaction(async (tx) => {
             await tx.unit.update({ where: { id: unit.id }, data: { name: `改名${i}` } });
             await audit(tx, { actorId: null, action: "unit.rename", entity: "Unit", entityId: unit.id, data: { name: `改名${i}` } });
-          }),
+            // Forty at once wait their turn for a connection and for the chain's lock: on a busy machine longer
+            // than Prisma's defaults (2 s for a connection, 5 s in all), which are not what is tested here.
+          }, { maxWait: SAFETY_NET_MS, timeout: SAFETY_NET_MS }),
         ),
       );
       const rows = await office.runtime.app.prisma.auditEvent.findMany({ orderBy: { id: "asc" } });
